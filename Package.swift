@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// HireLedger: an Ashby ATS account as a replayable, append-only history.
+// Target layout: ../shared/docs/ARCHITECTURE.md §2. Swift 6 language mode (strict concurrency) throughout.
+
+let package = Package(
+    name: "HireLedger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hireledger", targets: ["hireledger"]),
+        .executable(name: "ashby-sim", targets: ["ashby-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // The simulator's HTTP server. FlyingFox is a small server on BSD sockets with no SwiftNIO
+        // underneath: it builds in seconds, where NIO-based servers add minutes to every clean build
+        // of the test suite, and the simulator only needs HTTP/1.1 POST at a few hundred requests/s.
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // MARK: libraries
+        .target(name: "HireLedgerCore"),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        .target(name: "AshbyAPI", dependencies: ["HireLedgerCore", "CurlHTTP"]),
+        .target(name: "AshbySimulator", dependencies: [
+            "HireLedgerCore",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
+        .target(name: "HireLedger", dependencies: ["HireLedgerCore", "LMDB", "AshbyAPI"]),
+
+        // MARK: executables
+        .executableTarget(name: "hireledger", dependencies: [
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ashby-sim", dependencies: [
+            "AshbySimulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Benchmarks: `tools/bench.sh` builds this in release mode and runs it. Never run by `swift test`.
+        .executableTarget(name: "bench", dependencies: [
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: tests (one target per source target)
+        .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: [
+            "CurlHTTP", .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
+        .testTarget(name: "AshbySimulatorTests", dependencies: ["AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
+        .testTarget(name: "AshbyAPITests", dependencies: ["AshbyAPI", "AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
+        .testTarget(name: "HireLedgerTests", dependencies: [
+            "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

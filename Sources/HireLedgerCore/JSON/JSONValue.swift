@@ -1,0 +1,187 @@
+/// A JSON value that keeps numbers exactly as written and object members sorted by key.
+///
+/// Objects hold their members sorted by the UTF-8 bytes of their keys, so two values parsed from
+/// inputs that differ only in key order or whitespace are equal (`==`) and write the same canonical
+/// bytes (`canonicalBytes()`). Numbers keep their source text (`1.0` and `1` are different values);
+/// HireLedger compares what Ashby sent, not what it means.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+}
+
+/// A JSON number, kept as the text it was written with (always valid JSON number syntax).
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
+    /// The number's text, e.g. `-12.5e3`.
+    public let text: String
+
+    /// Wraps text that is already valid JSON number syntax (the parser's and the integer/double
+    /// initialisers' output). Callers with untrusted text use `init?(validating:)`.
+    public init(unchecked text: String) { self.text = text }
+
+    public init?(validating text: String) {
+        guard let value = try? JSONValue.parse(text), case .number(let n) = value else { return nil }
+        self = n
+    }
+
+    public init<I: BinaryInteger>(_ value: I) { self.text = String(value) }
+
+    /// A finite double in its shortest round-trip form (`1.5`, `1e+21`); integral values print without
+    /// a fraction (`3`).
+    public init?(_ value: Double) {
+        guard value.isFinite else { return nil }
+        if value == value.rounded(), abs(value) < 1e15 {
+            self.text = String(Int64(value))
+        } else {
+            self.text = String(value)
+        }
+    }
+
+    public var description: String { text }
+    public var int64Value: Int64? { Int64(text) }
+    public var doubleValue: Double? { Double(text) }
+}
+
+/// The members of a JSON object, sorted by key (UTF-8 byte order), keys unique.
+public struct JSONObject: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+    public struct Member: Sendable, Hashable {
+        public var key: String
+        public var value: JSONValue
+        public init(key: String, value: JSONValue) { self.key = key; self.value = value }
+    }
+
+    public private(set) var members: [Member]
+
+    public init() { members = [] }
+
+    /// Members in any order; a later duplicate key replaces an earlier one.
+    public init(_ pairs: some Sequence<(String, JSONValue)>) {
+        members = []
+        for (k, v) in pairs { self[k] = v }
+    }
+
+    /// Members already sorted by key in UTF-8 byte order with unique keys (the parser's fast path).
+    public init(sortedUniqueMembers: [Member]) { members = sortedUniqueMembers }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
+
+    public var startIndex: Int { members.startIndex }
+    public var endIndex: Int { members.endIndex }
+    public subscript(position: Int) -> Member { members[position] }
+
+    public var keys: [String] { members.map(\.key) }
+
+    /// The member named `key`, or nil; setting nil removes it.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            let (found, i) = search(key)
+            return found ? members[i].value : nil
+        }
+        set {
+            let (found, i) = search(key)
+            switch (found, newValue) {
+            case (true, .some(let v)): members[i].value = v
+            case (true, .none): members.remove(at: i)
+            case (false, .some(let v)): members.insert(Member(key: key, value: v), at: i)
+            case (false, .none): break
+            }
+        }
+    }
+
+    /// Binary search by UTF-8 byte order: (found, index of the match or of the insertion point).
+    private func search(_ key: String) -> (Bool, Int) {
+        var lo = 0, hi = members.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = JSONObject.compareKeys(members[mid].key, key)
+            if c == 0 { return (true, mid) }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return (false, lo)
+    }
+
+    /// Compares two keys by their UTF-8 bytes: negative, zero or positive.
+    @inlinable
+    public static func compareKeys(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = Swift.min(pa.count, pb.count)
+                for i in 0..<n where pa[i] != pb[i] { return Int(pa[i]) - Int(pb[i]) }
+                return pa.count - pb.count
+            }
+        }
+    }
+}
+
+// MARK: - Literals
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
+    public init(floatLiteral value: Double) { self = JSONNumber(value).map { .number($0) } ?? .null }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+}
+
+// MARK: - Accessors
+
+extension JSONValue {
+    /// The member `key` of an object; nil when this is not an object or has no such member.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            guard case .object(let o) = self else { return nil }
+            return o[key]
+        }
+        set {
+            guard case .object(var o) = self else { return }
+            o[key] = newValue
+            self = .object(o)
+        }
+    }
+
+    /// The element at `index` of an array; nil when out of range or not an array.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let a) = self, a.indices.contains(index) else { return nil }
+        return a[index]
+    }
+
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var numberValue: JSONNumber? { if case .number(let n) = self { return n } else { return nil } }
+    public var int64Value: Int64? { numberValue?.int64Value }
+    public var intValue: Int? { int64Value.map { Int($0) } }
+    public var doubleValue: Double? { numberValue?.doubleValue }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+
+    /// The value as a string when it is a non-null string; `nil` for `null` and absent alike.
+    public func string(_ key: String) -> String? { self[key]?.stringValue }
+
+    /// A short name of the value's kind, for error messages.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+extension JSONValue {
+    public init(_ s: String?) { self = s.map { .string($0) } ?? .null }
+    public init(_ b: Bool) { self = .bool(b) }
+    public init<I: BinaryInteger>(_ i: I) { self = .number(JSONNumber(i)) }
+}

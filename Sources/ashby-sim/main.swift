@@ -1,0 +1,1 @@
+print("ashby-sim: not built yet")

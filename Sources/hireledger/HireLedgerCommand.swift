@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct HireLedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hireledger",
+        abstract: "Turns an Ashby ATS account into a trustworthy, replayable history.",
+        discussion: """
+            HireLedger syncs an Ashby account through its read-only API, records every change as a typed \
+            event in an append-only log, and answers headcount and pipeline questions on two time axes: \
+            what was true at a moment, and what was known then. Without ASHBY_API_KEY it runs against an \
+            embedded Ashby simulator.
+            """,
+        version: HireLedgerVersion.string,
+        subcommands: []
+    )
+}
+
+enum HireLedgerVersion {
+    static let string = "0.1.0"
+}

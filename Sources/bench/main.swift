@@ -1,1 +1,16 @@
-print("bench: no benchmarks yet")
+import Foundation
+// Benchmarks, built in release mode by tools/bench-*.sh. Each benchmark lives in its own file as a
+// function `(arguments) async throws -> Void`; this file only dispatches on the first argument.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [:]
+
+guard let name = arguments.first, let run = benchmarks[name] else {
+    print("usage: bench <name> [options]; benchmarks: \(benchmarks.keys.sorted().joined(separator: ", "))")
+    exit(2)
+}
+#if !DEBUG
+#else
+print("warning: debug build; figures are meaningless (use tools/bench-*.sh)")
+#endif
+try await run(Array(arguments.dropFirst()))

@@ -1,7 +1,7 @@
 import Foundation
 import HireLedgerCore
 
-/// `bench json [--mb N] [--runs N]`: HireLedgerCore's JSON parse, canonical write and XXH64 against
+/// `bench json [--mb N] [--runs N] [--no-foundation]`: HireLedgerCore's JSON parse, canonical write and XXH64 against
 /// Foundation on the same deterministic, Ashby-shaped input.
 ///
 /// The input is a sequence of list-reply pages (`{"success":true,"results":[100 records],...}`) with
@@ -12,13 +12,15 @@ enum JSONBench {
     static func run(_ arguments: [String]) throws {
         var targetMB = 10
         var runs = 7
+        var withFoundation = true
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
             case "--mb": targetMB = Int(arguments[i + 1]) ?? targetMB; i += 2
             case "--runs": runs = Int(arguments[i + 1]) ?? runs; i += 2
+            case "--no-foundation": withFoundation = false; i += 1
             default:
-                print("usage: bench json [--mb N] [--runs N]")
+                print("usage: bench json [--mb N] [--runs N] [--no-foundation]")
                 exit(2)
             }
         }
@@ -46,7 +48,7 @@ enum JSONBench {
                 best = min(best, seconds)
             }
             let rate = Double(bytes) / 1e6 / best
-            let padded = label.padding(toLength: 52, withPad: " ", startingAt: 0)
+            let padded = label.padding(toLength: 56, withPad: " ", startingAt: 0)
             print("\(padded) \(String(format: "%8.1f", best * 1000)) ms  \(String(format: "%7.1f", rate)) MB/s   (\(sink & 1))")
         }
 
@@ -90,6 +92,7 @@ enum JSONBench {
             return n
         }
 
+        guard withFoundation else { return }
         print("\n-- Foundation")
         let datas = pages.map { Data($0) }
         try report("JSONSerialization.jsonObject") {

@@ -354,7 +354,7 @@ struct JSONParser {
             throw fail(.unexpectedByte(b), at: pos - 1)
         }
         if !sorted {
-            members.sort { JSONObject.compareKeys($0.key, $1.key) < 0 }
+            JSONObject.sortMembers(&members)
             for i in 1..<members.count where JSONObject.compareKeys(members[i - 1].key, members[i].key) == 0 {
                 let key = members[i].key
                 throw fail(.duplicateKey(key), at: offsetOfRepeatedKey(key, inObjectAt: objectStart))

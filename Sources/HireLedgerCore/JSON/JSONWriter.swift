@@ -113,22 +113,23 @@ struct JSONWriter: ~Copyable {
         case .string(let s): writeString(s)
         case .array(let items):
             append(UInt8(ascii: "["))
-            var first = true
-            for item in items {
-                if !first { append(UInt8(ascii: ",")) }
-                first = false
-                write(item)
+            // Indexing a buffer borrows each element; `for item in items` copied (retained) each one.
+            items.withUnsafeBufferPointer { items in
+                for i in items.indices {
+                    if i > 0 { append(UInt8(ascii: ",")) }
+                    write(items[i])
+                }
             }
             append(UInt8(ascii: "]"))
         case .object(let o):
             append(UInt8(ascii: "{"))
-            var first = true
-            for m in o.members {
-                if !first { append(UInt8(ascii: ",")) }
-                first = false
-                writeString(m.key)
-                append(UInt8(ascii: ":"))
-                write(m.value)
+            o.members.withUnsafeBufferPointer { members in
+                for i in members.indices {
+                    if i > 0 { append(UInt8(ascii: ",")) }
+                    writeString(members[i].key)
+                    append(UInt8(ascii: ":"))
+                    write(members[i].value)
+                }
             }
             append(UInt8(ascii: "}"))
         }

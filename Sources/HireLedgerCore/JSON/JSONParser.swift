@@ -258,9 +258,9 @@ struct JSONParser {
     }
 
     mutating func hex4(escapeAt: Int) throws(JSONParseError) -> UInt32 {
-        guard pos + 4 <= end else { throw fail(.unexpectedEnd, at: end) }
         var v: UInt32 = 0
         for _ in 0..<4 {
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
             let b = byte(pos)
             let d: UInt8
             switch b {

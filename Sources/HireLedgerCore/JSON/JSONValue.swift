@@ -11,6 +11,24 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+
+    /// Structural equality with strings compared by their UTF-8 bytes.
+    ///
+    /// Not `String`'s `==`, which treats canonically equivalent strings (`"é"` and `"e\u{301}"`) as
+    /// equal although their canonical JSON bytes, and so their content hashes, differ. With byte
+    /// equality, `a == b` exactly when `a.canonicalBytes() == b.canonicalBytes()`. (The synthesized
+    /// `hash(into:)` stays consistent: byte-equal strings hash equal.)
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case let (.bool(x), .bool(y)): x == y
+        case let (.number(x), .number(y)): x == y
+        case let (.string(x), .string(y)): JSONObject.compareKeys(x, y) == 0
+        case let (.array(x), .array(y)): x == y
+        case let (.object(x), .object(y)): x == y
+        default: false
+        }
+    }
 }
 
 /// A JSON number, kept as the text it was written with (always valid JSON number syntax).
@@ -51,6 +69,11 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         public var key: String
         public var value: JSONValue
         public init(key: String, value: JSONValue) { self.key = key; self.value = value }
+
+        /// Keys compare by UTF-8 bytes, like `JSONValue` strings.
+        public static func == (a: Member, b: Member) -> Bool {
+            JSONObject.compareKeys(a.key, b.key) == 0 && a.value == b.value
+        }
     }
 
     public private(set) var members: [Member]
@@ -78,7 +101,10 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     public subscript(key: String) -> JSONValue? {
         get {
             let (found, i) = search(key)
-            return found ? members[i].value : nil
+            // Not `found ? value : nil`: in a ternary `nil` would become `JSONValue.null` (the type is
+            // ExpressibleByNilLiteral), so a missing key would read as a present `null`.
+            guard found else { return Optional<JSONValue>.none }
+            return members[i].value
         }
         set {
             let (found, i) = search(key)

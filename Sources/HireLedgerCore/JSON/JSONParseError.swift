@@ -1,4 +1,9 @@
 /// Why a JSON text was rejected, and at which byte offset (0-based) of the input.
+///
+/// The offset is that of the first byte that makes the text invalid: the unexpected character, the
+/// backslash of a bad escape, the lead byte of an invalid UTF-8 sequence, the byte where a number
+/// cannot continue (the `1` of `01`), the opening quote of a repeated key, the bracket one level too
+/// deep, or the input's length when it ends too early.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         case unexpectedEnd

@@ -49,7 +49,7 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
         for token in tokens {
             switch current {
             case .object(let o):
-                guard let next = o[token] else { return nil }
+                guard let next = o.member(token) else { return nil }
                 current = next
             case .array(let a):
                 guard let i = JSONPointer.arrayIndex(token), i < a.count else { return nil }

@@ -46,7 +46,7 @@ public struct JSONSchemaValidator: Sendable {
     public init(schema: JSONValue, registry: SchemaRegistry = SchemaRegistry(), options: Options = Options()) throws(SchemaError) {
         var registry = registry
         let base: String
-        if schema["$id"]?.stringValue != nil {
+        if schema.member("$id")?.stringValue != nil {
             base = try registry.add(schema)
         } else {
             base = try registry.addRoot(schema, uri: JSONSchemaValidator.anonymousRootURI)

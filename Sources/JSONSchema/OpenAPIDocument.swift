@@ -25,7 +25,7 @@ public struct OpenAPIDocument: Sendable {
 
     /// - Throws: `SchemaError` when `json` has no `paths` object or `uri` is not absolute.
     public init(json: JSONValue, uri: String = "urn:hireledger:openapi") throws(SchemaError) {
-        guard case .object = json["paths"] else {
+        guard case .object = json.member("paths") else {
             throw SchemaError(location: uri + "#", message: "not an OpenAPI document: no \"paths\" object")
         }
         var registry = SchemaRegistry()
@@ -35,7 +35,7 @@ public struct OpenAPIDocument: Sendable {
     }
 
     /// The document's paths (`/candidate.list`, …), sorted.
-    public var paths: [String] { json["paths"]?.objectValue?.keys ?? [] }
+    public var paths: [String] { json.member("paths")?.objectValue?.keys ?? [] }
 
     /// The JSON pointer to the `application/json` schema of one response, e.g.
     /// `/paths/~1candidate.list/post/responses/200/content/application~1json/schema`.
@@ -46,13 +46,13 @@ public struct OpenAPIDocument: Sendable {
         var pointer = JSONPointer()
         for step in steps {
             pointer = pointer.appending(step)
-            guard pointer.resolve(in: json) != nil else {
+            guard case .some = pointer.resolve(in: json) else {
                 throw SchemaError(location: uri + "#" + pointer.description,
                                   message: "the document has no \(method.uppercased()) \(path) response \(status) with an application/json schema (missing \"\(step)\")")
             }
         }
         if branch == .whole { return pointer }
-        guard case .array(let branches)? = pointer.resolve(in: json)?["oneOf"] else {
+        guard case .array(let branches)? = pointer.resolve(in: json)?.member("oneOf") else {
             if branch == .success { return pointer }
             throw SchemaError(location: uri + "#" + pointer.description, message: "the response schema is not a oneOf, so it has no error branch")
         }
@@ -86,12 +86,12 @@ public struct OpenAPIDocument: Sendable {
     /// The `required` names of a schema and of what its `allOf` and `$ref` lead to (a few levels deep).
     private func requiredKeys(of schema: JSONValue, depth: Int) -> Set<String> {
         guard depth < 8 else { return [] }
-        var out = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        if let ref = schema["$ref"]?.stringValue, ref.hasPrefix("#"),
+        var out = Set(schema.member("required")?.arrayValue?.compactMap(\.stringValue) ?? [])
+        if let ref = schema.member("$ref")?.stringValue, ref.hasPrefix("#"),
            let pointer = JSONPointer(uriFragment: String(ref.dropFirst())), let target = pointer.resolve(in: json) {
             out.formUnion(requiredKeys(of: target, depth: depth + 1))
         }
-        for sub in schema["allOf"]?.arrayValue ?? [] { out.formUnion(requiredKeys(of: sub, depth: depth + 1)) }
+        for sub in schema.member("allOf")?.arrayValue ?? [] { out.formUnion(requiredKeys(of: sub, depth: depth + 1)) }
         return out
     }
 }

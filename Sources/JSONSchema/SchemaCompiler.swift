@@ -33,7 +33,7 @@ struct SchemaCompiler {
     mutating func compile(_ value: JSONValue, base: String, pointer: JSONPointer) throws(SchemaError) -> Int {
         var base = base
         var pointer = pointer
-        if let id = value["$id"]?.stringValue, !id.hasPrefix("#") {
+        if let id = value.member("$id")?.stringValue, !id.hasPrefix("#") {
             base = SchemaURI.split(SchemaURI.resolve(id, against: base)).base
             pointer = JSONPointer()
         }
@@ -174,7 +174,7 @@ struct SchemaCompiler {
                 if case .array = v {
                     // Draft 2019-09 and earlier tuple form: `items: [...]` means prefixItems.
                     node.prefixItems = try subList(key, v)
-                    if let additional = o["additionalItems"] { node.items = try sub("additionalItems", additional) }
+                    if let additional = o.member("additionalItems") { node.items = try sub("additionalItems", additional) }
                 } else {
                     node.items = try sub(key, v)
                 }

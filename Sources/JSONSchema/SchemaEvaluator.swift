@@ -185,17 +185,17 @@ struct SchemaEvaluator {
     }
 
     private mutating func checkObject(_ n: SchemaNode, _ o: JSONObject) {
-        for name in n.required where o[name] == nil {
+        for name in n.required where !o.hasMember(name) {
             report(n, "required", "missing required property \"\(name)\"")
         }
         if let m = n.minProperties, o.count < m { report(n, "minProperties", "has \(o.count) properties, fewer than \(m)") }
         if let m = n.maxProperties, o.count > m { report(n, "maxProperties", "has \(o.count) properties, more than \(m)") }
-        for (name, needed) in n.dependentRequired where o[name] != nil {
-            for other in needed where o[other] == nil {
+        for (name, needed) in n.dependentRequired where o.hasMember(name) {
+            for other in needed where !o.hasMember(other) {
                 report(n, "dependentRequired", "property \"\(name)\" requires property \"\(other)\"")
             }
         }
-        for (name, sub) in n.dependentSchemas where o[name] != nil { evaluate(sub, .object(o)) }
+        for (name, sub) in n.dependentSchemas where o.hasMember(name) { evaluate(sub, .object(o)) }
 
         let checksMembers = !n.properties.isEmpty || !n.patternProperties.isEmpty
             || n.additionalProperties != nil || n.propertyNames != nil
@@ -291,3 +291,4 @@ struct SchemaEvaluator {
         return text.count <= 80 ? text : String(text.prefix(77)) + "…"
     }
 }
+

@@ -30,7 +30,7 @@ public struct SchemaRegistry: Sendable {
     @discardableResult
     public mutating func add(_ document: JSONValue, uri: String? = nil) throws(SchemaError) -> String {
         var base: String
-        if let id = document["$id"]?.stringValue {
+        if let id = document.member("$id")?.stringValue {
             base = SchemaURI.split(uri.map { SchemaURI.resolve(id, against: $0) } ?? id).base
         } else if let uri {
             base = SchemaURI.split(uri).base
@@ -53,12 +53,12 @@ public struct SchemaRegistry: Sendable {
             var pointer = pointer
             if isRoot {
                 try register(value, at: base)
-            } else if let id = o["$id"]?.stringValue, !id.hasPrefix("#") {
+            } else if let id = o.member("$id")?.stringValue, !id.hasPrefix("#") {
                 base = SchemaURI.split(SchemaURI.resolve(id, against: base)).base
                 pointer = JSONPointer()
                 try register(value, at: base)
             }
-            if let anchor = o["$anchor"]?.stringValue {
+            if let anchor = o.member("$anchor")?.stringValue {
                 anchors[base + "#" + anchor] = Location(value: value, base: base, pointer: pointer)
             }
             for member in o {
@@ -106,7 +106,7 @@ public struct SchemaRegistry: Sendable {
         for token in pointer.tokens {
             switch current {
             case .object(let o):
-                guard let next = o[token] else { return nil }
+                guard let next = o.member(token) else { return nil }
                 current = next
             case .array(let a):
                 guard let i = JSONPointer.arrayIndex(token), i < a.count else { return nil }
@@ -115,7 +115,7 @@ public struct SchemaRegistry: Sendable {
                 return nil
             }
             relative = relative.appending(token)
-            if let id = current["$id"]?.stringValue, !id.hasPrefix("#") {
+            if let id = current.member("$id")?.stringValue, !id.hasPrefix("#") {
                 currentBase = SchemaURI.split(SchemaURI.resolve(id, against: currentBase)).base
                 relative = JSONPointer()
             }

@@ -13,7 +13,7 @@ public struct OpenAPIDocument: Sendable {
         /// The schema as written.
         case whole
         /// The branch that does not require `errorInfo`/`errors` (Ashby's `{success: true, results…}`).
-        /// A schema that is not a `oneOf` is returned whole.
+        /// A schema that is not a `oneOf`, or a `oneOf` with no error branch, is returned whole.
         case success
         /// The branch that requires `errorInfo` or `errors`.
         case error
@@ -56,11 +56,13 @@ public struct OpenAPIDocument: Sendable {
             if branch == .success { return pointer }
             throw SchemaError(location: uri + "#" + pointer.description, message: "the response schema is not a oneOf, so it has no error branch")
         }
-        let matching = branches.indices.filter { i in
+        let errorBranches = branches.indices.filter { i in
             let required = requiredKeys(of: branches[i], depth: 0)
-            let isError = required.contains("errorInfo") || required.contains("errors")
-            return isError == (branch == .error)
+            return required.contains("errorInfo") || required.contains("errors")
         }
+        // A oneOf with no error branch (e.g. hiringTeamRole.list's two result shapes) is all success.
+        if branch == .success, errorBranches.isEmpty { return pointer }
+        let matching = branch == .error ? errorBranches : branches.indices.filter { !errorBranches.contains($0) }
         guard matching.count == 1 else {
             throw SchemaError(location: uri + "#" + pointer.appending("oneOf").description,
                               message: "expected exactly one \(branch) branch in the oneOf, found \(matching.count); use branch: .whole")

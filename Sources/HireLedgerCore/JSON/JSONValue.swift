@@ -78,7 +78,8 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     public subscript(key: String) -> JSONValue? {
         get {
             let (found, i) = search(key)
-            return found ? members[i].value : nil
+            // Not `: nil`: JSONValue is ExpressibleByNilLiteral, so that literal would become `.null`.
+            return found ? members[i].value : Optional<JSONValue>.none
         }
         set {
             let (found, i) = search(key)

@@ -1,0 +1,14 @@
+import Testing
+@testable import HireLedgerCore
+
+/// Guards the distinction every diff and classifier relies on: a missing member is `nil`, a member
+/// holding JSON null is `.null`.
+struct JSONObjectLookupTests {
+    @Test func missingMemberIsNilAndNullMemberIsNull() throws {
+        let v = try JSONValue.parse(#"{"present":null}"#)
+        #expect(v["present"] == .some(.null))
+        #expect(v["missing"].isAbsent)
+        #expect(v.objectValue?["missing"].isAbsent == true)
+        #expect(!(v["present"]).isAbsent)
+    }
+}

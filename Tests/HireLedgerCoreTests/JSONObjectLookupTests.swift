@@ -7,8 +7,9 @@ struct JSONObjectLookupTests {
     @Test func missingMemberIsNilAndNullMemberIsNull() throws {
         let v = try JSONValue.parse(#"{"present":null}"#)
         #expect(v["present"] == .some(.null))
-        #expect(v["missing"].isAbsent)
-        #expect(v.objectValue?["missing"].isAbsent == true)
-        #expect(!(v["present"]).isAbsent)
+        let missing = v["missing"], present = v["present"], viaObject = v.objectValue!["missing"]
+        #expect(missing.isAbsent)
+        #expect(viaObject.isAbsent)
+        #expect(!present.isAbsent)
     }
 }

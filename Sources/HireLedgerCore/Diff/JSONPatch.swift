@@ -22,8 +22,8 @@ public enum JSONPatch {
         if a == b { return }
         switch (a, b) {
         case (.object(let x), .object(let y)):
-            for m in x.members where y[m.key] == nil { ops.append(.remove(path.appending(m.key))) }
-            for m in y.members where x[m.key] == nil { ops.append(.add(path.appending(m.key), m.value)) }
+            for m in x.members where y[m.key].isAbsent { ops.append(.remove(path.appending(m.key))) }
+            for m in y.members where x[m.key].isAbsent { ops.append(.add(path.appending(m.key), m.value)) }
             for m in y.members {
                 if let old = x[m.key] { diff(old, m.value, at: path.appending(m.key), into: &ops) }
             }
@@ -99,10 +99,10 @@ public enum JSONPatch {
             switch op {
             case .add(_, let v): o[token] = v
             case .remove:
-                guard o[token] != nil else { throw .pathNotFound(here, operation: index) }
-                o[token] = nil
+                guard !o[token].isAbsent else { throw .pathNotFound(here, operation: index) }
+                o[token] = Optional<JSONValue>.none
             case .replace(_, let v):
-                guard o[token] != nil else { throw .pathNotFound(here, operation: index) }
+                guard !o[token].isAbsent else { throw .pathNotFound(here, operation: index) }
                 o[token] = v
             }
             return .object(o)
@@ -150,4 +150,11 @@ public enum JSONPatch {
         for (i, item) in items.enumerated() { ops.append(try JSONPatchOperation(json: item, index: i)) }
         return ops
     }
+}
+
+extension Optional where Wrapped == JSONValue {
+    /// True for a missing value. Use this, never `== nil`: `JSONValue` is `ExpressibleByNilLiteral`,
+    /// so the literal `nil` can type-check as `JSONValue.null`, and `optional == nil` (or assigning
+    /// `nil` in a conditional expression) then silently means "is JSON null" / "set to JSON null".
+    var isAbsent: Bool { if case .none = self { true } else { false } }
 }

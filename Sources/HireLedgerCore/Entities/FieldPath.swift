@@ -52,7 +52,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Expressibl
         switch (step, value) {
         case (.member(let name), .object(var o)):
             guard let child = o[name] else { return value }
-            o[name] = rest.isEmpty ? nil : remove(rest, from: child)
+            o[name] = rest.isEmpty ? Optional<JSONValue>.none : remove(rest, from: child)
             return .object(o)
         case (.everyMember, .object(let o)):
             if rest.isEmpty { return .object(JSONObject()) }

@@ -18,7 +18,7 @@ extension EventClassifier {
             "openedAt": after.orNull("openedAt"),
             "closedAt": after.orNull("closedAt"),
         ]
-        if (status == "Open" && previous != "Open") || (before == nil && status != "Open" && after.timestamp("openedAt") != nil) {
+        if (status == "Open" && previous != "Open") || (before.isAbsent && status != "Open" && after.timestamp("openedAt") != nil) {
             out.emit(.jobOpened, read: after.timestamp("openedAt"), record: after, data: data)
         }
         if status == "Closed", previous != "Closed" {

@@ -9,7 +9,7 @@ extension EventClassifier {
         let version = after["latestVersion"]
         let versionChanged = version?.string("id") != before?["latestVersion"]?.string("id")
 
-        if before == nil {
+        if before.isAbsent {
             out.emit(.offerCreated, read: version?.timestamp("createdAt"), record: after, data: base)
         }
 

@@ -10,7 +10,7 @@ extension EventClassifier {
         var base = openingBase(after, context)
         base["previousState"] = previous.map(JSONValue.string) ?? .null
 
-        let firstSighting = before == nil
+        let firstSighting = before.isAbsent
         if (state == "Open" && previous != "Open") || (firstSighting && state != "Open" && after.timestamp("openedAt") != nil) {
             out.emit(.openingOpened, read: after.timestamp("openedAt"), record: after, data: base)
         }

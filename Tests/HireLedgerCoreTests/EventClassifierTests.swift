@@ -129,6 +129,8 @@ struct EventClassifierTests {
         ("Cancelled", "OfferCancelled", "offer.cancelled"),
         ("WaitingOnResponse", "CandidateAccepted", "offer.accepted"),
         ("Declined", "WaitingOnCandidateResponse", "offer.declined"),
+        ("WaitingOnResponse", "CandidateRejected", "offer.declined"),
+        ("Pending", "OfferCancelled", "offer.cancelled"),
     ])
     func offerOutcomeIsReadFromEitherStatus(_ acceptance: String, _ status: String, _ expected: String) throws {
         let before = F.offer(acceptance: "Pending", status: "WaitingOnCandidateResponse", startDate: "2026-07-01")

@@ -6,7 +6,7 @@ struct JSONPropertyTests {
     func parsingCanonicalBytesGivesTheSameValue(seed: UInt64) throws {
         var rng = TestRandom(seed: seed)
         for _ in 0..<250 {
-            let v = RandomJSON.value(&rng)
+            let v = RandomJSONValues.value(&rng)
             let canonical = v.canonicalBytes()
             let reparsed = try JSONValue.parse(canonical)
             #expect(reparsed == v, "\(v)")
@@ -19,7 +19,7 @@ struct JSONPropertyTests {
     func looselyWrittenTextParsesToTheSameValue(seed: UInt64) throws {
         var rng = TestRandom(seed: seed)
         for _ in 0..<250 {
-            let v = RandomJSON.value(&rng)
+            let v = RandomJSONValues.value(&rng)
             let loose = LooseJSONWriter.write(v, using: &rng)
             let reparsed = try JSONValue.parse(loose)
             #expect(reparsed == v, "\(String(decoding: loose, as: UTF8.self))")
@@ -29,7 +29,7 @@ struct JSONPropertyTests {
 
     @Test func valuesWithDifferentCanonicalBytesAreUnequal() {
         var rng = TestRandom(seed: 9)
-        let values = (0..<300).map { _ in RandomJSON.value(&rng) }
+        let values = (0..<300).map { _ in RandomJSONValues.value(&rng) }
         for (a, b) in zip(values, values.dropFirst()) {
             #expect((a == b) == (a.canonicalBytes() == b.canonicalBytes()))
         }
@@ -139,7 +139,7 @@ enum LooseJSONWriter {
 
 /// Random JSON values: nested containers, unicode strings with controls, quotes and astral characters,
 /// numbers in every syntactic shape (kept as text), keys that differ only by byte order.
-enum RandomJSON {
+enum RandomJSONValues {
     static func value(_ rng: inout TestRandom, depth: Int = 0) -> JSONValue {
         let kinds = depth >= 4 ? 4 : 6
         switch rng.below(kinds) {

@@ -131,8 +131,9 @@ public struct AshbyClient: Sendable {
     /// Holds the whole listing in memory: meant for metadata lists and per-record children; the sync
     /// of large lists should drive an `AshbyPager` and store page by page.
     public func listAll(_ endpoint: AshbyEndpoint, parameters: JSONObject? = nil, syncToken: String? = nil,
+                        pageSize: Int? = AshbyEndpoint.maximumPageSize,
                         progress: AshbyPager.ProgressHandler? = nil) async throws -> AshbyListing {
-        var pager = self.pager(endpoint, parameters: parameters, syncToken: syncToken, progress: progress)
+        var pager = self.pager(endpoint, parameters: parameters, syncToken: syncToken, pageSize: pageSize, progress: progress)
         var records: [JSONValue] = []
         while let page = try await pager.next() { records += page.records }
         return AshbyListing(records: records, syncToken: pager.finalSyncToken, pages: pager.pagesFetched)

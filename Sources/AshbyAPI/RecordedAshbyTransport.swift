@@ -82,7 +82,7 @@ public final class RecordedAshbyTransport: HTTPTransport, Sendable {
         on(path, body: body, replies: replies)
     }
 
-    public func on(_ path: String, body: JSONValue?, replies: [Reply]) {
+    public func on(_ path: String, body: JSONValue? = nil, replies: [Reply]) {
         precondition(!replies.isEmpty, "a script needs at least one reply")
         state.withLock { $0.scripts.append(Script(path: path, body: body, replies: replies)) }
     }

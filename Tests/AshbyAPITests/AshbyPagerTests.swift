@@ -1,4 +1,4 @@
-@testable import AshbyAPI
+import AshbyAPI
 import HireLedgerCore
 import Testing
 
@@ -18,9 +18,9 @@ struct AshbyPagerTests {
         transport.on("/application.list", body: ["limit": 100, "cursor": .string(secondCursor)],
                      reply: .json(successList([record(901), record(902)], more: false, syncToken: "synthTok1")))
 
-        let progress = Locked<[AshbyListProgress]>([])
+        let progress = CallbackLog<AshbyListProgress>()
         var pager = makeClient(transport).pager(.applicationList, parameters: [:],
-                                                progress: { p in progress.withLock { $0.append(p) } })
+                                                progress: { progress.append($0) })
         var counts: [Int] = []
         while let page = try await pager.next() { counts.append(page.records.count) }
 
@@ -30,8 +30,8 @@ struct AshbyPagerTests {
         let sent = transport.requests(to: "/application.list").map(\.body)
         #expect(sent == [["limit": 100], ["limit": 100, "cursor": .string(firstCursor)],
                          ["limit": 100, "cursor": .string(secondCursor)]])
-        #expect(progress.withLock { $0 }.map(\.records) == [20, 20, 22])
-        #expect(progress.withLock { $0 }.map(\.isFinished) == [false, false, true])
+        #expect(progress.all.map(\.records) == [20, 20, 22])
+        #expect(progress.all.map(\.isFinished) == [false, false, true])
         #expect(try await pager.next() == nil)
     }
 

@@ -146,7 +146,7 @@ struct AshbyRetryTests {
         #expect(clock.sleeps.isEmpty)
     }
 
-    @Test func cancellationStopsRetrying() async {
+    @Test func aCancelledTaskGetsCancellationErrorAndSendsNothing() async {
         let transport = RecordedAshbyTransport()
         transport.on("/candidate.list", reply: .raw([], status: 500))
         let client = makeClient(transport)
@@ -155,5 +155,19 @@ struct AshbyRetryTests {
             return try await client.listPage(.candidateList)
         }
         await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(transport.requests.isEmpty)
+    }
+
+    @Test func cancellationDuringABackoffWaitStopsRetrying() async {
+        let transport = RecordedAshbyTransport()
+        transport.on("/candidate.list", reply: .raw([], status: 500))
+        // The real clock: the first backoff (60 s) is interrupted by cancelling the task.
+        let client = AshbyClient(apiKey: testKey(), transport: transport,
+                                 retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: 60, jitter: 0, seed: 1))
+        let task = Task { try await client.listPage(.candidateList) }
+        while transport.requests.isEmpty { await Task.yield() }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(transport.requests.count == 1)
     }
 }

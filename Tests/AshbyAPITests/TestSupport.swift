@@ -108,3 +108,14 @@ func writeFile(_ path: String, _ text: String, mode: mode_t) {
     fchmod(fd, mode)
     close(fd)
 }
+
+/// A thread-safe list for collecting callbacks (progress reports) in tests.
+final class CallbackLog<Element: Sendable>: @unchecked Sendable {
+    // Invariant: `items` is only touched while `mutex` is held.
+    private var items: [Element] = []
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
+    func append(_ item: Element) { pthread_mutex_lock(mutex); items.append(item); pthread_mutex_unlock(mutex) }
+    var all: [Element] { pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }; return items }
+}

@@ -231,7 +231,7 @@ final class CurlDriver: @unchecked Sendable {
         let specific = easy?.errorMessage ?? ""
         let detail = specific.isEmpty || specific == summary ? summary : "\(summary): \(specific)"
         return HTTPTransportError(
-            kind: HTTPTransportError.kind(forCurlCode: Int(code.rawValue)), curlCode: Int(code.rawValue),
+            kind: HTTPTransportError.classify(curlCode: Int(code.rawValue)), curlCode: Int(code.rawValue),
             method: transfer.method, url: transfer.request.url, detail: detail)
     }
 

@@ -65,7 +65,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Classifies a libcurl result code.
-    static func kind(forCurlCode code: Int) -> Kind {
+    public static func classify(curlCode code: Int) -> Kind {
         switch code {
         case 7: return .connectionRefused                          // CURLE_COULDNT_CONNECT
         case 28: return .timedOut                                  // CURLE_OPERATION_TIMEDOUT

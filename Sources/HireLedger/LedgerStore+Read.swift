@@ -1,0 +1,267 @@
+import HireLedgerCore
+import LMDB
+
+extension LedgerStore {
+    /// The position of the last event, or `LogPosition.none` for an empty log.
+    public var lastPosition: LogPosition {
+        get throws { try environment.read { txn in try lastEntry(txn)?.seq ?? .none } }
+    }
+
+    /// `observedAt` of the last event, or nil for an empty log. Never decreases along the log.
+    public var lastObservedAt: Timestamp? {
+        get throws { try environment.read { txn in try lastEntry(txn)?.observedAt } }
+    }
+
+    /// The event at `position`, or nil.
+    public func event(at position: LogPosition) throws -> RecordedEvent? {
+        try environment.read { txn in
+            try txn.withValue(log, position.value) { try decodeEvent($0) }
+        }
+    }
+
+    /// Events after `position` in log order, at most `limit` of them, keeping only `types` and, with
+    /// `entity`, only events about that record (read through the `by_entity` index).
+    ///
+    /// A feed reads on with the last returned event's `seq` as the next `position`.
+    public func events(after position: LogPosition = .none, limit: Int = .max, types: EventTypeFilter = .all,
+                       entity: EntityKey? = nil) throws -> [RecordedEvent] {
+        guard limit > 0 else { return [] }
+        let start = position.next
+        return try environment.read { txn in
+            var out: [RecordedEvent] = []
+            if let entity {
+                let prefix = entity.storageBytes
+                try txn.withCursor(byEntity) { cursor in
+                    var more = try cursor.seek(StoreKeys.byEntity(entity, start))
+                    while more, out.count < limit {
+                        let seq: LogPosition? = cursor.withCurrent { key, _ in
+                            key.count == prefix.count + 8 && key.starts(with: prefix) ? StoreKeys.trailingSeq(key) : nil
+                        }
+                        guard let seq else { break }
+                        guard let event = try txn.withValue(log, seq.value, { try decodeEvent($0) }) else {
+                            throw LedgerStoreError.damagedEntry(path: path, database: "by_entity",
+                                                                what: "\(entity) points to missing event \(seq)")
+                        }
+                        if types.matches(event.type) { out.append(event) }
+                        more = try cursor.next()
+                    }
+                }
+            } else {
+                try txn.withCursor(log) { cursor in
+                    var more = try cursor.seek(start.value)
+                    while more, out.count < limit {
+                        let event = try cursor.withCurrent { _, value in try decodeEvent(value) }
+                        if types.matches(event.type) { out.append(event) }
+                        more = try cursor.next()
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Every event about one record, in log order.
+    public func events(for entity: EntityKey) throws -> [RecordedEvent] {
+        try events(after: .none, entity: entity)
+    }
+
+    /// The positions of events whose `occurredAt` lies in `from ..< to` (either bound open when nil), in
+    /// `occurredAt` order (ties by position), read through the `by_occurred` index.
+    public func positions(occurredFrom from: Timestamp? = nil, to: Timestamp? = nil) throws -> [LogPosition] {
+        try environment.read { txn in
+            var out: [LogPosition] = []
+            try txn.scan(byOccurred, from: from.map(StoreKeys.occurredPrefix), upTo: to.map(StoreKeys.occurredPrefix)) { key, _ in
+                if let seq = StoreKeys.trailingSeq(key) { out.append(seq) }
+            }
+            return out
+        }
+    }
+
+    /// The current normalised record of `key`; nil when unknown or tombstoned.
+    public func currentRecord(_ key: EntityKey) throws -> JSONValue? {
+        guard let row = try stateRow(key), !row.deleted else { return nil }
+        return try parseRecord(row.canonicalBytes, key)
+    }
+
+    /// The state row of `key` (also for a tombstoned record), or nil.
+    public func stateRow(_ key: EntityKey) throws -> StateRow? {
+        try environment.read { txn in try readRow(txn, key) }
+    }
+
+    /// How each observed record (key and content hash of its normalised form) compares with the state
+    /// index, read in one transaction. Used to skip pages without changes and to find the
+    /// applications whose stage moved before any write transaction is opened.
+    public func compare(_ observed: [(key: EntityKey, hash: ContentHash)]) throws -> [ObservedDifference] {
+        try environment.read { txn in
+            try observed.map { item in
+                let peeked = try txn.withValue(state, item.key.storageBytes) { StateRow.peek($0) }
+                guard let peeked else { return .new }
+                guard let peeked2 = peeked else {
+                    throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(item.key)")
+                }
+                if !peeked2.deleted && peeked2.hash == item.hash { return .unchanged }
+                guard let row = try readRow(txn, item.key) else { return .new }
+                let previous = try parseRecord(row.canonicalBytes, item.key)
+                return row.deleted ? .restored(previous: previous) : .changed(previous: previous)
+            }
+        }
+    }
+
+    /// The keys of the live (not tombstoned) records of `kind`, in state key order.
+    public func liveKeys(of kind: EntityKind) throws -> [EntityKey] {
+        try keys(of: kind, after: nil, limit: .max, includeDeleted: false)
+    }
+
+    /// Keys of `kind` in state key order, starting after `after` (its storage form), at most `limit`.
+    public func keys(of kind: EntityKind, after: EntityKey?, limit: Int, includeDeleted: Bool) throws -> [EntityKey] {
+        try environment.read { txn in
+            var out: [EntityKey] = []
+            try txn.withCursor(state) { cursor in
+                var more: Bool
+                if let after {
+                    let afterBytes = after.storageBytes
+                    more = try cursor.seek(afterBytes)
+                    if more, cursor.withCurrent({ key, _ in key.elementsEqual(afterBytes) }) { more = try cursor.next() }
+                } else {
+                    more = try cursor.seek([kind.storageCode])
+                }
+                while more, out.count < limit {
+                    let item: (EntityKey?, Bool) = cursor.withCurrent { key, value in
+                        guard key.first == kind.storageCode else { return (nil, false) }
+                        return (EntityKey(storageBytes: key), StateRow.peek(value)?.deleted ?? false)
+                    }
+                    guard let entityKey = item.0 else { break }
+                    if includeDeleted || !item.1 { out.append(entityKey) }
+                    more = try cursor.next()
+                }
+            }
+            return out
+        }
+    }
+
+    /// Live and tombstoned record counts per kind.
+    public func recordCounts() throws -> [EntityKind: (live: Int, deleted: Int)] {
+        try environment.read { txn in
+            var out: [EntityKind: (live: Int, deleted: Int)] = [:]
+            try txn.scan(state) { key, value in
+                guard let code = key.first, let kind = EntityKind(storageCode: code) else { return }
+                var c = out[kind] ?? (0, 0)
+                if StateRow.peek(value)?.deleted == true { c.deleted += 1 } else { c.live += 1 }
+                out[kind] = c
+            }
+            return out
+        }
+    }
+
+    // MARK: - Checkpoints
+
+    /// The raw value of a checkpoint key, or nil.
+    public func checkpoint(_ key: String) throws -> [UInt8]? {
+        try environment.read { txn in try txn.get(checkpoints, key) }
+    }
+
+    /// Writes (or with nil removes) checkpoint values in one transaction.
+    public func setCheckpoints(_ writes: [CheckpointWrite]) throws {
+        guard !writes.isEmpty else { return }
+        try environment.write { txn in try applyCheckpoints(txn, writes) }
+    }
+
+    /// The stored `syncToken` of a list endpoint (`AshbyEndpoint.method`).
+    public func syncToken(endpoint: String) throws -> String? {
+        try checkpoint(StoreKeys.syncToken(endpoint)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The last completed pass of an entity type (`AshbyEntityType.rawValue`).
+    public func lastSyncRun(entityType: String) throws -> SyncRun? {
+        guard let bytes = try checkpoint(StoreKeys.syncRun(entityType)) else { return nil }
+        guard let json = try? JSONValue.parse(bytes), let run = SyncRun(json: json) else {
+            throw LedgerStoreError.damagedEntry(path: path, database: "checkpoints", what: "unreadable sync run of \(entityType)")
+        }
+        return run
+    }
+
+    /// Every stored sync run, by entity type.
+    public func syncRuns() throws -> [String: SyncRun] {
+        try environment.read { txn in
+            var out: [String: SyncRun] = [:]
+            try txn.scan(checkpoints, prefix: Array("run/".utf8)) { _, value in
+                if let json = try? JSONValue.parse(Array(value)), let run = SyncRun(json: json) { out[run.entityType] = run }
+            }
+            return out
+        }
+    }
+
+    // MARK: - Status and maintenance
+
+    /// Identity, positions, counts per kind, last syncs and sizes.
+    public func status() throws -> StoreStatus {
+        let (last, lastObserved, eventCount, tokens, cursor, completed) = try environment.read { txn in
+            let last = try lastEntry(txn)
+            var tokens = Set<String>()
+            try txn.scan(checkpoints, prefix: Array("token/".utf8)) { key, _ in
+                tokens.insert(String(decoding: key.dropFirst(6), as: UTF8.self))
+            }
+            let cursor = try txn.get(checkpoints, StoreKeys.backfillCursor).flatMap { EntityKey(storageBytes: $0) }
+            let completed = try txn.contains(checkpoints, StoreKeys.backfillCompleted)
+            return (last?.seq ?? .none, last?.observedAt, try txn.count(log), tokens, cursor, completed)
+        }
+        let info = try environment.info()
+        let logStats = info.databases["log"]
+        let logBytes = logStats.map { ($0.leafPages + $0.branchPages + $0.overflowPages) * $0.pageSize } ?? 0
+        return StoreStatus(path: path, storeId: storeId, formatVersion: LedgerStore.formatVersion, createdAt: createdAt,
+                           lastPosition: last, lastObservedAt: lastObserved, eventCount: eventCount,
+                           records: try recordCounts(), lastSyncs: try syncRuns(), syncTokens: tokens,
+                           usedBytes: info.usedBytes, mapSize: info.mapSize, logBytes: logBytes,
+                           backfillCursor: cursor, backfillCompleted: completed)
+    }
+
+    /// Writes a consistent, compacted copy of the store into `directory` (created `0o700`; must be
+    /// empty) while reads and writes go on. The copy opens with `LedgerStore.open` and keeps the store id.
+    public func copy(to directory: String) throws {
+        try environment.copy(to: directory, compact: true)
+    }
+
+    // MARK: - Helpers shared with the write path
+
+    /// Seq and observedAt of the last log entry.
+    func lastEntry(_ txn: borrowing some ReadableTransaction & ~Copyable) throws -> (seq: LogPosition, observedAt: Timestamp)? {
+        var found: (LogPosition, Timestamp)?
+        var bad = false
+        try txn.scan(log, reverse: true, limit: 1) { key, value in
+            // Storage layout: version u8, seq u64, flags u8, observedAt i64 (RecordedEvent+Storage).
+            guard let seq = UInt64(bigEndianBytes: key), value.count >= 18,
+                  let observed = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: value[10..<18]))
+            else { bad = true; return }
+            found = (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)))
+        }
+        if bad { throw LedgerStoreError.damagedEntry(path: path, database: "log", what: "the last event is unreadable") }
+        return found
+    }
+
+    func readRow(_ txn: borrowing some ReadableTransaction & ~Copyable, _ key: EntityKey) throws -> StateRow? {
+        let row = try txn.withValue(state, key.storageBytes) { StateRow(storageBytes: $0) }
+        guard let row else { return nil }
+        guard let row else {
+            throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(key)")
+        }
+        return row
+    }
+
+    func parseRecord(_ bytes: [UInt8], _ key: EntityKey) throws -> JSONValue {
+        do { return try JSONValue.parse(bytes) } catch {
+            throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "the record of \(key) is not valid JSON (\(error))")
+        }
+    }
+
+    func decodeEvent(_ bytes: UnsafeRawBufferPointer) throws -> RecordedEvent {
+        do { return try RecordedEvent(storageBytes: Array(bytes), storeId: storeId) } catch {
+            throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
+        }
+    }
+
+    func applyCheckpoints(_ txn: borrowing WriteTransaction, _ writes: [CheckpointWrite]) throws {
+        for w in writes {
+            if let value = w.value { try txn.put(checkpoints, w.key, value) } else { _ = try txn.delete(checkpoints, w.key) }
+        }
+    }
+}

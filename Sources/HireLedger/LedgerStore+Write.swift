@@ -1,0 +1,165 @@
+import HireLedgerCore
+import LMDB
+
+extension LedgerStore {
+    /// Compares `observations` with the state index and records every change in ONE write transaction:
+    /// the record events and the domain events classified from them (`EventBatch`), the state rows,
+    /// the `by_entity` and `by_occurred` index entries and `checkpoints`. Returns the positions given.
+    ///
+    /// - Parameters:
+    ///   - observedAt: the observation time of the events; clamped to the log's last `observedAt` so
+    ///     it never decreases along the log.
+    ///   - histories: `application.listHistory` entries fetched for applications whose stage moved, by
+    ///     application id; the classifier recovers the moves between two polls from them.
+    ///   - checkpoints: written in the same transaction (e.g. the pass's new `syncToken`).
+    /// Observations that change nothing append nothing; when nothing changes and there are no
+    /// checkpoints, no write transaction is opened at all. The classifier sees the state as it is
+    /// after the batch's earlier changes (an application after its job sees the job's new record).
+    @discardableResult
+    public func record(_ observations: [Observation], observedAt: Timestamp, histories: [String: [JSONValue]] = [:],
+                       checkpoints: [CheckpointWrite] = []) throws -> AppendResult {
+        if observations.isEmpty && checkpoints.isEmpty { return .empty }
+        let storeId = self.storeId
+        return try environment.write { txn in
+            let last = try lastEntry(txn)
+            let first = (last?.seq ?? .none).next
+            let at = max(observedAt, last?.observedAt ?? observedAt)
+            // The classifier's lookups cannot reach the transaction (a closure capturing it crashes the
+            // 6.3.1 compiler), so they go through a cache: a lookup it cannot answer is noted as a miss,
+            // the misses are read from the transaction and the batch is built again, until none is left.
+            // Lookups are deterministic, so this ends after as many rounds as the lookup chain is long.
+            let cache = LookupCache(histories: histories)
+            var built: (batch: EventBatch, rows: [EntityKey: StateRow], order: [EntityKey])
+            while true {
+                built = try buildBatch(txn, observations, first: first, observedAt: at, cache: cache)
+                if cache.misses.isEmpty { break }
+                for key in cache.misses {
+                    if let row = try readRow(txn, key), !row.deleted {
+                        cache.records[key] = .some(try parseRecord(row.canonicalBytes, key))
+                    } else {
+                        cache.records[key] = .some(nil)
+                    }
+                }
+                cache.misses = []
+            }
+            let (batch, pending, order) = built
+            let recorded = batch.recorded(startingAt: first, storeId: storeId)
+            try writeEvents(txn, recorded, expectedFirst: first)
+            for key in order {
+                try txn.put(state, key.storageBytes, pending[key]!.storageBytes())
+            }
+            try applyCheckpoints(txn, checkpoints)
+            guard let lastEvent = recorded.last else { return .empty }
+            return AppendResult(positions: first...lastEvent.seq, observedAt: at,
+                                recordChanges: recorded.count { if case .record = $0.type { true } else { false } })
+        }
+    }
+
+    /// One round of turning observations into a batch (see `record`): the events, the new state rows
+    /// and the order they were first touched in.
+    private func buildBatch(_ txn: borrowing WriteTransaction, _ observations: [Observation], first: LogPosition,
+                            observedAt at: Timestamp, cache: LookupCache)
+        throws -> (batch: EventBatch, rows: [EntityKey: StateRow], order: [EntityKey]) {
+        cache.overlay = [:]
+        var batch = EventBatch(classifier: classifier)
+        // Rows written by this batch, consulted before the store so repeated keys chain correctly.
+        var pending: [EntityKey: StateRow] = [:]
+        var order: [EntityKey] = []
+        for observation in observations {
+            let key = observation.key
+            guard key.isStorable else { continue }
+            let row = try pending[key] ?? readRow(txn, key)
+            let change: RecordChange
+            var newRow: StateRow
+            switch observation {
+            case .seen(_, let record):
+                if let row {
+                    if !row.deleted && row.hash == record.hash { continue }
+                    let previous = try parseRecord(row.canonicalBytes, key)
+                    change = row.deleted ? .restored(previous: previous, record: record.value)
+                                         : .updated(before: previous, after: record.value)
+                    newRow = StateRow(record, lastSeq: row.lastSeq)
+                } else {
+                    change = .created(record.value)
+                    newRow = StateRow(record, lastSeq: .none)
+                }
+            case .absent(_, let reason):
+                guard let row, !row.deleted else { continue }
+                change = .deleted(lastKnown: try parseRecord(row.canonicalBytes, key), reason: reason)
+                newRow = row
+                newRow.deleted = true
+            }
+            let range = batch.append(change, of: key, observedAt: at, context: cache)
+            if !range.isEmpty { newRow.lastSeq = first.advanced(by: UInt64(range.lowerBound)) }
+            if pending.updateValue(newRow, forKey: key) == nil { order.append(key) }
+            cache.overlay[key] = .some(change.after)
+        }
+        return (batch, pending, order)
+    }
+
+    /// Appends events built elsewhere (e.g. backfilled stage moves) with their indexes and
+    /// `checkpoints`, in one write transaction, without touching the state index. Each event's
+    /// `observedAt` is clamped to the log's last one; causation indexes point within `events`.
+    @discardableResult
+    public func append(_ events: [PendingEvent], checkpoints: [CheckpointWrite] = []) throws -> AppendResult {
+        if events.isEmpty && checkpoints.isEmpty { return .empty }
+        let storeId = self.storeId
+        return try environment.write { txn in
+            let last = try lastEntry(txn)
+            let first = (last?.seq ?? .none).next
+            var floor = last?.observedAt ?? Timestamp(millisecondsSinceEpoch: .min)
+            let clamped = events.map { e -> PendingEvent in
+                var e = e
+                if e.observedAt < floor { e.observedAt = floor }
+                floor = e.observedAt
+                return e
+            }
+            let recorded = clamped.recorded(startingAt: first, storeId: storeId)
+            try writeEvents(txn, recorded, expectedFirst: first)
+            try applyCheckpoints(txn, checkpoints)
+            guard let lastEvent = recorded.last else { return .empty }
+            return AppendResult(positions: first...lastEvent.seq, observedAt: lastEvent.observedAt,
+                                recordChanges: recorded.count { if case .record = $0.type { true } else { false } })
+        }
+    }
+
+    /// Puts events at the end of the log (`MDB_APPEND`, so a position not after the last fails) and
+    /// their index entries.
+    private func writeEvents(_ txn: borrowing WriteTransaction, _ events: [RecordedEvent], expectedFirst: LogPosition) throws {
+        var expected = expectedFirst
+        for event in events {
+            guard event.seq == expected else {
+                throw LedgerStoreError.inconsistentAppend(path: path, what: "event at \(event.seq) where \(expected) was due")
+            }
+            try txn.put(log, event.seq.value, event.storageBytes(), flags: .append)
+            try txn.put(byEntity, StoreKeys.byEntity(event.subject, event.seq), [UInt8]())
+            try txn.put(byOccurred, StoreKeys.byOccurred(event.occurredAt, event.seq), [UInt8]())
+            expected = expected.next
+        }
+    }
+}
+
+/// The classifier's view of the store inside a write transaction (see `LedgerStore.record`): the
+/// batch's own earlier changes (`overlay`), then records read from the transaction (`records`);
+/// anything else is noted in `misses` and answered nil for this round.
+///
+/// A reference type local to one write closure run, so it never outlives or escapes the transaction.
+final class LookupCache: ClassificationContext {
+    let histories: [String: [JSONValue]]
+    /// Records read from the transaction; `.some(nil)` for absent or tombstoned ones.
+    var records: [EntityKey: JSONValue?] = [:]
+    /// The state after the batch's earlier changes (`.some(nil)` after a deletion).
+    var overlay: [EntityKey: JSONValue?] = [:]
+    var misses: Set<EntityKey> = []
+
+    init(histories: [String: [JSONValue]]) { self.histories = histories }
+
+    func currentRecord(_ key: EntityKey) -> JSONValue? {
+        if let value = overlay[key] { return value }
+        if let value = records[key] { return value }
+        misses.insert(key)
+        return nil
+    }
+
+    func applicationHistory(applicationId: String) -> [JSONValue]? { histories[applicationId] }
+}

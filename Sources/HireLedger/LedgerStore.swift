@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HireLedgerCore
+import LMDB
+
+/// The HireLedger store: one LMDB environment holding the append-only event log, the state index,
+/// the secondary indexes and the sync checkpoints (ARCHITECTURE §6).
+///
+/// Databases: `meta` (format version, store id, creation time), `log` (seq → `RecordedEvent`
+/// storage form, appended with `MDB_APPEND`), `state` (entity key → `StateRow`), `by_entity`
+/// (entity key ‖ seq → empty), `by_occurred` (occurredAt ‖ seq → empty), `checkpoints` (sync tokens,
+/// sync runs, backfill cursor), and `projections`, `subscriptions` (created empty, for later parts).
+///
+/// Rules for callers:
+/// - Open a store once per directory per process (`open` returns a new object each time, but the
+///   underlying `Environment` is shared per path, so opening twice is harmless).
+/// - Every method is synchronous and runs its own short transaction; none is held across `await`.
+///   Writes block the calling thread while another writer (thread or process) is active, and each
+///   commit waits for an fsync: from async code call them between awaits, never inside a lock.
+/// - Everything a write changes (events, state rows, indexes, checkpoints) is committed together or
+///   not at all, so a crash at any instant leaves the store as it was after the last commit.
+///
+/// Sendable: every stored property is an immutable `let` of a `Sendable` type; all mutable state is
+/// in LMDB, whose writer lock serialises writes across threads and processes.
+public final class LedgerStore: Sendable {
+    /// The layout version this build reads and writes. A layout change bumps it and adds a migration.
+    public static let formatVersion: UInt64 = 1
+
+    /// The environment (for maintenance and for later parts that add their own reads).
+    public let environment: Environment
+    /// Canonical path of the store directory.
+    public var path: String { environment.path }
+    /// Random id made when the store was created; part of every event id (`<storeId>:<seq>`).
+    public let storeId: String
+    /// When the store was created (by the clock passed to the creating `open`).
+    public let createdAt: Timestamp
+    /// The classifier that turns record changes into domain events.
+    public let classifier: EventClassifier
+
+    let meta: Database
+    let log: Database
+    let state: Database
+    let byEntity: Database
+    let byOccurred: Database
+    let checkpoints: Database
+    let projections: Database
+    let subscriptions: Database
+
+    /// The database names, in the order `open` creates them.
+    public static let databaseNames = ["meta", "log", "state", "by_entity", "by_occurred", "checkpoints",
+                                       "projections", "subscriptions"]
+
+    /// Opens the store in `directory`, creating it (directory `0o700`, files `0o600`) if missing.
+    ///
+    /// - Parameters:
+    ///   - now: the creation time recorded in a new store (ignored for an existing one).
+    /// - Throws: `LedgerStoreError.formatVersionMismatch` for a store of another format version,
+    ///   `.damagedMeta` for a store whose `meta` cannot be read, `LMDBError` for LMDB failures.
+    public static func open(directory: String, options: Environment.Options = Environment.Options(),
+                            now: Timestamp = SystemLedgerClock().now(),
+                            classifier: EventClassifier = EventClassifier()) throws -> LedgerStore {
+        let env = try Environment.open(directory: directory, options: options)
+        return try LedgerStore(environment: env, now: now, classifier: classifier)
+    }
+
+    private init(environment env: Environment, now: Timestamp, classifier: EventClassifier) throws {
+        environment = env
+        self.classifier = classifier
+        meta = try env.openDatabase(name: "meta")
+        log = try env.openDatabase(name: "log")
+        state = try env.openDatabase(name: "state")
+        byEntity = try env.openDatabase(name: "by_entity")
+        byOccurred = try env.openDatabase(name: "by_occurred")
+        checkpoints = try env.openDatabase(name: "checkpoints")
+        projections = try env.openDatabase(name: "projections")
+        subscriptions = try env.openDatabase(name: "subscriptions")
+
+        let path = env.path
+        let meta = self.meta, log = self.log
+        let existing = try env.read { txn in try LedgerStore.readMeta(txn, meta: meta, path: path) }
+        if let existing {
+            (storeId, createdAt) = existing
+            return
+        }
+        // A new store. The id is drawn outside the write closure, which may run more than once.
+        let newId = LedgerStore.randomStoreId()
+        let created = try env.write { txn -> (String, Timestamp) in
+            // Another process may have created it between our read and this write.
+            if let raced = try LedgerStore.readMeta(txn, meta: meta, path: path) { return raced }
+            if try txn.count(log) > 0 {
+                throw LedgerStoreError.damagedMeta(path: path, what: "the log holds events but `meta` has no format version")
+            }
+            try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
+            try txn.put(meta, StoreKeys.storeId, newId)
+            try txn.put(meta, StoreKeys.createdAt, UInt64(bitPattern: now.millisecondsSinceEpoch))
+            return (newId, now)
+        }
+        (storeId, createdAt) = created
+        // The store holds candidate data: keep the directory private even if it existed with wider rights.
+        _ = chmod(path, 0o700)
+    }
+
+    /// Reads and checks `meta`; nil for a store that was never initialised.
+    private static func readMeta(_ txn: borrowing some ReadableTransaction & ~Copyable, meta: Database,
+                                 path: String) throws -> (String, Timestamp)? {
+        guard let versionBytes = try txn.get(meta, StoreKeys.formatVersion) else { return nil }
+        guard let version = UInt64(bigEndianBytes: versionBytes) else {
+            throw LedgerStoreError.damagedMeta(path: path, what: "the format version is not an 8-byte number")
+        }
+        guard version == formatVersion else {
+            throw LedgerStoreError.formatVersionMismatch(path: path, found: version, supported: formatVersion)
+        }
+        guard let idBytes = try txn.get(meta, StoreKeys.storeId), !idBytes.isEmpty,
+              let id = String(validating: idBytes, as: UTF8.self)
+        else { throw LedgerStoreError.damagedMeta(path: path, what: "the store id is missing") }
+        guard let createdBytes = try txn.get(meta, StoreKeys.createdAt), let created = UInt64(bigEndianBytes: createdBytes) else {
+            throw LedgerStoreError.damagedMeta(path: path, what: "the creation time is missing")
+        }
+        return (id, Timestamp(millisecondsSinceEpoch: Int64(bitPattern: created)))
+    }
+
+    /// 16 random bytes as 32 lowercase hex digits.
+    static func randomStoreId() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for _ in 0..<16 {
+            let b = UInt8.random(in: 0...255, using: &rng)
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,45 @@
+import HireLedgerCore
+import LMDB
+
+/// The key encodings of the store's databases (ARCHITECTURE §6), in one place so readers and writers
+/// agree. All integers are big-endian so LMDB's byte-wise order is numeric order.
+enum StoreKeys {
+    // `meta` keys.
+    static let formatVersion = "format_version"
+    static let storeId = "store_id"
+    static let createdAt = "created_at"
+
+    /// `by_entity`: the entity key's storage form (self-delimiting) followed by the event's seq.
+    static func byEntity(_ key: EntityKey, _ seq: LogPosition) -> [UInt8] {
+        var out = key.storageBytes
+        out.append(contentsOf: seq.bigEndianBytes)
+        return out
+    }
+
+    /// `by_occurred`: occurredAt in milliseconds with the sign bit flipped (so times before 1970 sort
+    /// first), then the event's seq.
+    static func byOccurred(_ at: Timestamp, _ seq: LogPosition) -> [UInt8] {
+        var out = occurredPrefix(at)
+        out.append(contentsOf: seq.bigEndianBytes)
+        return out
+    }
+
+    static func occurredPrefix(_ at: Timestamp) -> [UInt8] {
+        (UInt64(bitPattern: at.millisecondsSinceEpoch) ^ (1 << 63)).bigEndianBytes
+    }
+
+    /// The seq at the end of an index key (its last 8 bytes).
+    static func trailingSeq(_ key: UnsafeRawBufferPointer) -> LogPosition? {
+        guard key.count >= 8 else { return nil }
+        return UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[(key.count - 8)...])).map(LogPosition.init)
+    }
+
+    // `checkpoints` keys: `<family>/<name>`.
+    static func syncToken(_ endpointMethod: String) -> String { "token/" + endpointMethod }
+    static func syncRun(_ type: AshbyEntityTypeName) -> String { "run/" + type }
+    static let backfillCursor = "backfill/cursor"
+    static let backfillCompleted = "backfill/completed"
+}
+
+/// The name an entity type is stored under in checkpoints (`AshbyEntityType.rawValue`).
+typealias AshbyEntityTypeName = String

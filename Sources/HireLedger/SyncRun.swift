@@ -1,0 +1,61 @@
+import HireLedgerCore
+
+/// The record of one completed sync pass of one entity type, kept in `checkpoints` (`run/<type>`) and
+/// shown by `hireledger status`. Written in the same transaction as the pass's last page.
+public struct SyncRun: Sendable, Hashable {
+    /// How a pass walked its endpoint.
+    public enum Mode: String, Sendable, Hashable {
+        /// Every record; absent records become tombstones.
+        case full
+        /// Only what changed since the stored `syncToken`.
+        case incremental
+    }
+
+    /// `AshbyEntityType.rawValue`, e.g. `applications`.
+    public var entityType: String
+    public var mode: Mode
+    /// Wall-clock (injected clock) times of the pass's start and end.
+    public var startedAt: Timestamp
+    public var finishedAt: Timestamp
+    public var pages: Int
+    public var records: Int
+    /// Events appended by the pass (record and domain events).
+    public var events: Int
+    /// Tombstones written after the full pass (0 for incremental passes).
+    public var tombstones: Int
+
+    public init(entityType: String, mode: Mode, startedAt: Timestamp, finishedAt: Timestamp, pages: Int,
+                records: Int, events: Int, tombstones: Int = 0) {
+        self.entityType = entityType
+        self.mode = mode
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.pages = pages
+        self.records = records
+        self.events = events
+        self.tombstones = tombstones
+    }
+
+    public var json: JSONValue {
+        ["entityType": .string(entityType), "mode": .string(mode.rawValue), "startedAt": .string(startedAt.iso8601),
+         "finishedAt": .string(finishedAt.iso8601), "pages": .number(JSONNumber(pages)),
+         "records": .number(JSONNumber(records)), "events": .number(JSONNumber(events)),
+         "tombstones": .number(JSONNumber(tombstones))]
+    }
+
+    public init?(json: JSONValue) {
+        guard let type = json.string("entityType"), let mode = json.string("mode").flatMap(Mode.init(rawValue:)),
+              let started = json.string("startedAt").flatMap(Timestamp.init(iso8601:)),
+              let finished = json.string("finishedAt").flatMap(Timestamp.init(iso8601:)),
+              let pages = json["pages"]?.intValue, let records = json["records"]?.intValue,
+              let events = json["events"]?.intValue
+        else { return nil }
+        self.init(entityType: type, mode: mode, startedAt: started, finishedAt: finished, pages: pages,
+                  records: records, events: events, tombstones: json["tombstones"]?.intValue ?? 0)
+    }
+
+    /// The checkpoint write that stores this run.
+    public var checkpointWrite: CheckpointWrite {
+        CheckpointWrite(key: StoreKeys.syncRun(entityType), value: json.canonicalBytes())
+    }
+}

@@ -12,13 +12,17 @@ extension LedgerStore {
     ///   - histories: `application.listHistory` entries fetched for applications whose stage moved, by
     ///     application id; the classifier recovers the moves between two polls from them.
     ///   - checkpoints: written in the same transaction (e.g. the pass's new `syncToken`).
+    ///   - finalCheckpoints: more checkpoints made from the append's result, written in the same
+    ///     transaction (e.g. a run record counting the events). It may be called more than once (the
+    ///     write may be re-run after map growth), so it must only compute, not change outside state.
     /// Observations that change nothing append nothing; when nothing changes and there are no
     /// checkpoints, no write transaction is opened at all. The classifier sees the state as it is
     /// after the batch's earlier changes (an application after its job sees the job's new record).
     @discardableResult
     public func record(_ observations: [Observation], observedAt: Timestamp, histories: [String: [JSONValue]] = [:],
-                       checkpoints: [CheckpointWrite] = []) throws -> AppendResult {
-        if observations.isEmpty && checkpoints.isEmpty { return .empty }
+                       checkpoints: [CheckpointWrite] = [],
+                       finalCheckpoints: ((AppendResult) -> [CheckpointWrite])? = nil) throws -> AppendResult {
+        if observations.isEmpty && checkpoints.isEmpty && finalCheckpoints == nil { return .empty }
         let storeId = self.storeId
         return try environment.write { txn in
             let last = try lastEntry(txn)
@@ -49,9 +53,12 @@ extension LedgerStore {
                 try txn.put(state, key.storageBytes, pending[key]!.storageBytes())
             }
             try applyCheckpoints(txn, checkpoints)
-            guard let lastEvent = recorded.last else { return .empty }
-            return AppendResult(positions: first...lastEvent.seq, observedAt: at,
-                                recordChanges: recorded.count { if case .record = $0.type { true } else { false } })
+            let result = recorded.last.map { lastEvent in
+                AppendResult(positions: first...lastEvent.seq, observedAt: at,
+                             recordChanges: recorded.count { if case .record = $0.type { true } else { false } })
+            } ?? .empty
+            if let finalCheckpoints { try applyCheckpoints(txn, finalCheckpoints(result)) }
+            return result
         }
     }
 

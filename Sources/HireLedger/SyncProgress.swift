@@ -1,0 +1,32 @@
+import AshbyAPI
+
+/// What `SyncService` reports while it runs, for a progress display (the library prints nothing).
+public enum SyncProgress: Sendable {
+    /// A pass of one entity type begins.
+    case passStarted(entityType: AshbyEntityType, mode: SyncRun.Mode)
+    /// Ashby refused the stored sync token (`reason` says why); the token was dropped and a full pass
+    /// of the type follows.
+    case fellBackToFull(entityType: AshbyEntityType, reason: String)
+    /// One page was fetched and recorded.
+    case page(SyncPageProgress)
+    /// A pass finished (after its tombstones, for a full pass).
+    case passFinished(SyncRun)
+}
+
+/// One recorded page.
+public struct SyncPageProgress: Sendable, Hashable {
+    public var entityType: AshbyEntityType
+    public var mode: SyncRun.Mode
+    /// 1-based page number within the pass.
+    public var page: Int
+    /// Records on this page, and in the pass so far.
+    public var records: Int
+    public var recordsInPass: Int
+    /// Events this page appended (0 when nothing changed: then no write transaction was opened).
+    public var events: Int
+    /// Application histories fetched for this page.
+    public var historiesFetched: Int
+}
+
+/// Receives `SyncProgress`; called on the syncing task, so it must be quick and must not block.
+public typealias SyncObserver = @Sendable (SyncProgress) -> Void

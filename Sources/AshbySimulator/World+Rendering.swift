@@ -243,11 +243,12 @@ extension World {
         }
         w.key("employmentType"); w.string(j.employmentType)
         w.key("isListed"); w.bool(p.isListed)
-        w.key("publishedDate"); w.date(day: p.publishedDay)
+        if !full { w.key("publishedDate"); w.date(day: p.publishedDay) }
         w.key("applicationDeadline"); w.null()
         w.key("externalLink"); w.string(link)
         w.key("applyLink"); w.string(link + "/application")
         if full {
+            renderPostingExtras(p, j, loc, &w)
             w.key("surveyFormDefinitions"); w.emptyArray()
             w.key("suppressDescriptionOpening"); w.bool(false)
             w.key("suppressDescriptionClosing"); w.bool(false)
@@ -256,6 +257,91 @@ extension World {
             w.key("shouldDisplayCompensationOnJobBoard"); w.bool(false)
         }
         w.key("updatedAt"); w.time(p.updatedAt)
+        w.endObject()
+    }
+
+    /// `jobPosting.info`'s schema.org data, application form and compensation blocks.
+    private func renderPostingExtras(_ p: PostingRec, _ j: JobRec, _ loc: LocationRec, _ w: inout JSONOut) {
+        let schemaType: StaticString
+        switch j.employmentType {
+        case "PartTime": schemaType = "PART_TIME"
+        case "Contract": schemaType = "CONTRACTOR"
+        case "Intern": schemaType = "INTERN"
+        case "Temporary": schemaType = "TEMPORARY"
+        default: schemaType = "FULL_TIME"
+        }
+        let currency = FakeData.currencies[loc.country] ?? "USD"
+        let low = 80_000 + Int(p.id.lo % 8) * 10_000, high = low + 40_000
+        let summary = "\(currency) \(low / 1000)K – \(high / 1000)K"
+        w.key("linkedData"); w.beginObject()
+        w.key("@context"); w.rawString("https://schema.org/")
+        w.key("@type"); w.rawString("JobPosting")
+        w.key("title"); w.string(j.title)
+        w.key("description"); w.string("<p>Join SimCorp as \(j.title).</p>")
+        w.key("directApply"); w.bool(false)
+        w.key("identifier"); w.beginObject()
+        w.key("@type"); w.rawString("PropertyValue"); w.key("name"); w.string(j.title); w.key("value"); w.id(p.id)
+        w.endObject()
+        w.key("datePosted"); w.date(day: p.publishedDay)
+        w.key("hiringOrganization"); w.beginObject()
+        w.key("@type"); w.rawString("Organization"); w.key("name"); w.rawString("SimCorp"); w.key("sameAs"); w.rawString("https://simcorp.example/")
+        w.endObject()
+        w.key("jobLocation"); w.beginObject()
+        w.key("@type"); w.rawString("Place")
+        w.key("address"); w.beginObject()
+        w.key("@type"); w.rawString("PostalAddress"); w.key("addressLocality"); w.string(loc.city); w.key("addressCountry"); w.string(loc.country)
+        w.endObject()
+        w.endObject()
+        w.key("employmentType"); w.rawString(schemaType)
+        w.key("baseSalary"); w.beginObject()
+        w.key("@type"); w.rawString("MonetaryAmount"); w.key("currency"); w.string(currency)
+        w.key("value"); w.beginObject()
+        w.key("@type"); w.rawString("QuantitativeValue"); w.key("minValue"); w.int(low); w.key("maxValue"); w.int(high); w.key("unitText"); w.rawString("YEAR")
+        w.endObject()
+        w.endObject()
+        w.endObject()
+        w.key("publishedDate"); w.date(day: p.publishedDay)
+        w.key("applicationFormDefinition"); w.beginObject()
+        w.key("sections"); w.beginArray(); w.beginObject(); w.key("fields"); w.beginArray()
+        let fields: [(StaticString, StaticString, StaticString, Bool)] = [
+            ("String", "_systemfield_name", "Name", true), ("Email", "_systemfield_email", "Email", true),
+            ("Phone", "_systemfield_phone", "Phone", false), ("File", "_systemfield_resume", "Resume", true),
+            ("LongText", "_systemfield_cover_letter", "Cover Letter", false),
+        ]
+        for (n, (type, path, title, required)) in fields.enumerated() {
+            w.beginObject()
+            w.key("isRequired"); w.bool(required)
+            w.key("field"); w.beginObject()
+            w.key("id"); w.id(SimID(hi: p.id.hi ^ UInt64(n + 1), lo: p.id.lo))
+            w.key("type"); w.rawString(type); w.key("path"); w.rawString(path); w.key("humanReadablePath"); w.rawString(title)
+            w.key("title"); w.rawString(title); w.key("isNullable"); w.bool(!required)
+            w.endObject()
+            if n == 4 {
+                w.key("descriptionHtml"); w.rawString("<p>Tell us why this role interests you.</p>")
+                w.key("descriptionPlain"); w.rawString("Tell us why this role interests you.")
+            }
+            w.endObject()
+        }
+        w.endArray(); w.endObject(); w.endArray()
+        w.endObject()
+        w.key("compensation"); w.beginObject()
+        w.key("compensationTierSummary"); w.string(summary)
+        w.key("summaryComponents"); w.beginArray()
+        w.beginObject()
+        w.key("compensationType"); w.rawString("Salary"); w.key("interval"); w.rawString("1 YEAR"); w.key("currencyCode"); w.string(currency)
+        w.key("minValue"); w.int(low); w.key("maxValue"); w.int(high); w.key("summary"); w.string(summary)
+        w.endObject()
+        w.endArray()
+        w.key("compensationTiers"); w.beginArray(); w.beginObject()
+        w.key("id"); w.id(SimID(hi: p.id.hi ^ 0xC0, lo: p.id.lo))
+        w.key("tierSummary"); w.string(summary); w.key("title"); w.null(); w.key("additionalInformation"); w.null()
+        w.key("components"); w.beginArray(); w.beginObject()
+        w.key("id"); w.id(SimID(hi: p.id.hi ^ 0xC1, lo: p.id.lo))
+        w.key("summary"); w.string(summary); w.key("compensationType"); w.rawString("Salary"); w.key("interval"); w.rawString("1 YEAR")
+        w.key("currencyCode"); w.string(currency); w.key("minValue"); w.int(low); w.key("maxValue"); w.int(high)
+        w.endObject(); w.endArray()
+        w.endObject(); w.endArray()
+        w.key("shouldDisplayCompensation"); w.bool(true)
         w.endObject()
     }
 

@@ -225,6 +225,7 @@ final class WorldEngine {
                                              job: job, feedbackFormId: newID()))
         world.register(.interview, world.interviews[Int(row)].id, row)
         world.interviews[Int(row)].changeSeq = world.bump(.interview, row)
+        world.note(.created, .interview, world.interviews[Int(row)].id, at: now)
     }
 
     // MARK: time helpers
@@ -329,6 +330,7 @@ final class WorldEngine {
                                          createdAt: t, updatedAt: t))
         world.register(.jobPosting, world.postings[Int(prow)].id, prow)
         world.postings[Int(prow)].changeSeq = world.bump(.jobPosting, prow)
+        world.note(.created, .jobPosting, world.postings[Int(prow)].id, at: t)
         world.jobs[Int(row)].posting = prow
         let n = rng.weighted([0.55, 0.4, 0.05]) + 1
         for _ in 0..<n {
@@ -383,6 +385,7 @@ final class WorldEngine {
         world.postings[Int(p)].published = true
         world.postings[Int(p)].publishedDay = Int32(t / Self.day)
         world.touchPosting(p, at: t)
+        world.note(.updated, .jobPosting, world.postings[Int(p)].id, at: t, field: "isPublished", old: false, new: true)
         openJobPos[j] = openJobs.count
         openJobs.append(j)
         queue.push(.jobClose(j), at: workTime(after: t, delay: days(60...300)))
@@ -405,6 +408,7 @@ final class WorldEngine {
         let p = world.jobs[Int(j)].posting
         world.postings[Int(p)].published = false
         world.touchPosting(p, at: t)
+        world.note(.updated, .jobPosting, world.postings[Int(p)].id, at: t, field: "isPublished", old: true, new: false)
         if let pos = openJobPos.removeValue(forKey: j) {
             let last = openJobs.removeLast()
             if pos < openJobs.count { openJobs[pos] = last; openJobPos[last] = pos }
@@ -518,14 +522,14 @@ final class WorldEngine {
         .array(rows.map { .string(world.applications[Int($0)].id.string) })
     }
 
-    /// Moves an application to `stage`, chaining history: the current entry's leftStageAt is `t`, the new
-    /// entry's enteredStageAt is `t + 3` ms (as in Ashby's recordings).
+    /// Moves an application to `stage` at `t`, chaining history: the new entry's enteredStageAt is `t`, the
+    /// previous entry's leftStageAt 3 ms earlier (the gap seen in Ashby's recordings).
     private func moveStage(_ a: Int32, to stage: Int32, at t: Int64, actor: Int32) -> Int64 {
-        let entered = t + 3
+        let entered = t
         let oldStage = world.applications[Int(a)].stage
         let oldStatus = world.applications[Int(a)].status
         let last = world.applications[Int(a)].history.count - 1
-        world.applications[Int(a)].history[last].leftAt = t
+        world.applications[Int(a)].history[last].leftAt = t - 3
         world.applications[Int(a)].history.append(HistoryRec(id: newID(), stage: stage, enteredAt: entered, leftAt: nil, actor: actor))
         world.applications[Int(a)].stage = stage
         let status: ApplicationStatus
@@ -693,7 +697,7 @@ final class WorldEngine {
             queue.push(.hire(offer: o), at: workTime(after: t, delay: days(1...3)))
         } else {
             releaseOpening(of: o)
-            archive(a, reasonText: "Offer Declined", at: t + 60_000)
+            archive(a, reasonText: "Offer Declined", at: t)
         }
     }
 
@@ -714,7 +718,7 @@ final class WorldEngine {
         guard world.jobs[Int(job)].status == .Open else { return }
         if rng.chance(0.1) { createOpening(job: job, at: t, state: .Open, backfill: true) }
         let stillOpen = world.jobs[Int(job)].openings.contains { world.openings[Int($0)].state == .Open }
-        if !stillOpen && rng.chance(0.5) { closeJob(job, at: t + 1000, reasonText: "Hired") }
+        if !stillOpen && rng.chance(0.5) { closeJob(job, at: t, reasonText: "Hired") }
     }
 
     // MARK: reorganisations, merges, deletions

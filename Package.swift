@@ -35,6 +35,7 @@ let package = Package(
             .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         .target(name: "HireLedger", dependencies: ["HireLedgerCore", "LMDB", "AshbyAPI"]),
+        .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
 
         // MARK: executables
         .executableTarget(name: "hireledger", dependencies: [
@@ -59,6 +60,7 @@ let package = Package(
         ]),
         .testTarget(name: "AshbySimulatorTests", dependencies: ["AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
         .testTarget(name: "AshbyAPITests", dependencies: ["AshbyAPI", "AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP",
         ]),

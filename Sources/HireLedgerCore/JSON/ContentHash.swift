@@ -10,8 +10,11 @@ public struct ContentHash: Sendable, Hashable, CustomStringConvertible {
     public init(value: UInt64) { self.value = value }
 
     public init(bytes: some Collection<UInt8>) {
-        var copy = Array(bytes)
-        value = copy.withUnsafeMutableBytes { XXH64.hash(UnsafeRawBufferPointer($0), seed: 0) }
+        if let v = bytes.withContiguousStorageIfAvailable({ XXH64.hash(UnsafeRawBufferPointer($0), seed: 0) }) {
+            value = v
+        } else {
+            value = Array(bytes).withUnsafeBytes { XXH64.hash($0, seed: 0) }
+        }
     }
 
     public init(_ buffer: UnsafeRawBufferPointer) { value = XXH64.hash(buffer, seed: 0) }
@@ -24,10 +27,9 @@ public struct ContentHash: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension JSONValue {
-    /// The hash of the canonical form.
+    /// The hash of the canonical form (`ContentHash(bytes: canonicalBytes())`, without the array).
     public var contentHash: ContentHash {
-        let bytes = canonicalBytes()
-        return bytes.withUnsafeBytes { ContentHash($0) }
+        withCanonicalBytes { ContentHash(UnsafeRawBufferPointer($0)) }
     }
 }
 

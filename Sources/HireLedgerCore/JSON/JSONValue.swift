@@ -11,6 +11,24 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+
+    /// Structural equality with strings compared by their UTF-8 bytes.
+    ///
+    /// Not `String`'s `==`, which treats canonically equivalent strings (`"é"` and `"e\u{301}"`) as
+    /// equal although their canonical JSON bytes, and so their content hashes, differ. With byte
+    /// equality, `a == b` exactly when `a.canonicalBytes() == b.canonicalBytes()`. (The synthesized
+    /// `hash(into:)` stays consistent: byte-equal strings hash equal.)
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case let (.bool(x), .bool(y)): x == y
+        case let (.number(x), .number(y)): x == y
+        case let (.string(x), .string(y)): JSONObject.compareKeys(x, y) == 0
+        case let (.array(x), .array(y)): x == y
+        case let (.object(x), .object(y)): x == y
+        default: false
+        }
+    }
 }
 
 /// A JSON number, kept as the text it was written with (always valid JSON number syntax).
@@ -51,6 +69,11 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         public var key: String
         public var value: JSONValue
         public init(key: String, value: JSONValue) { self.key = key; self.value = value }
+
+        /// Keys compare by UTF-8 bytes, like `JSONValue` strings.
+        public static func == (a: Member, b: Member) -> Bool {
+            JSONObject.compareKeys(a.key, b.key) == 0 && a.value == b.value
+        }
     }
 
     public private(set) var members: [Member]
@@ -78,7 +101,10 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     public subscript(key: String) -> JSONValue? {
         get {
             let (found, i) = search(key)
-            return found ? members[i].value : nil
+            // Not `found ? value : nil`: in a ternary `nil` would become `JSONValue.null` (the type is
+            // ExpressibleByNilLiteral), so a missing key would read as a present `null`.
+            guard found else { return Optional<JSONValue>.none }
+            return members[i].value
         }
         set {
             let (found, i) = search(key)
@@ -104,14 +130,47 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     }
 
     /// Compares two keys by their UTF-8 bytes: negative, zero or positive.
+    ///
+    /// Byte order, not `String`'s `<`: Swift compares strings by canonical equivalence, under which
+    /// `"é"` (U+00E9) equals `"e\u{301}"`, but the canonical form must keep both apart.
     @inlinable
     public static func compareKeys(_ a: String, _ b: String) -> Int {
-        var a = a, b = b
-        return a.withUTF8 { pa in
-            b.withUTF8 { pb in
-                let n = Swift.min(pa.count, pb.count)
-                for i in 0..<n where pa[i] != pb[i] { return Int(pa[i]) - Int(pb[i]) }
-                return pa.count - pb.count
+        // Native strings (all the parser makes) expose contiguous UTF-8 without copying.
+        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb in compareBytes(pa, pb) }
+        }
+        if let fast, let result = fast { return result }
+        return compareBytes(Array(a.utf8), Array(b.utf8))
+    }
+
+    @inlinable
+    static func compareBytes(_ pa: some RandomAccessCollection<UInt8>, _ pb: some RandomAccessCollection<UInt8>) -> Int {
+        var ia = pa.startIndex, ib = pb.startIndex
+        while ia != pa.endIndex && ib != pb.endIndex {
+            if pa[ia] != pb[ib] { return Int(pa[ia]) - Int(pb[ib]) }
+            pa.formIndex(after: &ia)
+            pb.formIndex(after: &ib)
+        }
+        return pa.count - pb.count
+    }
+
+    /// Sorts `members` by key in UTF-8 byte order (stable).
+    ///
+    /// Objects in API records are small and usually arrive in the sender's field order, not sorted.
+    /// Insertion sort through a raw buffer moves members without retaining their strings, which the
+    /// generic `sort` did on every comparison; large objects still go to the standard library.
+    static func sortMembers(_ members: inout [Member]) {
+        guard members.count <= 64 else {
+            members.sort { compareKeys($0.key, $1.key) < 0 }
+            return
+        }
+        members.withUnsafeMutableBufferPointer { buf in
+            for i in 1..<Swift.max(buf.count, 1) {
+                var j = i
+                while j > 0 && compareKeys(buf[j - 1].key, buf[j].key) > 0 {
+                    buf.swapAt(j - 1, j)
+                    j -= 1
+                }
             }
         }
     }

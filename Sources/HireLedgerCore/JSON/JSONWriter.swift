@@ -3,64 +3,207 @@ extension JSONValue {
     /// numbers as written, strings with the minimal escapes (`"`, `\`, control characters) and all
     /// other characters as raw UTF-8. Equal values always give equal bytes.
     public func canonicalBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        writeCanonical(into: &out)
-        return out
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.withBytes { bytes in
+            Array(unsafeUninitializedCapacity: bytes.count) { buffer, count in
+                if let target = buffer.baseAddress, let source = bytes.baseAddress {
+                    target.initialize(from: source, count: bytes.count)
+                }
+                count = bytes.count
+            }
+        }
     }
 
-    public var canonicalString: String { String(decoding: canonicalBytes(), as: UTF8.self) }
+    public var canonicalString: String {
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
 
     /// Appends the canonical form to `out`.
     public func writeCanonical(into out: inout [UInt8]) {
-        switch self {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(true): out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
-        case .bool(false): out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
-        case .number(let n): out.append(contentsOf: n.text.utf8)
-        case .string(let s): JSONValue.writeString(s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                item.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            for (i, m) in o.members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(m.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                m.value.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        var writer = JSONWriter()
+        writer.write(self)
+        writer.withBytes { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the canonical form, without building an array (for hashing or storing it).
+    public func withCanonicalBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        var writer = JSONWriter()
+        writer.write(self)
+        return try writer.withBytes(body)
     }
 
     /// Appends `s` as a JSON string literal with the minimal escapes.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(0x5C); out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        var writer = JSONWriter()
+        writer.writeString(s)
+        writer.withBytes { out.append(contentsOf: $0) }
     }
 }
 
 extension JSONValue: CustomStringConvertible {
     /// The canonical JSON text.
     public var description: String { canonicalString }
+}
+
+/// A growable byte buffer that writes canonical JSON.
+///
+/// It owns raw memory rather than appending to a `[UInt8]` because `Array.append` checks uniqueness
+/// and capacity per call, which was a third of the writer's time; here an append is a bounds check
+/// and a store. Non-copyable, so the memory has exactly one owner and is freed in `deinit`.
+struct JSONWriter: ~Copyable {
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        self.capacity = Swift.max(capacity, 16)
+        buffer = .allocate(capacity: self.capacity)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Calls `body` with the bytes written so far; they are valid only inside `body`.
+    func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: buffer, count: count))
+    }
+
+    /// Makes room for `n` more bytes.
+    @inline(__always) mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(to: count + n) }
+    }
+
+    @inline(never) mutating func grow(to needed: Int) {
+        let newCapacity = Swift.max(capacity * 2, needed)
+        let newBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBuffer.initialize(from: buffer, count: count)
+        buffer.deallocate()
+        buffer = newBuffer
+        capacity = newCapacity
+    }
+
+    /// Appends one byte; the caller has reserved room.
+    @inline(__always) mutating func put(_ b: UInt8) {
+        buffer[count] = b
+        count += 1
+    }
+
+    @inline(__always) mutating func append(_ b: UInt8) {
+        reserve(1)
+        put(b)
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        if let source = bytes.baseAddress { (buffer + count).initialize(from: source, count: bytes.count) }
+        count += bytes.count
+    }
+
+    mutating func append(_ word: StaticString) {
+        append(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    }
+
+    mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: append("null")
+        case .bool(let b): append(b ? "true" : "false")
+        case .number(let n): writeRaw(n.text)
+        case .string(let s): writeString(s)
+        case .array(let items):
+            append(UInt8(ascii: "["))
+            // Indexing a buffer borrows each element; `for item in items` copied (retained) each one.
+            items.withUnsafeBufferPointer { items in
+                for i in items.indices {
+                    if i > 0 { append(UInt8(ascii: ",")) }
+                    write(items[i])
+                }
+            }
+            append(UInt8(ascii: "]"))
+        case .object(let o):
+            append(UInt8(ascii: "{"))
+            o.members.withUnsafeBufferPointer { members in
+                for i in members.indices {
+                    if i > 0 { append(UInt8(ascii: ",")) }
+                    writeString(members[i].key)
+                    append(UInt8(ascii: ":"))
+                    write(members[i].value)
+                }
+            }
+            append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends the UTF-8 of `s` unchanged (number text).
+    mutating func writeRaw(_ s: String) {
+        if s.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            for b in s.utf8 { append(b) }
+        }
+    }
+
+    /// Appends `s` as a string literal: `"` and `\` escaped, `\n \r \t \b \f` for those controls,
+    /// `\u00XX` for the other control characters, everything else as raw UTF-8.
+    mutating func writeString(_ s: String) {
+        if s.utf8.withContiguousStorageIfAvailable({ writeString(utf8: $0) }) == nil {
+            // Bridged or otherwise non-contiguous strings (never produced by the parser).
+            let copy = Array(s.utf8)
+            copy.withUnsafeBufferPointer { writeString(utf8: $0) }
+        }
+    }
+
+    mutating func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
+        guard let p = bytes.baseAddress, n > 0 else { append("\"\""); return }
+        // Most strings need no escapes: find the first byte that does, eight at a time, and copy the
+        // whole run before it at once.
+        var i = 0
+        while i + 8 <= n, !JSONWriter.mayNeedEscape(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+        while i < n, p[i] >= 0x20, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
+        if i == n {
+            reserve(n + 2)
+            put(UInt8(ascii: "\""))
+            (buffer + count).initialize(from: p, count: n)
+            count += n
+            put(UInt8(ascii: "\""))
+            return
+        }
+        // Worst case every remaining byte becomes a six-byte \u00XX.
+        reserve(i + (n - i) * 6 + 2)
+        put(UInt8(ascii: "\""))
+        (buffer + count).initialize(from: p, count: i)
+        count += i
+        while i < n {
+            let b = p[i]
+            i += 1
+            switch b {
+            case UInt8(ascii: "\""): put(0x5C); put(0x22)
+            case UInt8(ascii: "\\"): put(0x5C); put(0x5C)
+            case 0x0A: put(0x5C); put(UInt8(ascii: "n"))
+            case 0x0D: put(0x5C); put(UInt8(ascii: "r"))
+            case 0x09: put(0x5C); put(UInt8(ascii: "t"))
+            case 0x08: put(0x5C); put(UInt8(ascii: "b"))
+            case 0x0C: put(0x5C); put(UInt8(ascii: "f"))
+            case 0..<0x20:
+                put(0x5C); put(UInt8(ascii: "u")); put(UInt8(ascii: "0")); put(UInt8(ascii: "0"))
+                put(JSONWriter.hexDigit(b >> 4)); put(JSONWriter.hexDigit(b & 0xF))
+            default: put(b)
+            }
+        }
+        put(UInt8(ascii: "\""))
+    }
+
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 {
+        v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
+    }
+
+    /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (see `JSONParser.isPlainASCII`;
+    /// bytes >= 0x80 are fine here, they are written as they are).
+    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+        return special & (ones &* 0x80) != 0
+    }
 }

@@ -1,0 +1,93 @@
+/// The compact binary form of an event in the log (the value under its `seq` key).
+///
+/// Layout, format version 1 (all integers big-endian):
+///
+///     u8   format version (1)
+///     u64  seq
+///     u8   flags: bit 0 occurredAtInferred, bit 1 backfilled, bit 2 causation present
+///     i64  observedAt (ms since epoch)
+///     i64  occurredAt (ms since epoch)
+///     u64  causation seq           (only when flag bit 2)
+///     u8   length of the type's wire name, then its ASCII bytes
+///     ...  subject: EntityKey storage form (kind code, u16 id length, id bytes)
+///     ...  data: canonical JSON bytes, to the end of the value
+///
+/// A reader must check the version byte first; a new layout takes a new version number and readers
+/// keep decoding the old ones.
+extension RecordedEvent {
+    public static let storageFormatVersion: UInt8 = 1
+
+    public func storageBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + subject.id.utf8.count + 256)
+        out.append(RecordedEvent.storageFormatVersion)
+        out.append(contentsOf: seq.bigEndianBytes)
+        var flags: UInt8 = 0
+        if occurredAtInferred { flags |= 1 }
+        if backfilled { flags |= 2 }
+        if causation != nil { flags |= 4 }
+        out.append(flags)
+        out.append(contentsOf: LogPosition(UInt64(bitPattern: observedAt.millisecondsSinceEpoch)).bigEndianBytes)
+        out.append(contentsOf: LogPosition(UInt64(bitPattern: occurredAt.millisecondsSinceEpoch)).bigEndianBytes)
+        if let c = causation { out.append(contentsOf: c.bigEndianBytes) }
+        let wire = type.wireName.utf8
+        precondition(wire.count < 256, "event type wire names are short")
+        out.append(UInt8(wire.count))
+        out.append(contentsOf: wire)
+        subject.appendStorageBytes(to: &out)
+        data.writeCanonical(into: &out)
+        return out
+    }
+
+    /// Decodes `storageBytes()` output; `storeId` is the id of the store it was read from.
+    public init(storageBytes bytes: [UInt8], storeId: String) throws(EventDecodingError) {
+        var r = ByteReader(bytes: bytes[...])
+        let version = try r.u8("format version")
+        guard version == RecordedEvent.storageFormatVersion else {
+            throw EventDecodingError("storage format version \(version) is not supported (this build reads version \(RecordedEvent.storageFormatVersion)); upgrade HireLedger")
+        }
+        let seq = LogPosition(try r.u64("seq"))
+        let flags = try r.u8("flags")
+        guard flags & ~7 == 0 else { throw EventDecodingError("unknown flag bits 0x\(String(flags, radix: 16))") }
+        let observed = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: try r.u64("observedAt")))
+        let occurred = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: try r.u64("occurredAt")))
+        let causation = flags & 4 != 0 ? LogPosition(try r.u64("causation")) : nil
+        let typeLength = Int(try r.u8("type length"))
+        let typeBytes = try r.take(typeLength, "type")
+        let wire = String(decoding: typeBytes, as: UTF8.self)
+        guard let type = EventType(wireName: wire) else {
+            throw EventDecodingError("unknown event type \"\(wire)\" at seq \(seq); upgrade HireLedger")
+        }
+        guard let (subject, used) = EntityKey.decodePrefix(r.rest) else {
+            throw EventDecodingError("malformed subject at seq \(seq)")
+        }
+        _ = try r.take(used, "subject")
+        let data: JSONValue
+        do { data = try JSONValue.parse(Array(r.rest)) } catch {
+            throw EventDecodingError("data of seq \(seq) is not valid JSON: \(error)")
+        }
+        self.init(seq: seq, storeId: storeId, type: type, subject: subject, observedAt: observed,
+                  occurredAt: occurred, occurredAtInferred: flags & 1 != 0, backfilled: flags & 2 != 0,
+                  data: data, causation: causation)
+    }
+}
+
+/// Sequential big-endian reads with errors naming the field that was cut short.
+private struct ByteReader {
+    var bytes: ArraySlice<UInt8>
+
+    var rest: ArraySlice<UInt8> { bytes }
+
+    mutating func take(_ n: Int, _ what: String) throws(EventDecodingError) -> ArraySlice<UInt8> {
+        guard bytes.count >= n else { throw EventDecodingError("truncated at \(what)") }
+        let out = bytes.prefix(n)
+        bytes = bytes.dropFirst(n)
+        return out
+    }
+
+    mutating func u8(_ what: String) throws(EventDecodingError) -> UInt8 { try take(1, what).first! }
+
+    mutating func u64(_ what: String) throws(EventDecodingError) -> UInt64 {
+        try take(8, what).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+}

@@ -253,11 +253,21 @@ extension World {
             w.key("suppressDescriptionOpening"); w.bool(false)
             w.key("suppressDescriptionClosing"); w.bool(false)
         } else {
-            w.key("compensationTierSummary"); w.null()
+            w.key("compensationTierSummary"); w.string(compensationSummary(p, loc))
             w.key("shouldDisplayCompensationOnJobBoard"); w.bool(false)
         }
         w.key("updatedAt"); w.time(p.updatedAt)
         w.endObject()
+    }
+
+    func compensationRange(_ p: PostingRec) -> (Int, Int) {
+        let low = 80_000 + Int(p.id.lo % 8) * 10_000
+        return (low, low + 40_000)
+    }
+
+    func compensationSummary(_ p: PostingRec, _ loc: LocationRec) -> String {
+        let (low, high) = compensationRange(p)
+        return "\(FakeData.currencies[loc.country] ?? "USD") \(low / 1000)K – \(high / 1000)K"
     }
 
     /// `jobPosting.info`'s schema.org data, application form and compensation blocks.
@@ -271,8 +281,8 @@ extension World {
         default: schemaType = "FULL_TIME"
         }
         let currency = FakeData.currencies[loc.country] ?? "USD"
-        let low = 80_000 + Int(p.id.lo % 8) * 10_000, high = low + 40_000
-        let summary = "\(currency) \(low / 1000)K – \(high / 1000)K"
+        let (low, high) = compensationRange(p)
+        let summary = compensationSummary(p, loc)
         w.key("linkedData"); w.beginObject()
         w.key("@context"); w.rawString("https://schema.org/")
         w.key("@type"); w.rawString("JobPosting")
@@ -322,6 +332,20 @@ extension World {
             }
             w.endObject()
         }
+        let experienceId = SimID(hi: p.id.hi ^ 0xE0, lo: p.id.lo)
+        w.beginObject()
+        w.key("isRequired"); w.bool(true)
+        w.key("field"); w.beginObject()
+        w.key("id"); w.id(experienceId); w.key("type"); w.rawString("ValueSelect"); w.key("path"); w.id(experienceId)
+        w.key("humanReadablePath"); w.rawString(""); w.key("title"); w.rawString("How many years of relevant experience do you have?")
+        w.key("isNullable"); w.bool(false)
+        w.key("selectableValues"); w.beginArray()
+        for v: StaticString in ["0-2 years", "2-5 years", "5-10 years", "10+ years"] {
+            w.beginObject(); w.key("label"); w.rawString(v); w.key("value"); w.rawString(v); w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        w.endObject()
         w.endArray(); w.endObject(); w.endArray()
         w.endObject()
         w.key("compensation"); w.beginObject()
@@ -397,9 +421,10 @@ extension World {
         if let l = c.linkedIn { w.beginObject(); w.key("type"); w.rawString("LinkedIn"); w.key("url"); w.string(l); w.endObject() }
         w.endArray()
         w.key("tags"); w.beginArray(); for t in c.tags { renderTag(t, &w) }; w.endArray()
-        w.key("position"); w.string(c.position)
-        w.key("company"); w.string(c.company)
-        w.key("school"); w.string(c.school)
+        // Unknown profile fields are absent, not null, in the recordings.
+        if let v = c.position { w.key("position"); w.string(v) }
+        if let v = c.company { w.key("company"); w.string(v) }
+        if let v = c.school { w.key("school"); w.string(v) }
         w.key("applicationIds"); w.beginArray()
         for a in c.applications where !applications[Int(a)].deleted { w.id(applications[Int(a)].id) }
         w.endArray()
@@ -479,7 +504,8 @@ extension World {
         if !info { w.key("brandId"); w.id(brandId) }
         w.endObject()
         w.key("hiringTeam"); renderHiringTeam(j.hiringTeam, &w)
-        w.key("appliedViaJobPostingId"); if a.posting >= 0 { w.id(postings[Int(a.posting)].id) } else { w.null() }
+        // Sourced applications came through no posting; the key is then absent.
+        if a.posting >= 0 { w.key("appliedViaJobPostingId"); w.id(postings[Int(a.posting)].id) }
         if info {
             w.key("applicationHistory"); w.beginArray()
             for (n, h) in a.history.enumerated() { renderHistory(h, number: n, &w) }

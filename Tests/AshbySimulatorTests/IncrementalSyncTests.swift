@@ -123,7 +123,7 @@ struct IncrementalSyncTests {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 15, size: .small, incrementalPageCap: 2))
         let c = Caller(sim)
         let token = try #require(try c.walk("application.list").syncToken)
-        sim.advance(days: 4)
+        sim.advance(days: 10)
         let changed = try c.walk("application.list", ["syncToken": .string(token)], limit: 100).results.count
         #expect(changed > 30)
         let tooLarge = try c.call("application.list", ["syncToken": .string(token), "limit": 10])

@@ -185,7 +185,8 @@ extension World {
         w.endArray()
         w.key("customFields"); w.emptyArray()
         w.key("hiringTeam"); renderHiringTeam(j.hiringTeam, &w)
-        w.key("customRequisitionId"); w.string(j.requisitionId)
+        // The spec types this as a uuid; the recording shows null. Requisition numbers live on openings.
+        w.key("customRequisitionId"); w.null()
         w.key("brandId"); w.id(brandId)
         w.key("author"); renderUser(j.author, &w)
         w.key("createdAt"); w.time(j.createdAt)
@@ -365,7 +366,10 @@ extension World {
         w.key("currencyCode"); w.string(currency); w.key("minValue"); w.int(low); w.key("maxValue"); w.int(high)
         w.endObject(); w.endArray()
         w.endObject(); w.endArray()
+        // The recording names this `shouldDisplayCompensation`, the spec `shouldDisplayCompensationOnJobBoard`
+        // (required); send both.
         w.key("shouldDisplayCompensation"); w.bool(true)
+        w.key("shouldDisplayCompensationOnJobBoard"); w.bool(true)
         w.endObject()
     }
 
@@ -529,7 +533,8 @@ extension World {
     func renderOfferVersion(_ v: OfferVersionRec, _ w: inout JSONOut, approved: Bool) {
         w.beginObject()
         w.key("id"); w.id(v.id)
-        w.key("startDate"); w.date(day: v.startDay)
+        // The spec types startDate as date-time (mocks elsewhere use YYYY-MM-DD); follow the spec.
+        w.key("startDate"); w.time(Int64(v.startDay) * 86_400_000)
         w.key("salary"); w.beginObject(); w.key("currencyCode"); w.string(v.currency); w.key("value"); w.int(v.salary); w.endObject()
         w.key("createdAt"); w.time(v.createdAt)
         w.key("openingId"); if openingsEnabled && v.opening >= 0 { w.id(openings[Int(v.opening)].id) } else { w.null() }
@@ -582,7 +587,7 @@ extension World {
                 w.key("id"); w.id(user.id); w.key("firstName"); w.string(user.firstName); w.key("lastName"); w.string(user.lastName)
                 w.key("email"); w.string(user.email); w.key("globalRole"); w.string(user.globalRole)
                 w.key("isEnabled"); w.bool(user.isEnabled); w.key("updatedAt"); w.time(user.updatedAt)
-                w.key("trainingRole"); w.null(); w.key("isFeedbackRequired"); w.bool(true)
+                w.key("trainingRole"); w.null(); w.key("interviewerPool"); w.null(); w.key("isFeedbackRequired"); w.bool(true)
                 w.endObject()
             }
             w.endArray()

@@ -36,7 +36,12 @@ struct RecordedShapeTests {
 
     /// Keys we send that a recording happens not to show: the recorded candidate.info's candidate had no
     /// location, while the candidate.list recording shows the key.
-    static let allowedExtra: [String: Set<String>] = ["get-candidate.json": [".results.location"]]
+    /// jobPosting.info sends both the recorded `shouldDisplayCompensation` and the spec's required
+    /// `shouldDisplayCompensationOnJobBoard`.
+    static let allowedExtra: [String: Set<String>] = [
+        "get-candidate.json": [".results.location"],
+        "get-job-posting.json": [".results.compensation.shouldDisplayCompensationOnJobBoard"],
+    ]
 
     @Test(arguments: cases.map(\.file))
     func replyHasTheRecordedKeysAndKinds(file: String) throws {

@@ -76,6 +76,15 @@ enum SimulatorBench {
         let overHTTP = clock.now - t0
         print("HTTP application.list full pass: \(records) records, \(requests) requests, \(bytes / 1_000_000) MB in \(seconds(overHTTP)) s = \(Int(Double(records) / seconds(overHTTP))) records/s, \(String(format: "%.2f", seconds(overHTTP) * 1000 / Double(requests))) ms/request")
 
+        // Small requests: latency is dominated by the transport (Nagle would show as ~40 ms each).
+        t0 = clock.now
+        for _ in 0..<500 {
+            let (status, _) = try client.post("/department.list", auth: auth, body: "{\"limit\":1}")
+            precondition(status == 200, "HTTP \(status)")
+        }
+        let small = clock.now - t0
+        print("HTTP small requests (department.list limit 1): 500 in \(seconds(small)) s = \(String(format: "%.3f", seconds(small) * 2)) ms/request")
+
         t0 = clock.now
         sim.advance(days: days)
         let advance = clock.now - t0

@@ -33,7 +33,8 @@ struct IncrementalSyncTests {
         let c = Caller(sim)
         var tokens: [String: String] = [:]
         for (endpoint, params, _) in Self.synced {
-            tokens[endpoint] = try #require(try c.walk(endpoint, params).syncToken)
+            let token: String = try #require(try c.walk(endpoint, params).syncToken)
+            tokens[endpoint] = token
         }
         var position = 0
         for days in [1, 3, 2] {
@@ -48,7 +49,8 @@ struct IncrementalSyncTests {
                 let expected = Self.expectedChanges(sim, after: position, type: type)
                 #expect(Set(got) == expected, "\(endpoint) after \(days)d: missing \(expected.subtracting(got).count), extra \(Set(got).subtracting(expected).count)")
                 totalChanged += got.count
-                tokens[endpoint] = try #require(pass.syncToken)
+                let token: String = try #require(pass.syncToken)
+                tokens[endpoint] = token
             }
             #expect(totalChanged > 0)
             position = sim.journal().count

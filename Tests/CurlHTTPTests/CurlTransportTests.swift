@@ -233,6 +233,19 @@ struct CurlTransportTests {
         #expect(server.acceptedConnections == 3)
     }
 
+    @Test func transportsCanBeCreatedUsedAndDroppedRepeatedly() async throws {
+        // Each transport owns a driver thread and a multi handle; dropping it must tear both down
+        // without touching freed handles (a crash here is URLSession's _MultiHandle bug family).
+        let server = try TestHTTPServer(handler: Self.echo)
+        defer { server.stop() }
+        for i in 0..<20 {
+            let transport = try CurlTransport()
+            let response = try await transport.send(HTTPRequest(method: "POST", url: server.baseURL, body: [UInt8(i)]))
+            #expect(response.body == [UInt8(i)])
+        }
+        #expect(server.acceptedConnections == 20)
+    }
+
     @Test func oversizedResponseFailsWithResponseTooLarge() async throws {
         let server = try TestHTTPServer { _ in .respond(status: 200, body: [UInt8](repeating: 7, count: 100_000)) }
         defer { server.stop() }

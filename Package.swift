@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "CurlHTTPTests", dependencies: [
             "CurlHTTP", .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
-        .testTarget(name: "AshbySimulatorTests", dependencies: ["AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
+        .testTarget(name: "AshbySimulatorTests", dependencies: ["AshbySimulator", "HireLedgerCore", "CurlHTTP", "JSONSchema"]),
         .testTarget(name: "AshbyAPITests", dependencies: ["AshbyAPI", "AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [

@@ -6,6 +6,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "json": { try JSONBench.run($0) },
     "curl": { try await CurlBench.run($0) },
+    "sim": { try await SimulatorBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

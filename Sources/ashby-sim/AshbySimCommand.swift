@@ -1,0 +1,44 @@
+import AshbySimulator
+import ArgumentParser
+import Foundation
+
+/// `ashby-sim`: the Ashby simulator as a process. Prints its URL and a full-access API key, then serves
+/// until killed.
+@main
+struct AshbySimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ashby-sim",
+        abstract: "Serves a deterministic, evolving simulated Ashby API on a local port.",
+        discussion: """
+            Same --seed and --size, the same /_sim/advance calls and the same requests give byte-identical \
+            responses. Control endpoints (loopback only): POST /_sim/advance {"days":N}, GET|POST /_sim/journal \
+            {"after":N}, POST /_sim/faults {...}, GET /_sim/status, POST /_sim/keys {"permissions":[...]}, \
+            POST /_sim/permissions {"key":..., "permissions":[...]}.
+            """
+    )
+
+    @Option(help: "TCP port on 127.0.0.1 (0 picks a free one).") var port: UInt16 = 0
+    @Option(help: "World seed.") var seed: UInt64 = 1
+    @Option(help: "World size: tiny, small, medium or large.") var size: String = "small"
+    @Option(help: "Bind address.") var host: String = "127.0.0.1"
+    @Flag(help: "Simulate an account without the openings feature.") var noOpenings = false
+
+    func run() async throws {
+        guard let worldSize = WorldSize(rawValue: size) else {
+            throw ValidationError("unknown size '\(size)'; use one of \(WorldSize.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let simulator = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: worldSize, openingsEnabled: !noOpenings))
+        let generated = clock.now - began
+        let server = SimulatorServer(simulator: simulator)
+        let url = try await server.start(host: host, port: port)
+        let counts = simulator.counts().sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        print("ashby-sim listening on \(url)")
+        print("api key (six read permissions): \(simulator.fullAccessKey)")
+        print("simulated now: \(simulator.now.iso8601); world generated in \(generated)")
+        print("counts: \(counts)")
+        fflush(nil)
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+}

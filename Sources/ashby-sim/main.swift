@@ -1,1 +1,0 @@
-print("ashby-sim: not built yet")

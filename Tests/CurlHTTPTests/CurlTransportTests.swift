@@ -88,7 +88,9 @@ struct CurlTransportTests {
         #expect(response.status == 200)
         #expect(response.header("content-encoding") == "gzip")
         #expect(encoded != plain)
-        #expect(response.body == plain)
+        // Compared as one Bool so a failure does not print 150 kB of bytes.
+        let decodedMatches = response.body == plain
+        #expect(decodedMatches, "client got \(response.body.count) bytes, expected the \(plain.count) decoded bytes")
     }
 
     @Test func slowServerTimesOutWithTimedOutError() async throws {
@@ -229,6 +231,19 @@ struct CurlTransportTests {
             #expect(response.body == [UInt8(i)])
         }
         #expect(server.acceptedConnections == 3)
+    }
+
+    @Test func transportsCanBeCreatedUsedAndDroppedRepeatedly() async throws {
+        // Each transport owns a driver thread and a multi handle; dropping it must tear both down
+        // without touching freed handles (a crash here is URLSession's _MultiHandle bug family).
+        let server = try TestHTTPServer(handler: Self.echo)
+        defer { server.stop() }
+        for i in 0..<20 {
+            let transport = try CurlTransport()
+            let response = try await transport.send(HTTPRequest(method: "POST", url: server.baseURL, body: [UInt8(i)]))
+            #expect(response.body == [UInt8(i)])
+        }
+        #expect(server.acceptedConnections == 20)
     }
 
     @Test func oversizedResponseFailsWithResponseTooLarge() async throws {

@@ -63,6 +63,9 @@ final class TestHTTPServer: @unchecked Sendable {
         listenSocket = fd
         self.port = port
         Thread.detachNewThread { [self] in acceptLoop() }
+        // A guard, not a timing assumption: if a broken transport leaves a test waiting for an event
+        // that never comes, stopping the server ends `events` and the test fails instead of hanging.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { [weak self] in self?.stop() }
     }
 
     /// Binds a TCP socket to 127.0.0.1 on a kernel-chosen port (not yet listening).

@@ -3,7 +3,9 @@ import Foundation
 // function `(arguments) async throws -> Void`; this file only dispatches on the first argument.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [:]
+let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
+    "lmdb": lmdbBenchmark,
+]
 
 guard let name = arguments.first, let run = benchmarks[name] else {
     print("usage: bench <name> [options]; benchmarks: \(benchmarks.keys.sorted().joined(separator: ", "))")

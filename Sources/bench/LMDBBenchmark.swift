@@ -71,12 +71,12 @@ import LMDB
         var scanned = 0
         let scanTime = try time {
             try env.read { txn in
-                try txn.scan(log) { _, bytes in scanned += bytes.count }
+                _ = try txn.scan(log) { _, bytes in scanned += bytes.count }
             }
         }
         let reverseTime = try time {
             try env.read { txn in
-                try txn.scan(log, reverse: true) { _, bytes in scanned += bytes.count }
+                _ = try txn.scan(log, reverse: true) { _, bytes in scanned += bytes.count }
             }
         }
         print("    point get (copy), one read txn each:     \(rate(events, getTime))")

@@ -2,12 +2,18 @@ import Foundation
 import LMDB
 import Testing
 
+/// A directory named after the test process, so the parent can remove what its exit-test child made.
+private func misuseDirectory(parent: pid_t, _ name: String) -> String {
+    NSTemporaryDirectory() + "hireledger-lmdb-misuse-\(parent)-\(name)"
+}
+
 /// Nestings that would deadlock LMDB or the resize lock trap at once, in a child process.
 struct MisuseTests {
     @Test func readInsideWriteOnTheSameThreadTraps() async throws {
+        defer { try? FileManager.default.removeItem(atPath: misuseDirectory(parent: getpid(), "read")) }
         let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let path = NSTemporaryDirectory() + "hireledger-lmdb-misuse-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            // The child traps before any cleanup could run, so the parent removes the directory.
+            let path = misuseDirectory(parent: getppid(), "read")
             let env = try Environment.open(directory: path, options: .init(mapSize: 1 << 20, noSync: true))
             try env.write { _ in try env.read { _ in } }
         }
@@ -16,9 +22,10 @@ struct MisuseTests {
     }
 
     @Test func writeInsideReadOnTheSameThreadTraps() async throws {
+        defer { try? FileManager.default.removeItem(atPath: misuseDirectory(parent: getpid(), "write")) }
         let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let path = NSTemporaryDirectory() + "hireledger-lmdb-misuse-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            // The child traps before any cleanup could run, so the parent removes the directory.
+            let path = misuseDirectory(parent: getppid(), "write")
             let env = try Environment.open(directory: path, options: .init(mapSize: 1 << 20, noSync: true))
             try env.read { _ in try env.write { _ in } }
         }

@@ -5,6 +5,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "json": { try JSONBench.run($0) },
+    "curl": { try await CurlBench.run($0) },
     "sim": { try await SimulatorBench.run($0) },
 ]
 

@@ -12,7 +12,7 @@ struct HireLedgerCommand: AsyncParsableCommand {
             embedded Ashby simulator.
             """,
         version: HireLedgerVersion.string,
-        subcommands: []
+        subcommands: [DoctorCommand.self]
     )
 }
 

@@ -1,0 +1,116 @@
+import CLMDB
+
+/// A position in one database of a transaction, for ordered walks: forward and backward over keys,
+/// seeking the first key at or after a given one, and over the values of a DUPSORT key.
+///
+/// Obtained only through `withCursor(_:_:)` of a transaction and valid only inside that closure.
+/// Movements return whether the cursor now stands on an entry; reading the current entry when it
+/// does not is a programmer error. The buffers lent by `withCurrent` point into the store's pages and
+/// are valid only until the closure returns (and never after a write in the same transaction).
+/// Keys compare byte-wise (shorter first on a common prefix), so big-endian integers sort numerically.
+public struct Cursor: ~Copyable {
+    private let raw: OpaquePointer
+    private let txn: OpaquePointer
+    private let database: Database
+    private unowned(unsafe) let environment: Environment
+    private var key = MDB_val()
+    private var value = MDB_val()
+    /// Whether the cursor stands on an entry (the last movement found one).
+    public private(set) var isPositioned = false
+
+    init(core: borrowing TransactionCore, database: Database) throws {
+        core.checkOwner(database)
+        var cursor: OpaquePointer?
+        let rc = mdb_cursor_open(core.txn, database.dbi, &cursor)
+        guard rc == 0, let cursor else { throw core.failure(rc, "open cursor", database) }
+        self.raw = cursor
+        self.txn = core.txn
+        self.database = database
+        self.environment = core.environment
+    }
+
+    deinit { mdb_cursor_close(raw) }
+
+    private mutating func move(_ op: MDB_cursor_op, _ name: String) throws -> Bool {
+        let rc = mdb_cursor_get(raw, &key, &value, op)
+        return try settle(rc, name, nil)
+    }
+
+    private mutating func settle(_ rc: Int32, _ name: String, _ input: UnsafeRawBufferPointer?) throws -> Bool {
+        if rc == 0 {
+            isPositioned = true
+            return true
+        }
+        isPositioned = false
+        if rc == MDB_NOTFOUND { return false }
+        throw LMDBError(rc: rc, operation: "cursor \(name)", database: database.name, path: environment.path,
+                        detail: input.map { "key \(hexDescription($0))" })
+    }
+
+    /// Moves to the first entry; `false` if the database is empty.
+    public mutating func first() throws -> Bool { try move(MDB_FIRST, "first") }
+    /// Moves to the last entry; `false` if the database is empty.
+    public mutating func last() throws -> Bool { try move(MDB_LAST, "last") }
+    /// Moves to the next entry (the next value of the same key first, in a DUPSORT database);
+    /// from an unpositioned cursor, to the first. `false` at the end.
+    public mutating func next() throws -> Bool { try move(MDB_NEXT, "next") }
+    /// Moves to the previous entry; from an unpositioned cursor, to the last. `false` at the start.
+    public mutating func previous() throws -> Bool { try move(MDB_PREV, "previous") }
+    /// Moves to the first value of the next key, skipping remaining values of this one.
+    public mutating func nextKey() throws -> Bool { try move(MDB_NEXT_NODUP, "next key") }
+    /// Moves to the last value of the previous key.
+    public mutating func previousKey() throws -> Bool { try move(MDB_PREV_NODUP, "previous key") }
+    /// Moves to the next value of the current key (DUPSORT); `false` after its last value.
+    public mutating func nextDuplicate() throws -> Bool { try move(MDB_NEXT_DUP, "next duplicate") }
+    /// Moves to the previous value of the current key (DUPSORT); `false` before its first value.
+    public mutating func previousDuplicate() throws -> Bool { try move(MDB_PREV_DUP, "previous duplicate") }
+
+    /// Moves to the first entry whose key is greater than or equal to `key`; `false` if there is none.
+    public mutating func seek(_ key: some LMDBBytes) throws -> Bool {
+        try key.withLMDBBytes { bytes in
+            self.key = MDB_val(bytes)
+            // LMDB replaces `self.key` with the found key in the page, so it never keeps our buffer.
+            let rc = mdb_cursor_get(raw, &self.key, &value, MDB_SET_RANGE)
+            return try settle(rc, "seek", bytes)
+        }
+    }
+
+    /// Moves to the entry with exactly `key` (its first value, in a DUPSORT database); `false` if absent.
+    public mutating func seek(exactly key: some LMDBBytes) throws -> Bool {
+        try key.withLMDBBytes { bytes in
+            self.key = MDB_val(bytes)
+            let rc = mdb_cursor_get(raw, &self.key, &value, MDB_SET_KEY)
+            return try settle(rc, "seek exactly", bytes)
+        }
+    }
+
+    /// Number of values of the current key (1 unless DUPSORT).
+    public func duplicateCount() throws -> Int {
+        precondition(isPositioned, "Cursor.duplicateCount() on a cursor that is not on an entry")
+        var count = 0
+        let rc = mdb_cursor_count(raw, &count)
+        if rc != 0 {
+            throw LMDBError(rc: rc, operation: "count duplicates", database: database.name, path: environment.path)
+        }
+        return count
+    }
+
+    /// Lends the current key and value, zero-copy, for the duration of `body`.
+    public func withCurrent<R>(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(isPositioned, "Cursor.withCurrent on a cursor that is not on an entry")
+        return try body(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size),
+                        UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    }
+
+    /// A copy of the current key.
+    public var currentKey: [UInt8] { withCurrent { key, _ in Array(key) } }
+    /// A copy of the current value.
+    public var currentValue: [UInt8] { withCurrent { _, value in Array(value) } }
+
+    /// Compares the current key with `other` in the database's order (<0, 0, >0).
+    func compareKey(to other: UnsafeRawBufferPointer) -> Int32 {
+        var current = key
+        var bound = MDB_val(other)
+        return mdb_cmp(txn, database.dbi, &current, &bound)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import AshbyAPI
+import Foundation
+import HireLedgerCore
+
+/// `hireledger doctor`: checks the key's permissions against the six HireLedger needs.
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the API key's permissions against the six read permissions HireLedger needs.",
+        discussion: """
+            Calls one cheap endpoint per required permission and prints, for each: required or not, \
+            granted or not, and what HireLedger cannot record without it. Says so when the key holds \
+            write permissions HireLedger never needs (when Ashby lets the key list its scopes). \
+            Exit status: 0 when every required permission is granted, 1 otherwise.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+    func run() async throws {
+        let conn = try await AshbyConnection.open(connection)
+        defer { Task { await conn.close() } }
+        let report: PermissionReport
+        do {
+            report = try await PermissionProbe(client: conn.client).run()
+        } catch {
+            await conn.close()
+            throw CLIError("doctor could not check the key against \(conn.label): \(error)")
+        }
+        await conn.close()
+        switch format {
+        case .json, .ndjson:
+            var entries: [JSONValue] = []
+            for e in report.entries {
+                let status: String
+                var note: JSONValue = .null
+                switch e.status {
+                case .granted: status = "granted"
+                case .missing: status = "missing"
+                case .undetermined(let why): status = "undetermined"; note = .string(why)
+                }
+                entries.append([
+                    "permission": .string(e.permission.adminName), "scope": .string(e.permission.scope),
+                    "required": .bool(e.required), "status": .string(status), "probedWith": .string(e.probedWith),
+                    "withoutIt": .string(e.consequence), "note": note,
+                ])
+            }
+            let out: JSONValue = [
+                "source": .string(conn.label),
+                "permissions": .array(entries),
+                "allRequiredGranted": .bool(report.allRequiredGranted),
+                "scopes": report.keyInfo.map { .array($0.scopes.map { .string($0) }) } ?? .null,
+                "unneededWritePermissions": .array(report.unneededWritePermissions.map { .string($0.adminName) }),
+                "keyInfoNote": report.keyInfoNote.map { .string($0) } ?? .null,
+            ]
+            Terminal.writeOut(out.canonicalString + "\n")
+        case .table, .csv:
+            var table = TableRenderer([.init(title: "PERMISSION"), .init(title: "REQUIRED"), .init(title: "STATUS"),
+                                       .init(title: "WITHOUT IT, HIRELEDGER CANNOT RECORD")])
+            for e in report.entries {
+                let status: String
+                switch e.status {
+                case .granted: status = "granted"
+                case .missing: status = "MISSING"
+                case .undetermined: status = "unknown"
+                }
+                table.append([e.permission.adminName, e.required ? "yes" : "no", status, e.consequence])
+            }
+            var text = "Source: \(conn.label)\n" + table.render() + "\n"
+            for e in report.entries {
+                if case .missing = e.status { text += "\n\(e.permission.grantInstruction)." }
+                if case .undetermined(let why) = e.status { text += "\n\(e.permission.adminName) could not be checked: \(why)" }
+            }
+            if let info = report.keyInfo {
+                text += "\nKey scopes: \(info.scopes.joined(separator: ", "))"
+            } else if let note = report.keyInfoNote {
+                text += "\n\(note)"
+            }
+            if !report.unneededWritePermissions.isEmpty {
+                text += "\nWARNING: the key can write (\(report.unneededWritePermissions.map(\.adminName).joined(separator: ", "))). "
+                    + "HireLedger only reads: remove write permissions in Ashby (Admin → Integrations → API Keys)."
+            }
+            Terminal.writeOut(text + "\n")
+        }
+        if !report.allRequiredGranted { throw ExitCode(1) }
+    }
+}

@@ -33,7 +33,8 @@ struct IncrementalSyncTests {
         let c = Caller(sim)
         var tokens: [String: String] = [:]
         for (endpoint, params, _) in Self.synced {
-            tokens[endpoint] = try #require(try c.walk(endpoint, params).syncToken)
+            let token: String = try #require(try c.walk(endpoint, params).syncToken)
+            tokens[endpoint] = token
         }
         var position = 0
         for days in [1, 3, 2] {
@@ -48,7 +49,8 @@ struct IncrementalSyncTests {
                 let expected = Self.expectedChanges(sim, after: position, type: type)
                 #expect(Set(got) == expected, "\(endpoint) after \(days)d: missing \(expected.subtracting(got).count), extra \(Set(got).subtracting(expected).count)")
                 totalChanged += got.count
-                tokens[endpoint] = try #require(pass.syncToken)
+                let token: String = try #require(pass.syncToken)
+                tokens[endpoint] = token
             }
             #expect(totalChanged > 0)
             position = sim.journal().count
@@ -93,14 +95,14 @@ struct IncrementalSyncTests {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 13, size: .small))
         let c = Caller(sim)
         let token = try #require(try c.walk("application.list").syncToken)
-        sim.advance(days: 3)
-        let withToken = try c.walk("application.list", ["syncToken": .string(token)], limit: 10, cursorOnly: false)
-        let cursorOnly = try c.walk("application.list", ["syncToken": .string(token)], limit: 10, cursorOnly: true)
+        sim.advance(days: 5)
+        let withToken = try c.walk("application.list", ["syncToken": .string(token)], limit: 4, cursorOnly: false)
+        let cursorOnly = try c.walk("application.list", ["syncToken": .string(token)], limit: 4, cursorOnly: true)
         #expect(withToken.pages > 2)
         #expect(withToken.results.ids == cursorOnly.results.ids)
         #expect(withToken.syncToken == cursorOnly.syncToken)
         // A cursor from a pass with another token is rejected.
-        let first = try c.call("application.list", ["syncToken": .string(token), "limit": 10])
+        let first = try c.call("application.list", ["syncToken": .string(token), "limit": 4])
         let cursor = try #require(first.string("nextCursor"))
         let otherToken = try #require(try c.walk("application.list").syncToken)
         #expect(errorCode(try c.call("application.list", ["syncToken": .string(otherToken), "cursor": .string(cursor)])) == "cursor_invalid")
@@ -133,7 +135,7 @@ struct IncrementalSyncTests {
     @Test func deletedAndMergedCandidatesStopAppearing() throws {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 16, size: .medium))
         let c = Caller(sim)
-        sim.advance(days: 10)
+        sim.advance(days: 30)
         let gone = Set(sim.journal().filter { $0.entityType == "candidate" && ($0.kind == .deleted || $0.kind == .merged) }.map(\.entityId))
         #expect(!gone.isEmpty)
         let ids = Set(try c.walk("candidate.list").results.ids)

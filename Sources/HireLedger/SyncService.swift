@@ -134,21 +134,20 @@ public final class SyncService: Sendable {
     private func recordPage(_ raw: [JSONValue], isLast: Bool, finalToken: String?, endpoint: AshbyEndpoint,
                             _ state: inout PassState) async throws {
         let pageNumber = state.pages + 1
-        var observations: [Observation] = []
-        observations.reserveCapacity(raw.count)
+        // Records without a usable id cannot be keyed; Ashby always sends one, so they are skipped.
+        var seenRecords: [(key: EntityKey, record: NormalizedRecord)] = []
+        seenRecords.reserveCapacity(raw.count)
         for record in raw {
             guard let id = record.string("id"), !id.isEmpty else { continue }
             let key = EntityKey(state.kind, id)
             guard key.isStorable else { continue }
             if state.mode == .full { state.seen.insert(id) }
-            observations.append(.seen(key, normalizer.normalize(record, kind: state.kind)))
+            seenRecords.append((key, normalizer.normalize(record, kind: state.kind)))
         }
+        var observations = seenRecords.map { Observation.seen($0.key, $0.record) }
         let differences: [ObservedDifference]
         do {
-            differences = try store.compare(observations.map { o in
-                guard case .seen(let key, let record) = o else { fatalError("only seen records here") }
-                return (key, record.hash)
-            })
+            differences = try store.compare(seenRecords.map { ($0.key, $0.record.hash) })
         } catch {
             throw wrap(error, state, page: pageNumber, step: .recording)
         }
@@ -156,8 +155,7 @@ public final class SyncService: Sendable {
         // Application histories for stage moves (and new applications after the first pass).
         var histories: [String: [JSONValue]] = [:]
         if state.kind == .application {
-            for (observation, difference) in zip(observations, differences) {
-                guard case .seen(let key, let record) = observation else { continue }
+            for ((key, record), difference) in zip(seenRecords, differences) {
                 let stage = record.value["currentInterviewStage"]?.string("id")
                 let wanted: Bool
                 switch difference {
@@ -181,7 +179,7 @@ public final class SyncService: Sendable {
         var tombstoneCount = 0
         if isLast {
             if state.mode == .full {
-                let absent = try store.liveKeys(of: state.kind).filter { !state.seen.contains($0.id) }
+                let absent = try store.liveKeys(of: state.kind, notIn: state.seen)
                 tombstoneCount = absent.count
                 observations += absent.map { .absent($0, .absentFromFullSync) }
                 changed = changed || !absent.isEmpty

@@ -60,7 +60,8 @@ extension Environment {
         return Int(dead)
     }
 
-    /// Map size, page use, last transaction and per-database statistics.
+    /// Map size, page use, last transaction and per-database statistics. Runs a read transaction, so
+    /// it must not be called inside `write` on the same thread.
     public func info() throws -> Info {
         try read { txn in
             var envInfo = MDB_envinfo()

@@ -141,6 +141,7 @@ public final class Environment: @unchecked Sendable {
     /// are valid only inside `body`: copy what you need out. Keep reads short; an open read holds a
     /// reader slot and keeps old pages from being reused. Must not be called inside `write` on the
     /// same thread (use the write transaction's reads).
+    @discardableResult
     public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
         precondition(!threadState.isWriting,
                      "Environment.read called inside write on the same thread (\(path)); use the WriteTransaction's reads")
@@ -168,6 +169,7 @@ public final class Environment: @unchecked Sendable {
     ///   the map grown and `body` run again from the start, invisibly to the caller. So `body` must
     ///   only change the store through `txn` and must not mutate outside state (counters, caches);
     ///   derive those from its return value after `write` returns.
+    @discardableResult
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         precondition(!threadState.isWriting && threadState.readDepth == 0,
                      "Environment.write called inside read or write on the same thread (\(path)); this would deadlock")

@@ -7,17 +7,21 @@ public struct TransactionCore: ~Copyable {
     // unowned(unsafe): a transaction lives inside a method call on its environment, which keeps the
     // environment alive; a strong reference would only add reference counting to every read.
     unowned(unsafe) let environment: Environment
+    // Computed once per transaction: deriving it from `environment` per operation would retain and
+    // release the shared environment object, a contended atomic when many threads read.
+    let environmentID: ObjectIdentifier
     let isWrite: Bool
 
     init(txn: OpaquePointer, environment: Environment, isWrite: Bool) {
         self.txn = txn
         self.environment = environment
+        self.environmentID = ObjectIdentifier(environment)
         self.isWrite = isWrite
     }
 
     @inline(__always)
     func checkOwner(_ db: Database) {
-        precondition(db.environmentID == ObjectIdentifier(environment),
+        precondition(db.environmentID == environmentID,
                      "\(db) belongs to another Environment than \(environment.path)")
     }
 

@@ -7,6 +7,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "json": { try JSONBench.run($0) },
     "curl": { try await CurlBench.run($0) },
     "sim": { try await SimulatorBench.run($0) },
+    "lmdb": lmdbBenchmark,
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -187,7 +187,7 @@ struct EnvironmentTests {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             var generator = SystemRandomNumberGenerator()
             let garbage = (0..<65_536).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            FileManager.default.createFile(atPath: path + "/data.mdb", contents: Data(garbage))
+            #expect(FileManager.default.createFile(atPath: path + "/data.mdb", contents: Data(garbage)))
             let error = try #require(throws: LMDBError.self) { try Environment.open(directory: path) }
             #expect(error.code == .invalid || error.code == .corrupted)
             #expect(error.description.contains("restore it from a backup"))

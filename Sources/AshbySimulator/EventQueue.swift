@@ -11,7 +11,7 @@ enum WorldEvent {
     case jobClose(Int32)
     case jobArchive(Int32)
     case mergeCandidates, deleteCandidate, reorganiseDepartment, userChange, candidateProfileChange
-    case openingSlip, newTag
+    case openingSlip, newOpening, newTag
 }
 
 /// A min-heap of events ordered by (time, insertion order), so equal times keep a deterministic order.

@@ -64,7 +64,7 @@ enum JobStatus: String { case Draft, Open, Closed, Archived }
 struct JobRec {
     var id: SimID, title: String, confidential: Bool, status: JobStatus, employmentType: String
     var location: Int32, department: Int32, plan: Int32, posting: Int32, hiringTeam: [Int32], author: Int32
-    var requisitionId: String?, openings: [Int32], interview: Int32
+    var openings: [Int32], interview: Int32
     var createdAt: Int64, updatedAt: Int64, openedAt: Int64?, closedAt: Int64?, changeSeq: UInt64 = 0
 }
 

@@ -7,6 +7,29 @@ import HireLedgerCore
 /// Thread-safe: every call takes one lock, so requests are served one at a time in arrival order.
 /// Determinism: the same configuration, the same `advance` calls and the same request sequence give
 /// byte-identical responses (request ids, cursors, tokens and faults included).
+///
+/// API behaviour (see shared/docs/ASHBY_API.md): `POST /<category>.<method>` with a JSON body and
+/// `Content-Type: application/json`; Basic auth with the key as user name (password ignored); 401 without
+/// a key, 403 for an unknown or revoked key, `missing_endpoint_permission` (HTTP 403, or 200 per
+/// configuration) when the key lacks the endpoint's module; logical errors (`invalid_input`,
+/// `*_not_found`, `cursor_invalid`, `sync_token_expired`, `incremental_sync_too_large`) as HTTP 200 with
+/// `{"success":false,"errors":[code],"errorInfo":{code,message,requestId}}`. Choices where Ashby is
+/// undocumented: a sync token from another endpoint or not issued by this simulator is `invalid_input`;
+/// incremental passes apply the same filters as full passes (so with `includeArchived: false` an archive
+/// transition drops out of view, as clients like Estuary avoid by always sending `includeArchived: true`);
+/// deleted and merged-away records simply stop appearing; with openings disabled `opening.list` is an
+/// empty list and `opening.info` is `opening_not_found`.
+///
+/// Control endpoints (paths under `/_sim/`; `SimulatorServer` answers them for loopback peers only,
+/// without authentication; bodies are JSON):
+/// - `POST /_sim/advance {"days": N}` → `{now, changeSeq, journalCount}`
+/// - `GET|POST /_sim/journal {"after": N, "limit": M}` → `{entries: [JournalEntry.json], last, total}`
+/// - `POST /_sim/faults {rate429, retryAfterSeconds, rate5xx, rateTruncated, rateMalformed, rateReset,
+///   rateSlow, slowMillis, failNext: ["rateLimited"|"serverError"|"truncated"|"malformed"|"reset"|"slow"]}`
+///   (replaces the whole fault configuration; omitted fields are 0/empty)
+/// - `GET|POST /_sim/status` → `{now, seed, size, openingsEnabled, counts{}, changeSeq, journalCount, requests}`
+/// - `POST /_sim/keys {"permissions": ["jobsRead" | "jobs:read" | "Jobs: Read", ...], "title"}` → `{key, scopes}`
+/// - `POST /_sim/permissions {"key", "permissions": [...]}` replaces a key's permissions (withdraw a module).
 public final class SimulatedAshby: @unchecked Sendable {
     public let configuration: SimulatorConfiguration
     /// A key holding the six read permissions a sync needs (not API Keys: Read).

@@ -19,7 +19,6 @@ final class WorldEngine {
     private var openJobPos: [Int32: Int] = [:]
     private var liveCandidates: [Int32] = []
     private var livePos: [Int32] = []
-    private var requisitionCounter = 100
     private var openingCounter = 0
     private let appsPerDay: Double
     private let jobsPerDay: Double
@@ -265,6 +264,9 @@ final class WorldEngine {
         case .userChange: changeUsers(at: t)
         case .candidateProfileChange: changeCandidateProfile(at: t)
         case .openingSlip: slipOpening(at: t)
+        case .newOpening:
+            // Extra headcount approved on an open job.
+            if !openJobs.isEmpty { createOpening(job: openJobs[rng.below(openJobs.count)], at: t, state: .Open, backfill: rng.chance(0.3)) }
         case .newTag: addTag(title: "\(rng.pick(FakeData.teamWords)) Pipeline \(world.tags.count)", at: t, archived: false)
         }
     }
@@ -284,12 +286,17 @@ final class WorldEngine {
         let apps = appsPerDay * factor
         spread(.newApplication, count(mean: apps), work: false)
         spread(.newJob, count(mean: jobsPerDay * factor), work: true)
-        spread(.candidateProfileChange, count(mean: apps * 0.15), work: false)
-        spread(.mergeCandidates, count(mean: apps * 0.004), work: true)
-        spread(.deleteCandidate, count(mean: apps * 0.0015), work: true)
+        // Keep a floor of open jobs: a small account whose few jobs all closed would stop receiving
+        // applications altogether, which real accounts with an active hiring team do not.
+        let floor = max(2, targets.jobs * 15 / 100)
+        if openJobs.count < floor && !weekend { spread(.newJob, min(floor - openJobs.count, max(1, targets.jobs / 200)), work: true) }
+        spread(.candidateProfileChange, count(mean: apps * 0.3), work: false)
+        spread(.mergeCandidates, count(mean: apps * 0.01), work: true)
+        spread(.deleteCandidate, count(mean: apps * 0.004), work: true)
         spread(.reorganiseDepartment, count(mean: 0.03 + Double(targets.departments) * 0.0004), work: true)
         spread(.userChange, count(mean: Double(targets.users) * 0.002), work: true)
-        spread(.openingSlip, count(mean: Double(targets.jobs) * 0.004), work: true)
+        spread(.openingSlip, count(mean: Double(targets.jobs) * 0.01), work: true)
+        spread(.newOpening, count(mean: Double(targets.jobs) * 0.0015), work: true)
         spread(.newTag, count(mean: 0.02), work: true)
         queue.push(.dayStart(day: Int32(d + 1)), at: base + Self.day)
     }
@@ -310,12 +317,10 @@ final class WorldEngine {
         let hm = Int32(rng.pick(enabled)), recruiter = Int32(rng.pick(enabled))
         let row = Int32(world.jobs.count)
         let employment = ["FullTime", "PartTime", "Contract", "Intern", "Temporary"][rng.weighted([0.85, 0.04, 0.06, 0.04, 0.01])]
-        var req: String? = nil
-        if rng.chance(0.4) { requisitionCounter += 1; req = "REQ-\(requisitionCounter)" }
         world.jobs.append(JobRec(id: newID(), title: title, confidential: rng.chance(0.03), status: .Draft,
                                  employmentType: employment, location: loc, department: dept,
                                  plan: Int32(rng.below(world.plans.count)), posting: -1, hiringTeam: [hm, recruiter],
-                                 author: recruiter, requisitionId: req, openings: [], interview: -1,
+                                 author: recruiter, openings: [], interview: -1,
                                  createdAt: t, updatedAt: t, openedAt: nil, closedAt: nil))
         world.register(.job, world.jobs[Int(row)].id, row)
         world.jobs[Int(row)].changeSeq = world.bump(.job, row)
@@ -750,7 +755,13 @@ final class WorldEngine {
 
     private func deleteCandidate(at t: Int64) {
         guard liveCandidates.count > 2 else { return }
-        let c = liveCandidates[rng.below(liveCandidates.count)]
+        // Hired people's records are kept (they became employees); delete someone else.
+        var c: Int32 = -1
+        for _ in 0..<10 {
+            let pick = liveCandidates[rng.below(liveCandidates.count)]
+            if !world.candidates[Int(pick)].applications.contains(where: { world.applications[Int($0)].status == .Hired }) { c = pick; break }
+        }
+        guard c >= 0 else { return }
         for a in world.candidates[Int(c)].applications where !world.applications[Int(a)].deleted {
             world.applications[Int(a)].deleted = true
             world.seq += 1

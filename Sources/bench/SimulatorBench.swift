@@ -1,4 +1,5 @@
 import AshbySimulator
+import CurlHTTP
 import Foundation
 import HireLedgerCore
 #if canImport(Glibc)
@@ -9,8 +10,9 @@ import Glibc
 /// RSS), in-process page rendering, a full paginated `application.list` pass over loopback HTTP, and an
 /// incremental pass after `--days` of simulated time.
 ///
-/// The HTTP client is a minimal blocking HTTP/1.1 keep-alive client on one socket (TCP_NODELAY), defined
-/// below: CurlHTTP's libcurl transport had not landed on main when this was written.
+/// The loopback passes run twice: through CurlHTTP's `CurlTransport` (the project's client transport) and
+/// through a minimal blocking HTTP/1.1 keep-alive client on one socket (defined below), which shows what
+/// the server side alone costs.
 enum SimulatorBench {
     static func run(_ arguments: [String]) async throws {
         var size = WorldSize.large, seed: UInt64 = 1, days = 1
@@ -74,7 +76,26 @@ enum SimulatorBench {
             syncToken = page.string("syncToken")
         } while cursor != nil
         let overHTTP = clock.now - t0
-        print("HTTP application.list full pass: \(records) records, \(requests) requests, \(bytes / 1_000_000) MB in \(seconds(overHTTP)) s = \(Int(Double(records) / seconds(overHTTP))) records/s, \(String(format: "%.2f", seconds(overHTTP) * 1000 / Double(requests))) ms/request")
+        print("HTTP (raw socket client) application.list full pass: \(records) records, \(requests) requests, \(bytes / 1_000_000) MB in \(seconds(overHTTP)) s = \(Int(Double(records) / seconds(overHTTP))) records/s, \(String(format: "%.2f", seconds(overHTTP) * 1000 / Double(requests))) ms/request")
+
+        // The same pass through CurlHTTP's libcurl transport.
+        let curl = try CurlTransport()
+        t0 = clock.now
+        records = 0; bytes = 0; cursor = nil; requests = 0
+        repeat {
+            let body = cursor.map { "{\"limit\":100,\"cursor\":\"\($0)\"}" } ?? "{\"limit\":100}"
+            let r = try await curl.send(CurlHTTP.HTTPRequest(method: "POST", url: url + "/application.list",
+                                                             headers: [("Authorization", auth), ("Content-Type", "application/json")],
+                                                             body: Array(body.utf8)))
+            precondition(r.status == 200, "HTTP \(r.status)")
+            requests += 1
+            let page = try JSONValue.parse(r.body)
+            records += page["results"]?.arrayValue?.count ?? 0
+            bytes += r.body.count
+            cursor = page["moreDataAvailable"]?.boolValue == true ? page.string("nextCursor") : nil
+        } while cursor != nil
+        let overCurl = clock.now - t0
+        print("HTTP (CurlTransport) application.list full pass: \(records) records, \(requests) requests in \(seconds(overCurl)) s = \(Int(Double(records) / seconds(overCurl))) records/s, \(String(format: "%.2f", seconds(overCurl) * 1000 / Double(requests))) ms/request")
 
         // Small requests: latency is dominated by the transport (Nagle would show as ~40 ms each).
         t0 = clock.now

@@ -1,12 +1,15 @@
+import CurlHTTP
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// A minimal HTTP client for the server tests until CurlHTTP's transport lands: one shared URLSession
-/// (never torn down, which avoids FoundationNetworking's teardown crashes), POST or GET, whole body.
+/// The server tests' client: CurlHTTP's libcurl transport, one per test, plus Basic auth and JSON bodies.
 struct LoopbackClient {
     let baseURL: String
+    let transport: CurlTransport
+
+    init(baseURL: String) throws {
+        self.baseURL = baseURL
+        transport = try CurlTransport(configuration: .init(connectTimeout: 5, timeout: 30))
+    }
 
     struct Reply {
         var status: Int
@@ -15,17 +18,13 @@ struct LoopbackClient {
     }
 
     func send(_ path: String, method: String = "POST", key: String?, body: String = "{}") async throws -> Reply {
-        var request = URLRequest(url: URL(string: baseURL + path)!)
-        request.httpMethod = method
-        if method == "POST" {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        if let key { request.setValue("Basic " + Data("\(key):".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var headers: [String: String] = [:]
-        for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
-        return Reply(status: http.statusCode, headers: headers, body: [UInt8](data))
+        var headers: [(name: String, value: String)] = []
+        if method == "POST" { headers.append(("Content-Type", "application/json")) }
+        if let key { headers.append(("Authorization", "Basic " + Data("\(key):".utf8).base64EncodedString())) }
+        let response = try await transport.send(HTTPRequest(method: method, url: baseURL + path, headers: headers,
+                                                            body: method == "POST" ? Array(body.utf8) : []))
+        var out: [String: String] = [:]
+        for (name, value) in response.headers { out[name.lowercased()] = value }
+        return Reply(status: response.status, headers: out, body: response.body)
     }
 }

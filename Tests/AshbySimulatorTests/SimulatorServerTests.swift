@@ -1,4 +1,5 @@
 import AshbySimulator
+import CurlHTTP
 import Foundation
 import HireLedgerCore
 import Testing
@@ -8,7 +9,7 @@ struct SimulatorServerTests {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 41, size: .tiny))
         let server = SimulatorServer(simulator: sim)
         let url = try await server.start()
-        let client = LoopbackClient(baseURL: url)
+        let client = try LoopbackClient(baseURL: url)
         do {
             var cursor: String? = nil
             var ids: [String] = []
@@ -47,11 +48,13 @@ struct SimulatorServerTests {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 42, size: .tiny))
         let server = SimulatorServer(simulator: sim)
         let url = try await server.start()
-        let client = LoopbackClient(baseURL: url)
+        let client = try LoopbackClient(baseURL: url)
         sim.faults = .failing(next: 1, with: .reset)
-        await #expect(throws: (any Error).self) { try await client.send("/job.list", key: sim.fullAccessKey) }
+        let reset = await #expect(throws: HTTPTransportError.self) { try await client.send("/job.list", key: sim.fullAccessKey) }
+        #expect(reset?.kind == .connectionReset && reset?.curlCode == 52, "\(String(describing: reset))")
         sim.faults = .failing(next: 1, with: .truncated)
-        await #expect(throws: (any Error).self) { try await client.send("/application.list", key: sim.fullAccessKey) }
+        let truncated = await #expect(throws: HTTPTransportError.self) { try await client.send("/application.list", key: sim.fullAccessKey) }
+        #expect(truncated?.kind == .connectionReset && truncated?.curlCode == 18, "\(String(describing: truncated))")
         // The server keeps serving afterwards.
         let ok = try await client.send("/job.list", key: sim.fullAccessKey)
         #expect(ok.status == 200)

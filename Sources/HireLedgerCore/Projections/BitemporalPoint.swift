@@ -26,8 +26,8 @@ public struct BitemporalPoint: Sendable, Hashable {
 }
 
 extension Timestamp {
-    /// Later than any real instant: "known now".
-    public static let distantFuture = Timestamp(millisecondsSinceEpoch: Int64.max)
-    /// Earlier than any real instant.
-    public static let distantPast = Timestamp(millisecondsSinceEpoch: Int64.min)
+    /// Later than any real instant: "known now". 9999-12-31T23:59:59.999Z, so it still formats.
+    public static let distantFuture = Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)
+    /// Earlier than any real instant: 0000-01-01T00:00:00.000Z, so it still formats.
+    public static let distantPast = Timestamp(millisecondsSinceEpoch: -62_167_219_200_000)
 }

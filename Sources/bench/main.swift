@@ -5,6 +5,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "json": { try JSONBench.run($0) },
+    "projections": { try ProjectionBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -12,7 +12,7 @@ struct HireLedgerCommand: AsyncParsableCommand {
             embedded Ashby simulator.
             """,
         version: HireLedgerVersion.string,
-        subcommands: [DoctorCommand.self]
+        subcommands: [SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self]
     )
 }
 

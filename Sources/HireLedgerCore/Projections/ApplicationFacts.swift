@@ -1,0 +1,38 @@
+/// An application as the headcount view needs it: its job and whether it is hired. Stage moves
+/// that do not hire leave these facts unchanged, so they add no timeline version.
+public struct ApplicationFacts: CompactFacts {
+    public static let kind = EntityKind.application
+    public static let members: Set<String> = ["status", "currentInterviewStage", "job"]
+
+    public var jobId: String?
+    public var hiredByStatus: Bool
+    public var hiredByStage: Bool
+
+    /// Status `Hired` or current stage of type `Hired`.
+    public var hired: Bool { hiredByStatus || hiredByStage }
+
+    public init(record: JSONValue) {
+        jobId = record["job"]?.string("id")
+        hiredByStatus = record.string("status") == "Hired"
+        hiredByStage = record["currentInterviewStage"]?.string("type") == "Hired"
+    }
+
+    public mutating func update(member: String, to value: JSONValue?) {
+        switch member {
+        case "status": hiredByStatus = value?.stringValue == "Hired"
+        case "currentInterviewStage": hiredByStage = value?.string("type") == "Hired"
+        case "job": jobId = value?.string("id")
+        default: break
+        }
+    }
+
+    public var json: JSONValue {
+        ["jobId": StateCoding.str(jobId), "hiredByStatus": JSONValue(hiredByStatus), "hiredByStage": JSONValue(hiredByStage)]
+    }
+
+    public init(json: JSONValue) throws(ProjectionStateError) {
+        jobId = try StateCoding.optString(json["jobId"], "application.jobId")
+        hiredByStatus = try StateCoding.bool(json["hiredByStatus"], "application.hiredByStatus")
+        hiredByStage = try StateCoding.bool(json["hiredByStage"], "application.hiredByStage")
+    }
+}

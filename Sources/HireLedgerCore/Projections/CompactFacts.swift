@@ -1,0 +1,71 @@
+/// The few fields of one kind of Ashby record that the plan views need, read from a full record and
+/// kept current from `record.<kind>.updated` events' `changes` (the new value of each changed
+/// top-level member), so projections never hold whole records nor apply patches.
+///
+/// Rules: `init(record:)` and `update(member:to:)` must agree (a record built member by member equals
+/// one read whole), and neither may trap on unexpected data.
+public protocol CompactFacts: Sendable, Equatable {
+    /// The kind of record these facts come from.
+    static var kind: EntityKind { get }
+    /// The top-level record members the facts are read from; changes to others are ignored.
+    static var members: Set<String> { get }
+
+    init(record: JSONValue)
+    /// Applies the new value of one changed top-level member (nil: removed). Only called for `members`.
+    mutating func update(member: String, to value: JSONValue?)
+
+    /// When this version became true, given the previous one and the event's `occurredAt`.
+    /// Default: the event's time.
+    func validFrom(previous: Self?, eventTime: Timestamp) -> Timestamp
+
+    /// The versions a first sighting stands for, in valid-time order: usually one, valid from the
+    /// record's `createdAt` (the record is taken to have been as first seen since it was created: the
+    /// best knowledge there is), else from `eventTime`; a record first seen already closed also
+    /// implies the earlier open version.
+    static func firstSighting(_ facts: Self, record: JSONValue, eventTime: Timestamp) -> [(Timestamp, Self)]
+
+    var json: JSONValue { get }
+    init(json: JSONValue) throws(ProjectionStateError)
+}
+
+extension CompactFacts {
+    public func validFrom(previous: Self?, eventTime: Timestamp) -> Timestamp { eventTime }
+    public static func firstSighting(_ facts: Self, record: JSONValue, eventTime: Timestamp) -> [(Timestamp, Self)] {
+        [(LifecycleTiming.created(record, eventTime), facts)]
+    }
+}
+
+/// Shared valid-time rules for records with a lifecycle state and `openedAt` / `closedAt`
+/// (openings and jobs): an open is valid from `openedAt`, a close or fill from `closedAt`,
+/// as the classifier times `opening.opened` / `job.closed` and the like.
+enum LifecycleTiming {
+    static func validFrom(state: String?, previousState: String?, openedAt: Timestamp?, closedAt: Timestamp?,
+                          eventTime: Timestamp) -> Timestamp {
+        guard state != previousState else { return eventTime }
+        switch state {
+        case "Open": return openedAt ?? eventTime
+        case "Closed", "Filled": return closedAt ?? eventTime
+        default: return eventTime
+        }
+    }
+
+    /// A record first seen closed (or filled) with both dates stands for an open version from
+    /// `openedAt` and the closed one from `closedAt`; first seen open, it is valid from `openedAt`.
+    /// `createdAt` when earlier than `eventTime`, else `eventTime`.
+    static func created(_ record: JSONValue, _ eventTime: Timestamp) -> Timestamp {
+        min(record.timestamp("createdAt") ?? eventTime, eventTime)
+    }
+
+    static func firstSighting<F>(_ facts: F, state: String?, openedAt: Timestamp?, closedAt: Timestamp?,
+                                 created: Timestamp, eventTime: Timestamp, reopened: (F) -> F) -> [(Timestamp, F)] {
+        switch state {
+        case "Open":
+            return [(openedAt ?? eventTime, facts)]
+        case "Closed", "Filled":
+            if let o = openedAt, let c = closedAt, o < c { return [(o, reopened(facts)), (c, facts)] }
+            return [(closedAt ?? eventTime, facts)]
+        default:
+            return [(created, facts)]
+        }
+    }
+}

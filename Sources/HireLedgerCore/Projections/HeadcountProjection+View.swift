@@ -1,0 +1,232 @@
+extension HeadcountProjection {
+    /// The headcount view of `state` for `query`: a filter over the timelines at the query's point,
+    /// so its cost grows with the number of openings, jobs, offers and applications, never with the
+    /// length of the log. Pure; see `HeadcountView` for what each count means.
+    public static func view(_ state: PlanEntities, query: HeadcountQuery) -> HeadcountView {
+        var builder = HeadcountBuilder(state: state, query: query)
+        builder.build()
+        return HeadcountView(source: builder.source, point: builder.point, query: query, rows: builder.rows(), totals: builder.totals)
+    }
+}
+
+/// Accumulates one headcount view.
+struct HeadcountBuilder {
+    let state: PlanEntities
+    let query: HeadcountQuery
+    let point: BitemporalPoint
+    let today: Int
+    let source: PlanSource
+    var groups: [Key: HeadcountCounts] = [:]
+    var totals = HeadcountCounts()
+    var departmentChains: [String: [String]] = [:]
+
+    struct Key: Hashable {
+        var department: String?
+        var location: String?
+        var employmentType: String?
+        var month: YearMonth?
+    }
+
+    struct Dims {
+        var department: String?
+        var location: String?
+        var employmentType: String?
+    }
+
+    init(state: PlanEntities, query: HeadcountQuery) {
+        self.state = state
+        self.query = query
+        point = BitemporalPoint.resolve(asOf: query.asOf, knownAt: query.knownAt, head: state.head)
+        today = point.validAt.day.daysSinceEpoch
+        // The account uses openings when any opening was known by then, even if none was valid yet.
+        let knownAt = point.knownAt
+        source = state.openings.byId.values.contains { ($0.versions.first?.known ?? .distantFuture) <= knownAt } ? .openings : .jobs
+    }
+
+    mutating func build() {
+        switch source {
+        case .openings: countOpenings()
+        case .jobs: countJobs()
+        }
+        countCommitments()
+    }
+
+    // MARK: openings mode
+
+    private mutating func countOpenings() {
+        for timeline in state.openings.byId.values {
+            guard let f = timeline.facts(at: point) else { continue }
+            let dims = openingDims(f)
+            let month = f.targetStartDay.map(Self.month)
+            let slip = Self.slip(timeline.visibleVersions(at: point).map { $0.facts?.targetStartDay }, current: f.targetStartDay)
+            switch f.state {
+            case "Approved", "Open":
+                add(dims, month) { c in
+                    c.planned += 1
+                    if f.isBackfill { c.backfills += 1 } else { c.newHeadcount += 1 }
+                    c.addSlip(slip)
+                }
+            case "Filled":
+                add(dims, month) { c in c.filled += 1; c.addSlip(slip) }
+            case "Closed":
+                add(dims, month) { c in c.closedUnfilled += 1 }
+            default:
+                continue // Draft: not yet part of the plan.
+            }
+        }
+    }
+
+    /// An opening's own department, location and employment type, completed from its first job.
+    private func openingDims(_ f: OpeningFacts) -> Dims {
+        let job = f.jobIds.first.flatMap { state.jobs.facts($0, at: point) }
+        return Dims(department: f.departmentId ?? job?.departmentId, location: f.locationId ?? job?.locationId,
+                    employmentType: f.employmentType ?? job?.employmentType)
+    }
+
+    // MARK: jobs mode
+
+    private mutating func countJobs() {
+        var acceptedStart: [String: Int] = [:]
+        for (_, timeline) in state.offers.byId {
+            if let o = timeline.facts(at: point), o.outcome == .accepted, let app = o.applicationId, let day = o.startDay {
+                acceptedStart[app] = day
+            }
+        }
+        var hiresPerJob: [String: Int] = [:]
+        for (id, timeline) in state.applications.byId {
+            guard let a = timeline.facts(at: point), a.hired else { continue }
+            let job = a.jobId.flatMap { state.jobs.facts($0, at: point) }
+            if let jobId = a.jobId { hiresPerJob[jobId, default: 0] += 1 }
+            add(jobDims(job), acceptedStart[id].map(Self.month)) { c in c.filled += 1 }
+        }
+        for (id, timeline) in state.jobs.byId {
+            guard let j = timeline.facts(at: point) else { continue }
+            switch j.status {
+            case "Open":
+                add(jobDims(j), nil) { c in c.planned += 1; c.newHeadcount += 1 }
+            case "Closed" where hiresPerJob[id, default: 0] == 0:
+                add(jobDims(j), nil) { c in c.closedUnfilled += 1 }
+            default:
+                continue
+            }
+        }
+        // Without openings, a slip is an accepted offer's start date moving later.
+        for timeline in state.offers.byId.values {
+            guard let o = timeline.facts(at: point), o.outcome == .accepted, let day = o.startDay else { continue }
+            let accepted = timeline.visibleVersions(at: point).compactMap { v in v.facts.flatMap { $0.outcome == .accepted ? $0.startDay : nil } }
+            let slip = Self.slip(accepted, current: day)
+            guard slip > 0 else { continue }
+            add(offerDims(o), Self.month(day)) { c in c.addSlip(slip) }
+        }
+    }
+
+    private func jobDims(_ j: JobFacts?) -> Dims {
+        Dims(department: j?.departmentId, location: j?.locationId, employmentType: j?.employmentType)
+    }
+
+    // MARK: commitments (both modes)
+
+    private mutating func countCommitments() {
+        for timeline in state.offers.byId.values {
+            guard let o = timeline.facts(at: point), o.outcome == .accepted, let day = o.startDay, day > today else { continue }
+            add(offerDims(o), Self.month(day)) { c in c.committed += 1 }
+        }
+    }
+
+    /// The dimensions of the role an offer fills: its opening's (in openings mode), else its job's.
+    private func offerDims(_ o: OfferFacts) -> Dims {
+        if source == .openings, let id = o.openingId, let opening = state.openings.facts(id, at: point) {
+            return openingDims(opening)
+        }
+        let job = o.applicationId.flatMap { state.applications.facts($0, at: point)?.jobId }.flatMap { state.jobs.facts($0, at: point) }
+        return jobDims(job)
+    }
+
+    // MARK: grouping
+
+    private mutating func add(_ dims: Dims, _ month: YearMonth?, _ update: (inout HeadcountCounts) -> Void) {
+        if let month {
+            if let from = query.from, month < from { return }
+            if let to = query.to, month > to { return }
+        } else if !query.includeUnscheduled {
+            return
+        }
+        update(&totals)
+        var key = Key()
+        if query.groupBy.contains(.location) { key.location = dims.location }
+        if query.groupBy.contains(.employmentType) { key.employmentType = dims.employmentType }
+        if query.interval == .month { key.month = month }
+        guard query.groupBy.contains(.department), let department = dims.department else {
+            update(&groups[key, default: HeadcountCounts()])
+            return
+        }
+        for d in query.rollUpDepartments ? chain(department) : [department] {
+            key.department = d
+            update(&groups[key, default: HeadcountCounts()])
+        }
+    }
+
+    /// The department and its ancestors (self first), as the tree stood at the point; a cycle or a
+    /// parent unknown then ends the chain.
+    private mutating func chain(_ id: String) -> [String] {
+        if let c = departmentChains[id] { return c }
+        var out = [id]
+        var current = id
+        while let parent = state.departments.facts(current, at: point)?.parentId, !out.contains(parent), out.count < 64 {
+            out.append(parent)
+            current = parent
+        }
+        departmentChains[id] = out
+        return out
+    }
+
+    func rows() -> [HeadcountRow] {
+        var rows: [(sortKey: [String], row: HeadcountRow)] = []
+        for (key, counts) in groups {
+            let department = key.department.map { id -> DepartmentRef in
+                let f = state.departments.facts(id, at: point)
+                let path = ancestry(id).reversed().map { state.departments.facts($0, at: point)?.name ?? $0 }
+                return DepartmentRef(id: id, name: f?.name, parentId: f?.parentId, path: path)
+            }
+            let location = key.location.map { LocationRef(id: $0, name: state.locations.facts($0, at: point)?.name) }
+            let row = HeadcountRow(department: department, location: location, employmentType: key.employmentType,
+                                   month: key.month, counts: counts)
+            // Null sorts last in each column: "\u{10FFFF}" is above any name.
+            let sortKey = [(department?.path ?? []).joined(separator: "\u{0}"), department?.id ?? "\u{10FFFF}",
+                           location?.name ?? location?.id ?? "\u{10FFFF}", location?.id ?? "\u{10FFFF}",
+                           key.employmentType ?? "\u{10FFFF}", key.month?.iso8601 ?? "\u{10FFFF}"]
+            rows.append((sortKey, row))
+        }
+        return rows.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }.map(\.row)
+    }
+
+    /// The chain without memoisation (rows() is not mutating).
+    private func ancestry(_ id: String) -> [String] {
+        if let c = departmentChains[id] { return c }
+        var out = [id]
+        var current = id
+        while let parent = state.departments.facts(current, at: point)?.parentId, !out.contains(parent), out.count < 64 {
+            out.append(parent)
+            current = parent
+        }
+        return out
+    }
+
+    // MARK: helpers
+
+    static func month(_ day: Int) -> YearMonth { YearMonth(CivilDate(daysSinceEpoch: day)) }
+
+    /// Days the current date lies after the first one in `history` (0 when not later).
+    static func slip(_ history: [Int?], current: Int?) -> Int {
+        guard let current, let first = history.lazy.compactMap({ $0 }).first else { return 0 }
+        return max(0, current - first)
+    }
+}
+
+extension HeadcountCounts {
+    mutating func addSlip(_ days: Int) {
+        guard days > 0 else { return }
+        slipped += 1
+        slippedDays += days
+    }
+}

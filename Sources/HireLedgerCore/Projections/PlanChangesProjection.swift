@@ -1,0 +1,118 @@
+/// What changed in the plan (issue 5): openings opened, closed or filled, offers accepted or
+/// declined, start dates moved, hires landed. The fold keeps one compact `PlanChange` per such
+/// domain event, in log order; `changes(_:query:)` filters them on either time axis.
+public enum PlanChangesProjection: Projection {
+    /// The changes in log order, and the latest dimensions seen per opening (offers inherit their
+    /// opening's department, location and employment type).
+    public struct State: Sendable, Equatable {
+        public var changes: [PlanChange] = []
+        public var openingDims: [String: Dims] = [:]
+        public init() {}
+    }
+
+    /// An opening's dimensions as its latest event carried them.
+    public struct Dims: Sendable, Equatable {
+        public var departmentId: String?
+        public var locationId: String?
+        public var employmentType: String?
+        public var isBackfill: Bool?
+        public var identifier: String?
+    }
+
+    public static let name = "plan_changes"
+    public static let version = 1
+
+    public static func initialState() -> State { State() }
+
+    public static func handles(_ type: EventType) -> Bool {
+        if case .domain(let d) = type { return PlanChange.Kind(d) != nil }
+        return false
+    }
+
+    public static func apply(_ event: RecordedEvent, to state: inout State) {
+        guard case .domain(let type) = event.type, let kind = PlanChange.Kind(type) else { return }
+        let data = event.data
+        var change = PlanChange(kind: kind, event: event)
+        switch type.subjectKind {
+        case .opening:
+            let dims = Dims(departmentId: data.string("departmentId"), locationId: data["locationIds"]?[0]?.stringValue,
+                            employmentType: data.string("employmentType"), isBackfill: data["isBackfill"]?.boolValue,
+                            identifier: data.string("identifier"))
+            state.openingDims[event.subject.id] = dims
+            change.openingId = event.subject.id
+            change.jobId = data["jobs"]?[0]?.string("id")
+            change.fill(dims)
+            change.day = data.day("targetStartDate")
+            if kind == .targetStartDateChanged { change.previousDay = data.day("previousTargetStartDate") }
+        case .offer:
+            change.offerId = event.subject.id
+            change.applicationId = data.string("applicationId")
+            change.openingId = data.string("openingId")
+            change.jobId = data["job"]?.string("id")
+            change.departmentId = data["job"]?.string("departmentId")
+            change.locationId = data["job"]?.string("locationId")
+            if let opening = change.openingId, let dims = state.openingDims[opening] { change.fill(dims) }
+            change.day = data.day("startDate")
+            if kind == .startDateChanged { change.previousDay = data.day("previousStartDate") }
+        case .application:
+            change.applicationId = event.subject.id
+            change.jobId = data["job"]?.string("id")
+            change.departmentId = data["job"]?.string("departmentId")
+            change.locationId = data["job"]?.string("locationId")
+        default:
+            return
+        }
+        state.changes.append(change)
+    }
+
+    public static func encode(_ state: State) -> [UInt8] {
+        let dims = JSONObject(state.openingDims.map { id, d in
+            (id, ["departmentId": JSONValue(d.departmentId), "locationId": JSONValue(d.locationId),
+                  "employmentType": JSONValue(d.employmentType), "isBackfill": d.isBackfill.map { JSONValue.bool($0) } ?? .null,
+                  "identifier": JSONValue(d.identifier)] as JSONValue)
+        })
+        let json: JSONValue = ["changes": .array(state.changes.map(\.stateJSON)), "openingDims": .object(dims)]
+        return json.canonicalBytes()
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ProjectionStateError) -> State {
+        let json = try StateCoding.parse(bytes)
+        var state = State()
+        for c in try StateCoding.array(json["changes"], "changes") { state.changes.append(try PlanChange(stateJSON: c)) }
+        for m in try StateCoding.object(json["openingDims"] ?? .null, "openingDims") {
+            state.openingDims[m.key] = Dims(
+                departmentId: try StateCoding.optString(m.value["departmentId"], "openingDims.departmentId"),
+                locationId: try StateCoding.optString(m.value["locationId"], "openingDims.locationId"),
+                employmentType: try StateCoding.optString(m.value["employmentType"], "openingDims.employmentType"),
+                isBackfill: m.value["isBackfill"].flatMap(\.boolValue),
+                identifier: try StateCoding.optString(m.value["identifier"], "openingDims.identifier"))
+        }
+        return state
+    }
+
+    /// The changes in `query`'s window, ordered by the window's axis then log position. Pure.
+    public static func changes(_ state: State, query: PlanChangesQuery) -> PlanChangesView {
+        let known = query.knownAt ?? .distantFuture
+        var items: [PlanChange] = []
+        for c in state.changes where c.observedAt <= known {
+            if let kinds = query.kinds, !kinds.contains(c.kind) { continue }
+            let t = query.axis == .observed ? c.observedAt : c.occurredAt
+            guard t > query.since, query.until.map({ t <= $0 }) ?? true else { continue }
+            items.append(c)
+        }
+        if query.axis == .occurred {
+            items.sort { ($0.occurredAt, $0.seq) < ($1.occurredAt, $1.seq) }
+        }
+        return PlanChangesView(query: query, items: items)
+    }
+}
+
+extension PlanChange {
+    mutating func fill(_ d: PlanChangesProjection.Dims) {
+        departmentId = d.departmentId ?? departmentId
+        locationId = d.locationId ?? locationId
+        employmentType = d.employmentType ?? employmentType
+        isBackfill = d.isBackfill ?? isBackfill
+        identifier = d.identifier ?? identifier
+    }
+}

@@ -1,0 +1,51 @@
+/// The bitemporal compact state of every record the plan views read: openings (the plan), jobs
+/// (the plan's stand-in, and dimensions), offers and applications (commitments and fills),
+/// departments (the tree rows roll up) and locations (row labels).
+///
+/// This is the state of `HeadcountProjection`; other folds may embed it too. `head` is the latest
+/// `observedAt` folded, the default evaluation time of queries.
+public struct PlanEntities: Sendable, Equatable {
+    public var openings = EntityTimelines<OpeningFacts>()
+    public var jobs = EntityTimelines<JobFacts>()
+    public var offers = EntityTimelines<OfferFacts>()
+    public var applications = EntityTimelines<ApplicationFacts>()
+    public var departments = EntityTimelines<DepartmentFacts>()
+    public var locations = EntityTimelines<LocationFacts>()
+    /// The latest `observedAt` folded (`.distantPast` before any event).
+    public var head: Timestamp = .distantPast
+
+    public init() {}
+
+    /// Folds one event: record events of the six kinds; all others only move `head`.
+    public mutating func apply(_ event: RecordedEvent) {
+        if event.observedAt > head { head = event.observedAt }
+        guard case .record(let kind, _) = event.type else { return }
+        switch kind {
+        case .opening: openings.apply(event)
+        case .job: jobs.apply(event)
+        case .offer: offers.apply(event)
+        case .application: applications.apply(event)
+        case .department: departments.apply(event)
+        case .location: locations.apply(event)
+        default: break
+        }
+    }
+
+    /// The record kinds `apply` reads.
+    public static let kinds: Set<EntityKind> = [.opening, .job, .offer, .application, .department, .location]
+
+    public var json: JSONValue {
+        ["openings": openings.json, "jobs": jobs.json, "offers": offers.json, "applications": applications.json,
+         "departments": departments.json, "locations": locations.json, "head": StateCoding.ts(head)]
+    }
+
+    public init(json: JSONValue) throws(ProjectionStateError) {
+        openings = try EntityTimelines(json: json["openings"] ?? .null)
+        jobs = try EntityTimelines(json: json["jobs"] ?? .null)
+        offers = try EntityTimelines(json: json["offers"] ?? .null)
+        applications = try EntityTimelines(json: json["applications"] ?? .null)
+        departments = try EntityTimelines(json: json["departments"] ?? .null)
+        locations = try EntityTimelines(json: json["locations"] ?? .null)
+        head = try StateCoding.timestamp(json["head"], "head")
+    }
+}

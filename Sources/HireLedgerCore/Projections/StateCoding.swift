@@ -1,0 +1,62 @@
+/// Helpers for projection states' canonical JSON form: timestamps as integer milliseconds, dates as
+/// integer days since 1970-01-01, absent optionals as `null`. Decoding errors name the member.
+enum StateCoding {
+    static func ts(_ t: Timestamp) -> JSONValue { JSONValue(t.millisecondsSinceEpoch) }
+    static func ts(_ t: Timestamp?) -> JSONValue { t.map(ts) ?? .null }
+    static func int(_ i: Int?) -> JSONValue { i.map { JSONValue($0) } ?? .null }
+    static func str(_ s: String?) -> JSONValue { JSONValue(s) }
+
+    static func object(_ v: JSONValue, _ what: String) throws(ProjectionStateError) -> JSONObject {
+        guard let o = v.objectValue else { throw ProjectionStateError("\(what) is not an object") }
+        return o
+    }
+
+    static func array(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> [JSONValue] {
+        guard let a = v?.arrayValue else { throw ProjectionStateError("\(what) is not an array") }
+        return a
+    }
+
+    static func int64(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> Int64 {
+        guard let i = v?.int64Value else { throw ProjectionStateError("\(what) is not an integer") }
+        return i
+    }
+
+    static func timestamp(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: try int64(v, what))
+    }
+
+    static func optTimestamp(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> Timestamp? {
+        guard let v, !v.isNull else { return nil }
+        return try timestamp(v, what)
+    }
+
+    static func optInt(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> Int? {
+        guard let v, !v.isNull else { return nil }
+        return Int(try int64(v, what))
+    }
+
+    static func optString(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> String? {
+        guard let v, !v.isNull else { return nil }
+        guard let s = v.stringValue else { throw ProjectionStateError("\(what) is not a string") }
+        return s
+    }
+
+    static func string(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> String {
+        guard let s = v?.stringValue else { throw ProjectionStateError("\(what) is not a string") }
+        return s
+    }
+
+    static func bool(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> Bool {
+        guard let b = v?.boolValue else { throw ProjectionStateError("\(what) is not a boolean") }
+        return b
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(ProjectionStateError) -> JSONValue {
+        do { return try JSONValue.parse(bytes) } catch { throw ProjectionStateError("not JSON (\(error))") }
+    }
+}
+
+extension JSONValue {
+    /// A member read as a date (`YYYY-MM-DD` or a timestamp), as days since 1970-01-01.
+    func day(_ key: String) -> Int? { string(key).flatMap(Timestamp.init(iso8601:))?.day.daysSinceEpoch }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HireLedgerCore
+
+/// Projection folds over a synthetic log shaped like a sync's output: per application a
+/// `record.application.created` and its `application.stage_changed`, then four moves (each a
+/// `record.application.updated` with `changes` and a `stage_changed`); plus departments, jobs,
+/// openings and offers. Measures full-rebuild fold rates, encoded state sizes and query latency.
+enum ProjectionBench {
+    static func run(_ args: [String]) throws {
+        let applications = args.first.flatMap(Int.init) ?? 100_000
+        let events = makeLog(applications: applications)
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+            .trimmingCharacters(in: .whitespaces) ?? "unknown"
+        print("projection bench: \(events.count) events, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpu)")
+        measure(HeadcountProjection.self, events)
+        measure(PipelineProjection.self, events)
+        measure(PlanChangesProjection.self, events)
+
+        let headcount = HeadcountProjection.fold(events)
+        let pipeline = PipelineProjection.fold(events)
+        let t = Timestamp(iso8601: "2026-03-01T00:00:00Z")!
+        time("headcount query asOf (department rollup x month)") {
+            _ = HeadcountProjection.view(headcount, query: HeadcountQuery(asOf: t))
+        }
+        time("headcount query knownAt (department, location, type x month)") {
+            _ = HeadcountProjection.view(headcount, query: HeadcountQuery(groupBy: [.department, .location, .employmentType], knownAt: t))
+        }
+        time("pipeline query asOf (by job)") { _ = PipelineProjection.view(pipeline, query: PipelineQuery(asOf: t)) }
+    }
+
+    static func measure<P: Projection>(_: P.Type, _ events: [RecordedEvent]) {
+        let start = Date()
+        var state = P.initialState()
+        for e in events where P.handles(e.type) { P.apply(e, to: &state) }
+        let fold = Date().timeIntervalSince(start)
+        let encStart = Date()
+        let bytes = P.encode(state)
+        let enc = Date().timeIntervalSince(encStart)
+        let decStart = Date()
+        _ = try? P.decode(bytes)
+        let dec = Date().timeIntervalSince(decStart)
+        print(String(format: "%@: fold %.0f events/s (%.3f s), state %.1f MB, encode %.3f s, decode %.3f s",
+                     P.name, Double(events.count) / fold, fold, Double(bytes.count) / 1e6, enc, dec))
+    }
+
+    static func time(_ what: String, _ body: () -> Void) {
+        body()
+        let n = 5
+        let start = Date()
+        for _ in 0..<n { body() }
+        print(String(format: "%@: %.1f ms", what, Date().timeIntervalSince(start) / Double(n) * 1000))
+    }
+
+    static func makeLog(applications: Int) -> [RecordedEvent] {
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(applications * 10 + 20_000)
+        var seq: UInt64 = 0
+        let base = Timestamp(iso8601: "2025-01-01T00:00:00Z")!.millisecondsSinceEpoch
+        func at(_ minutes: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: base + Int64(minutes) * 60_000) }
+        func add(_ type: EventType, _ subject: EntityKey, _ observed: Int, _ occurred: Int, _ data: JSONValue) {
+            seq += 1
+            events.append(RecordedEvent(seq: LogPosition(seq), storeId: "bench", type: type, subject: subject, observedAt: at(observed),
+                                        occurredAt: at(occurred), occurredAtInferred: false, backfilled: false, data: data, causation: nil))
+        }
+        func id(_ p: String, _ i: Int) -> String { "\(p)-0000-0000-0000-\(String(i + 1_000_000_000_000))" }
+        let stages: [JSONValue] = [("PreInterviewScreen", 1), ("Active", 2), ("Active", 3), ("Offer", 4), ("Hired", 5), ("Archived", 6)].enumerated().map { i, s in
+            ["id": .string(id("stage", i)), "title": .string("Stage \(i)"), "type": .string(s.0), "orderInInterviewPlan": JSONValue(s.1),
+             "interviewPlanId": "plan", "interviewStageGroupId": nil]
+        }
+        let departments = 40, jobs = max(10, applications / 50), openings = jobs * 2
+        for d in 0..<departments {
+            add(.record(.department, .created), EntityKey(.department, id("dept", d)), 0, 0,
+                ["record": ["id": .string(id("dept", d)), "name": .string("Department \(d)"),
+                            "parentId": d < 5 ? nil : .string(id("dept", d % 5)), "isArchived": false]])
+        }
+        for j in 0..<jobs {
+            let job: JSONValue = ["id": .string(id("job", j)), "title": .string("Job \(j)"), "status": "Open",
+                                  "departmentId": .string(id("dept", j % departments)), "locationId": "loc-1",
+                                  "employmentType": "FullTime", "openedAt": .string(at(j).iso8601), "updatedAt": .string(at(j).iso8601)]
+            add(.record(.job, .created), EntityKey(.job, id("job", j)), 1, j, ["record": job])
+        }
+        for o in 0..<openings {
+            let opening: JSONValue = ["id": .string(id("open", o)), "openingState": "Open", "openedAt": .string(at(o).iso8601),
+                                      "latestVersion": ["id": "v1", "teamId": .string(id("dept", o % departments)), "locationIds": ["loc-1"],
+                                                        "jobIds": [.string(id("job", o / 2))], "employmentType": "FullTime",
+                                                        "isBackfill": JSONValue(o % 7 == 0),
+                                                        "targetStartDate": .string(at(60 * 24 * (30 + o % 365)).day.iso8601)]]
+            add(.record(.opening, .created), EntityKey(.opening, id("open", o)), 2, o, ["record": opening])
+        }
+        var minute = 10
+        for a in 0..<applications {
+            let appId = id("app", a), key = EntityKey(.application, appId), jobIndex = a % jobs
+            let job: JSONValue = ["id": .string(id("job", jobIndex)), "title": .string("Job \(jobIndex)"),
+                                  "departmentId": .string(id("dept", jobIndex % departments)), "locationId": "loc-1"]
+            minute += 1
+            let record: JSONValue = ["id": .string(appId), "status": "Active", "currentInterviewStage": stages[0], "job": job,
+                                     "candidate": ["id": .string(id("cand", a)), "name": "Someone"], "updatedAt": .string(at(minute).iso8601)]
+            add(.record(.application, .created), key, minute, minute, ["record": record])
+            add(.domain(.applicationStageChanged), key, minute, minute,
+                ["applicationId": .string(appId), "job": job, "fromStage": nil, "toStage": stages[0], "status": "Active"])
+            // Four moves: on through the plan, or out to Archived.
+            let path = a % 10 == 0 ? [1, 2, 3, 4] : [1, 2, 5, 5]
+            var previous = 0
+            for s in path where s != previous {
+                minute += 1
+                let stage = stages[s]
+                var changes: JSONObject = ["currentInterviewStage": ["before": stages[previous], "after": stage],
+                                           "updatedAt": ["before": .string(at(minute - 1).iso8601), "after": .string(at(minute).iso8601)]]
+                if s == 4 { changes["status"] = ["before": "Active", "after": "Hired"] }
+                if s == 5 { changes["status"] = ["before": "Active", "after": "Archived"] }
+                add(.record(.application, .updated), key, minute, minute - 1,
+                    ["patch": [["op": "replace", "path": "/currentInterviewStage", "value": stage]], "changes": .object(changes)])
+                add(.domain(.applicationStageChanged), key, minute, minute - 1,
+                    ["applicationId": .string(appId), "job": job, "fromStage": stages[previous], "toStage": stage, "status": "Active"])
+                previous = s
+            }
+        }
+        return events
+    }
+}

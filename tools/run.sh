@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 swift build -c release --product hireledger >&2
-exec .build/release/hireledger "${@:---help}"
+exec .build/release/hireledger "${@:-demo}"

@@ -1,0 +1,103 @@
+import ArgumentParser
+import AshbyAPI
+import AshbySimulator
+import CurlHTTP
+import Foundation
+import HireLedger
+import HireLedgerCore
+
+/// `hireledger demo`: the embedded simulator, months of daily syncs in seconds, then the views.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run HireLedger on the embedded Ashby simulator: daily syncs over simulated months, then the views.",
+        discussion: """
+            Starts the simulator (no real Ashby is called), syncs it once per simulated day over HTTP on \
+            127.0.0.1, then prints the headcount by department and month, a pipeline summary and what \
+            changed in the plan in the last 30 days. The store is kept, so every other command can be \
+            tried on it afterwards (the last lines say how).
+            """
+    )
+
+    @Option(name: .customLong("store"), help: "Where to keep the demo's store (must not exist yet; default: a new temporary directory).")
+    var store: String?
+    @Option(help: "Simulated days to run.") var days: Int = 180
+    @Option(help: "Simulator world size: tiny, small, medium or large.") var size: String = "medium"
+    @Option(help: "Simulator seed.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard (1...3650).contains(days) else { throw ValidationError("--days must be between 1 and 3650; got \(days).") }
+        guard WorldSize(rawValue: size) != nil else {
+            throw ValidationError("--size must be one of \(WorldSize.allCases.map(\.rawValue).joined(separator: ", ")); got '\(size)'.")
+        }
+    }
+
+    func run() async throws {
+        let path: String
+        if let store {
+            if FileManager.default.fileExists(atPath: store) {
+                throw CLIError("--store \(store) already exists; the demo makes a new store. Pick a new path or remove that one.")
+            }
+            path = store
+        } else {
+            path = NSTemporaryDirectory() + "hireledger-demo-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        }
+        let started = Date()
+        let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: WorldSize(rawValue: size)!))
+        let server = SimulatorServer(simulator: sim)
+        let url = try await server.start(host: "127.0.0.1", port: 0)
+        do {
+            try await runDemo(sim: sim, url: url, path: path, started: started)
+            await server.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private func runDemo(sim: SimulatedAshby, url: String, path: String, started: Date) async throws {
+        Terminal.writeError("HireLedger demo: embedded Ashby simulator (\(size) world, seed \(seed)) at \(url); store \(path)\n")
+        let client = AshbyClient(baseURL: url, apiKey: try APIKey(sim.fullAccessKey), transport: try CurlTransport())
+        let clock = ClosureLedgerClock { sim.now }
+        let store = try LedgerStore.open(directory: path, now: clock.now())
+        let service = SyncService(store: store, client: client, clock: clock)
+        var total = 0
+        for day in 0...days {
+            let report = try await service.sync()
+            total += report.appendedEvents
+            if Terminal.stderrIsTTY {
+                Terminal.writeError("\r\u{1B}[2Kday \(day)/\(days)  \(sim.now.day.iso8601)  \(total) events")
+            } else if day == 0 || day % 30 == 0 || day == days {
+                Terminal.writeError("day \(day)/\(days)  \(sim.now.day.iso8601)  \(total) events\n")
+            }
+            if day < days { sim.advance(days: 1) }
+        }
+        if Terminal.stderrIsTTY { Terminal.writeError("\n") }
+        let syncSeconds = Date().timeIntervalSince(started)
+
+        let now = sim.now
+        let folded = try Views.fold(store)
+        let today = now.day
+        let thisMonth = YearMonth(today)
+        let sixMonthsOn = YearMonth(today.adding(days: 183))
+        let headcount = HeadcountProjection.view(folded.headcount, query: HeadcountQuery(
+            groupBy: [.department], interval: .month, from: thisMonth, to: sixMonthsOn, asOf: now))
+        let pipeline = PipelineProjection.view(folded.pipeline, query: PipelineQuery(groupBy: .department, asOf: now))
+        let changes = PlanChangesProjection.changes(folded.changes, query: PlanChangesQuery(
+            axis: .occurred, since: now.adding(days: -30), until: now))
+
+        var out = "\n" + Views.headcountTable(headcount) + "\n\n" + Views.pipelineTable(pipeline) + "\n\n"
+        out += "Last 30 days (\(now.adding(days: -30).day.iso8601) to \(today.iso8601)). "
+        out += Views.changesTable(changes) + "\n\n"
+        out += String(format: "%d simulated days synced in %.1f s: %d events in the log.\n", days, syncSeconds, total)
+        out += """
+            Try next (the store stays at \(path)):
+              hireledger status --store \(path)
+              hireledger events --store \(path) --type 'opening.*' --limit 20
+              hireledger headcount --store \(path) --known-at \(now.adding(days: -30).day.iso8601)
+              hireledger changes --store \(path) --since \(now.adding(days: -7).day.iso8601)
+
+            """
+        Terminal.writeOut(out)
+    }
+}

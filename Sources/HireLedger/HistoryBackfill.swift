@@ -60,7 +60,8 @@ public final class HistoryBackfill: Sendable {
                 report.applications += 1
                 report.events += appended
                 cursor = key
-                observer?(BackfillProgress(applicationId: key.id, applicationsDone: report.applications, events: report.events))
+                observer?(BackfillProgress(applicationId: key.id, events: appended, applicationsDone: report.applications,
+                                            eventsTotal: report.events))
             }
         }
         return report
@@ -118,11 +119,14 @@ public final class HistoryBackfill: Sendable {
     }
 }
 
-/// Running totals of a backfill.
+/// One application done by a backfill, with running totals.
 public struct BackfillProgress: Sendable, Hashable {
     public var applicationId: String
-    public var applicationsDone: Int
+    /// Events appended for this application.
     public var events: Int
+    /// Applications done and events appended in this run so far.
+    public var applicationsDone: Int
+    public var eventsTotal: Int
 }
 
 /// What a backfill run did.

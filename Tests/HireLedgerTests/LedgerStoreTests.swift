@@ -66,6 +66,18 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test func aChangeOfADeclaredVolatileFieldIsNoChange() async throws {
+        try await withTemporaryDirectory { path in
+            let store = try openTestStore(path)
+            let v1 = json(#"{"id":"c1","name":"Ada","resumeFileHandle":{"id":"f1","name":"cv.pdf","handle":"signed-1"}}"#)
+            let v2 = json(#"{"id":"c1","name":"Ada","resumeFileHandle":{"id":"f1","name":"cv.pdf","handle":"signed-2"}}"#)
+            try store.record([seen(.candidate, v1)], observedAt: t0)
+            #expect(try store.record([seen(.candidate, v2)], observedAt: t0.adding(days: 1)) == .empty)
+            // The stored record leaves the volatile field out.
+            #expect(try store.currentRecord(EntityKey(.candidate, "c1"))?["resumeFileHandle"]?["handle"] == nil)
+        }
+    }
+
     @Test func observedAtNeverDecreasesAlongTheLog() async throws {
         try await withTemporaryDirectory { path in
             let store = try openTestStore(path)

@@ -36,9 +36,12 @@ public final class HistoryBackfill: Sendable {
     /// the place); `restart` forgets a previous run's cursor and completion.
     @discardableResult
     public func run(limit: Int = .max, restart: Bool = false) async throws -> BackfillReport {
+        let store = self.store
         if restart {
-            try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCursor, value: nil),
-                                      CheckpointWrite(key: StoreKeys.backfillCompleted, value: nil)])
+            try await store.onWriterThread {
+                try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCursor, value: nil),
+                                          CheckpointWrite(key: StoreKeys.backfillCompleted, value: nil)])
+            }
         }
         var report = BackfillReport()
         if try store.checkpoint(StoreKeys.backfillCompleted) != nil {
@@ -50,7 +53,9 @@ public final class HistoryBackfill: Sendable {
             let keys = try store.keys(of: .application, after: cursor, limit: min(100, limit - report.applications),
                                       includeDeleted: false)
             if keys.isEmpty {
-                try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCompleted, value: [1])])
+                try await store.onWriterThread {
+                    try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCompleted, value: [1])])
+                }
                 report.completed = true
                 break
             }
@@ -79,12 +84,13 @@ public final class HistoryBackfill: Sendable {
             throw BackfillError(applicationId: key.id, underlying: error)
         }
         let cursorWrite = CheckpointWrite(key: StoreKeys.backfillCursor, value: key.storageBytes)
+        let store = self.store
         guard let application = try store.currentRecord(key) else {
-            try store.setCheckpoints([cursorWrite])
+            try await store.onWriterThread { try store.setCheckpoints([cursorWrite]) }
             return 0
         }
         let events = try newMoves(of: key, application: application, history: history)
-        return try store.append(events, checkpoints: [cursorWrite]).eventCount
+        return try await store.onWriterThread { try store.append(events, checkpoints: [cursorWrite]).eventCount }
     }
 
     /// The history's moves as `application.stage_changed` events (built by the classifier, so they

@@ -21,7 +21,7 @@ extension LedgerStore {
     @discardableResult
     public func record(_ observations: [Observation], observedAt: Timestamp, histories: [String: [JSONValue]] = [:],
                        checkpoints: [CheckpointWrite] = [],
-                       finalCheckpoints: ((AppendResult) -> [CheckpointWrite])? = nil) throws -> AppendResult {
+                       finalCheckpoints: (@Sendable (AppendResult) -> [CheckpointWrite])? = nil) throws -> AppendResult {
         if observations.isEmpty && checkpoints.isEmpty && finalCheckpoints == nil { return .empty }
         let storeId = self.storeId
         return try environment.write { txn in

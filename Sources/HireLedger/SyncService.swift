@@ -21,8 +21,8 @@ import HireLedgerCore
 ///
 /// Memory: one page at a time; beyond it only the ids seen in the current full pass are kept.
 ///
-/// Store writes are synchronous and happen between awaits on the calling task (never across one).
-/// Run one sync at a time per store.
+/// Store writes run on the store's writer thread (`LedgerStore.onWriterThread`), each a whole
+/// synchronous transaction, never across an `await`. Run one sync at a time per store.
 public final class SyncService: Sendable {
     public let store: LedgerStore
     public let client: AshbyClient
@@ -66,7 +66,8 @@ public final class SyncService: Sendable {
             return try await pass(type, token: token, options: options)
         } catch let error as SyncError {
             guard let ashby = error.underlying as? AshbyError, ashby.requiresFullResync else { throw error }
-            try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)])
+            let store = self.store
+            try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
             observer?(.fellBackToFull(entityType: type, reason: ashby.description))
             return try await pass(type, token: nil, options: options)
         }
@@ -194,16 +195,24 @@ public final class SyncService: Sendable {
             let observedAt = clock.now()
             // With the last page, the run record goes into the same transaction; its event count
             // includes this page's, known only inside, so it is made from the append's result there.
-            let finished = state
-            let finalCheckpoints: ((AppendResult) -> [CheckpointWrite])? = isLast ? { [clock] result in
-                [SyncRun(entityType: finished.type.rawValue, mode: finished.mode, startedAt: finished.startedAt,
-                         finishedAt: clock.now(), pages: pageNumber, records: finished.records + raw.count,
-                         events: finished.events + result.eventCount,
-                         tombstones: finished.tombstones + tombstoneCount).checkpointWrite]
-            } : nil
+            let runSoFar = SyncRun(entityType: state.type.rawValue, mode: state.mode, startedAt: state.startedAt,
+                                   finishedAt: state.startedAt, pages: pageNumber, records: state.records + raw.count,
+                                   events: state.events, tombstones: state.tombstones + tombstoneCount)
+            let clock = self.clock
+            let runRecord: @Sendable (AppendResult) -> [CheckpointWrite] = { result in
+                var run = runSoFar
+                run.finishedAt = clock.now()
+                run.events += result.eventCount
+                return [run.checkpointWrite]
+            }
+            let finalCheckpoints = isLast ? runRecord : nil
             do {
-                appended = try store.record(changed ? observations : [], observedAt: observedAt, histories: histories,
-                                            checkpoints: checkpoints, finalCheckpoints: finalCheckpoints).eventCount
+                let store = self.store, toRecord = changed ? observations : []
+                let checkpointWrites = checkpoints, fetched = histories
+                appended = try await store.onWriterThread {
+                    try store.record(toRecord, observedAt: observedAt, histories: fetched, checkpoints: checkpointWrites,
+                                     finalCheckpoints: finalCheckpoints).eventCount
+                }
             } catch {
                 throw wrap(error, state, page: pageNumber, step: .recording)
             }

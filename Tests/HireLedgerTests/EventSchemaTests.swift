@@ -66,6 +66,14 @@ struct EventSchemaTests {
                 }
             }
         }
+        // The validators can fail: an event without its seq, and data with an unknown member, are refused.
+        if let first = events.first, case .object(var ce) = first.cloudEvent(source: "urn:hireledger:test"),
+           case .object(var data) = first.data, let validator = validators[first.type.dataSchemaURI] {
+            ce["seq"] = nil
+            #expect(!envelope.validate(.object(ce)).isEmpty)
+            data["notInTheSchema"] = .bool(true)
+            #expect(!validator.validate(.object(data)).isEmpty)
+        }
         let types = Set(events.map(\.type.wireName))
         #expect(events.count > 100)
         // The run must exercise more than record events, or the domain schemas go untested.

@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "AshbyAPITests", dependencies: ["AshbyAPI", "AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
-            "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP",
+            "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
         ]),
     ],
     swiftLanguageModes: [.v6]

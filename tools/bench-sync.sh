@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the benchmarks in release mode and runs the engine one: a first full sync of a simulated account
-# into a fresh store, a quiet second sync, and a sync after some simulated days.
-# Options pass through: tools/bench-sync.sh --size medium --seed 7 --days 3 [--loopback]
+# Builds the benchmarks in release mode and runs the end-to-end sync one: simulated Ashby on loopback,
+# CurlTransport, SyncService, a fresh LMDB store: first full sync, unchanged full resync, one day's
+# incremental sync, with peak RSS after each. Options pass through: tools/bench-sync.sh --size medium --seed 7
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product bench >&2

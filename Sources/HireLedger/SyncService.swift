@@ -113,15 +113,26 @@ public final class SyncService: Sendable {
             }
             if plans.isEmpty { try await recordPage([], isLast: true, finalToken: nil, endpoint: endpoint, &state) }
         } else {
-            var pager = client.pager(endpoint, syncToken: token, pageSize: options.pageSize)
+            // The next page is fetched while this one is compared and recorded: Ashby's response time and
+            // our hashing and LMDB work overlap instead of adding up. Pages are still recorded strictly in
+            // order, and a failure drops the page in flight (nothing of it was recorded).
+            var inFlight = Self.fetchNext(client.pager(endpoint, syncToken: token, pageSize: options.pageSize))
             while true {
                 let page: AshbyPage?
-                do { page = try await pager.next() } catch {
+                let pager: AshbyPager
+                do { (page, pager) = try await inFlight.value } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingPage)
                 }
                 guard let page else { break }
-                try await recordPage(page.records, isLast: pager.isFinished, finalToken: pager.finalSyncToken,
-                                     endpoint: endpoint, &state)
+                if !pager.isFinished { inFlight = Self.fetchNext(pager) }
+                do {
+                    try await recordPage(page.records, isLast: pager.isFinished, finalToken: pager.finalSyncToken,
+                                         endpoint: endpoint, &state)
+                } catch {
+                    inFlight.cancel()
+                    throw error
+                }
+                if pager.isFinished { break }
             }
         }
         // Written with the last page; a pass always ends with one (an empty listing is one empty page).
@@ -226,6 +237,16 @@ public final class SyncService: Sendable {
                                          historiesFetched: histories.count)))
         if isLast, let run = try? store.lastSyncRun(entityType: state.type.rawValue) {
             observer?(.passFinished(run))
+        }
+    }
+
+    /// Starts fetching the pager's next page; the task returns the page (nil when the listing is done)
+    /// with the pager advanced past it.
+    private static func fetchNext(_ pager: AshbyPager) -> Task<(AshbyPage?, AshbyPager), any Error> {
+        Task {
+            var pager = pager
+            let page = try await pager.next()
+            return (page, pager)
         }
     }
 

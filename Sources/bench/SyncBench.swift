@@ -14,14 +14,15 @@ import HireLedgerCore
 /// it includes the simulated world, whose share is printed before the first sync.
 enum SyncBench {
     static func run(_ arguments: [String]) async throws {
-        var size = WorldSize.large, seed: UInt64 = 1
+        var size = WorldSize.large, seed: UInt64 = 1, inProcess = false
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
             case "--size" where i + 1 < arguments.count: size = WorldSize(rawValue: arguments[i + 1]) ?? size; i += 2
             case "--seed" where i + 1 < arguments.count: seed = UInt64(arguments[i + 1]) ?? seed; i += 2
+            case "--in-process": inProcess = true; i += 1
             default:
-                print("usage: bench sync [--size tiny|small|medium|large] [--seed N]")
+                print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process]")
                 exit(2)
             }
         }
@@ -29,50 +30,207 @@ enum SyncBench {
         print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
 
         let clock = ContinuousClock()
+        let memory = MemorySampler()
+        memory.start()
         var t0 = clock.now
-        let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: size, incrementalPageCap: 100_000))
-        print("world: generated in \(format(SimulatorBench.seconds(clock.now - t0))) s; "
-            + sim.counts().sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        let server = SimulatorServer(simulator: sim)
-        let url = try await server.start(host: "127.0.0.1", port: 0)
-        print("peak RSS with the world generated, before syncing: \(SimulatorBench.peakRSSMegabytes()) MB")
+        // The simulator runs as its own process (`ashby-sim`, built beside this binary) unless --in-process:
+        // then the figures below are the sync's alone, not the simulated world's.
+        let simulator: SimulatorEndpoint
+        if inProcess {
+            simulator = try await SimulatorEndpoint.inProcess(seed: seed, size: size)
+        } else {
+            simulator = try SimulatorEndpoint.process(seed: seed, size: size)
+        }
+        defer { simulator.stop() }
+        print("world: ready in \(format(SimulatorBench.seconds(clock.now - t0))) s (\(inProcess ? "in this process" : "ashby-sim process \(simulator.url)"))")
+        print("memory before syncing: \(memory.report())")
 
         let directory = NSTemporaryDirectory() + "hireledger-bench-sync-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let transport = try CurlTransport()
-        let client = AshbyClient(baseURL: url, apiKey: try APIKey(sim.fullAccessKey), transport: transport)
-        let store = try LedgerStore.open(directory: directory, now: sim.now)
-        let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { sim.now })
+        let client = AshbyClient(baseURL: simulator.url, apiKey: try APIKey(simulator.key), transport: transport)
+        let now = try await simulator.now()
+        let store = try LedgerStore.open(directory: directory, now: now)
+        // Observation times come from the simulated clock, read once per sync (the world only moves on advance).
+        let simulatedNow = LockedTimestamp(now)
+        let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { simulatedNow.value })
 
+        memory.resetPeak()
         t0 = clock.now
         var report = try await service.sync()
-        report.print("(a) first full sync", elapsed: clock.now - t0)
+        report.print("(a) first full sync", elapsed: clock.now - t0, memory: memory)
 
+        memory.resetPeak()
         t0 = clock.now
         report = try await service.sync(SyncOptions(forceFull: true))
-        report.print("(b) full resync, nothing changed (target ≥ 50000 records/s)", elapsed: clock.now - t0)
+        report.print("(b) full resync, nothing changed (target ≥ 50000 records/s)", elapsed: clock.now - t0, memory: memory)
 
-        sim.advance(days: 1)
+        try await simulator.advance(days: 1)
+        simulatedNow.value = try await simulator.now()
+        memory.resetPeak()
         t0 = clock.now
         report = try await service.sync()
-        report.print("(c) incremental sync after one simulated day", elapsed: clock.now - t0)
+        report.print("(c) incremental sync after one simulated day", elapsed: clock.now - t0, memory: memory)
 
         let bytes = (try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
         print("store: \(bytes / 1_000_000) MB data.mdb, \(try store.lastPosition.value) events")
-        await server.stop()
+        print("memory: heap = anonymous resident memory (RssAnon), the process's own; mapped = resident pages of "
+            + "the LMDB file mapping (RssFile), page cache the kernel reclaims under pressure. Target < 300 MB applies to heap.")
     }
 
     static func format(_ x: Double) -> String { String(format: "%.3f", x) }
 }
 
 extension SyncReport {
-    fileprivate func print(_ title: String, elapsed: Duration) {
+    fileprivate func print(_ title: String, elapsed: Duration, memory: MemorySampler) {
         let s = SimulatorBench.seconds(elapsed)
         let records = runs.reduce(0) { $0 + $1.records }
         let pages = runs.reduce(0) { $0 + $1.pages }
         Swift.print("\(title): \(SyncBench.format(s)) s, \(records) records in \(pages) pages, "
-            + "\(Int(Double(records) / s)) records/s, \(appendedEvents) events appended; "
-            + "peak RSS \(SimulatorBench.peakRSSMegabytes()) MB")
+            + "\(Int(Double(records) / s)) records/s, \(appendedEvents) events appended; peak \(memory.report())")
         Swift.print("    per type: " + runs.map { "\($0.entityType) \($0.mode.rawValue) \($0.records)r/\($0.events)e" }.joined(separator: ", "))
+    }
+}
+
+/// The simulator the benchmark syncs from: an `ashby-sim` process (default) or one in this process.
+final class SimulatorEndpoint: @unchecked Sendable {
+    let url: String
+    let key: String
+    private let process: Process?
+    private let server: SimulatorServer?
+    private let simulator: SimulatedAshby?
+
+    private init(url: String, key: String, process: Process?, server: SimulatorServer?, simulator: SimulatedAshby?) {
+        self.url = url; self.key = key; self.process = process; self.server = server; self.simulator = simulator
+    }
+
+    static func inProcess(seed: UInt64, size: WorldSize) async throws -> SimulatorEndpoint {
+        let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: size, incrementalPageCap: 100_000))
+        let server = SimulatorServer(simulator: sim)
+        let url = try await server.start(host: "127.0.0.1", port: 0)
+        return SimulatorEndpoint(url: url, key: sim.fullAccessKey, process: nil, server: server, simulator: sim)
+    }
+
+    /// Starts `ashby-sim` from the directory of this executable and reads its URL and key from its output.
+    static func process(seed: UInt64, size: WorldSize) throws -> SimulatorEndpoint {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let binary = dir.appendingPathComponent("ashby-sim").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError("no ashby-sim beside the bench binary (\(binary)): run swift build -c release --product ashby-sim, or pass --in-process")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["--port", "0", "--seed", String(seed), "--size", size.rawValue]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        var text = ""
+        let handle = out.fileHandleForReading
+        while !(text.contains("api key") && text.contains("\n", after: "api key")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let urlLine = text.split(separator: "\n").first(where: { $0.contains("listening on ") }),
+              let keyLine = text.split(separator: "\n").first(where: { $0.hasPrefix("api key") }),
+              let url = urlLine.split(separator: " ").last, let key = keyLine.split(separator: " ").last
+        else {
+            p.terminate()
+            throw BenchError("could not read ashby-sim's URL and key from its output: \(text)")
+        }
+        return SimulatorEndpoint(url: String(url), key: String(key), process: p, server: nil, simulator: nil)
+    }
+
+    func now() async throws -> Timestamp {
+        if let simulator { return simulator.now }
+        let status = try await control("GET", "/_sim/status", body: nil)
+        guard let text = status["now"]?.stringValue, let t = Timestamp(iso8601: text) else {
+            throw BenchError("ashby-sim /_sim/status has no 'now': \(status)")
+        }
+        return t
+    }
+
+    func advance(days: Int) async throws {
+        if let simulator { simulator.advance(days: days); return }
+        _ = try await control("POST", "/_sim/advance", body: ["days": JSONValue(days)])
+    }
+
+    private func control(_ method: String, _ path: String, body: JSONValue?) async throws -> JSONValue {
+        let transport = try CurlTransport()
+        let response = try await transport.send(HTTPRequest(method: method, url: url + path,
+            headers: [("Content-Type", "application/json")], body: body?.canonicalBytes() ?? []))
+        guard response.status == 200 else { throw BenchError("ashby-sim \(path) answered \(response.status)") }
+        return try JSONValue.parse(response.body)
+    }
+
+    func stop() {
+        process?.terminate()
+        process?.waitUntilExit()
+        if let server { Task { await server.stop() } }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// A timestamp shared between the benchmark and the sync's clock closure.
+final class LockedTimestamp: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Timestamp
+    init(_ t: Timestamp) { stored = t }
+    var value: Timestamp {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}
+
+/// Samples /proc/self/status every 5 ms on its own thread and keeps the peaks of RssAnon (the heap and
+/// other private memory) and RssFile (resident pages of mapped files: here the LMDB store).
+final class MemorySampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peakAnon = 0
+    private var peakFile = 0
+
+    func start() {
+        let thread = Thread { [self] in
+            while true {
+                sample()
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+        }
+        thread.start()
+    }
+
+    func sample() {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return }
+        var anon = 0, file = 0
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("RssAnon:") { anon = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0 }
+            if line.hasPrefix("RssFile:") { file = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0 }
+        }
+        lock.lock()
+        peakAnon = max(peakAnon, anon)
+        peakFile = max(peakFile, file)
+        lock.unlock()
+    }
+
+    func resetPeak() {
+        lock.lock(); peakAnon = 0; peakFile = 0; lock.unlock()
+        sample()
+    }
+
+    func report() -> String {
+        sample()
+        lock.lock(); defer { lock.unlock() }
+        return "heap \(peakAnon / 1024) MB, mapped \(peakFile / 1024) MB"
+    }
+}
+
+extension String {
+    fileprivate func contains(_ s: String, after marker: String) -> Bool {
+        guard let r = range(of: marker) else { return false }
+        return self[r.upperBound...].contains(s)
     }
 }

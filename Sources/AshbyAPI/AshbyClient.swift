@@ -243,7 +243,7 @@ public struct AshbyClient: Sendable {
             case .retry(let reason):
                 guard attempt < retryPolicy.maxAttempts else { throw reason.error(endpoint: method, attempts: attempt) }
                 let delay = reason.retryAfter
-                    ?? retryPolicy.backoff(retry: attempt, unit: jitter.withLock { $0.nextUnit() })
+                    ?? retryPolicy.backoff(retry: attempt, unit: jitter.withLock { $0.unit() })
                 guard clock.monotonicNow() - started + delay <= retryPolicy.totalBudget else {
                     throw reason.error(endpoint: method, attempts: attempt)
                 }

@@ -1,27 +1,19 @@
 import Foundation
+import HireLedgerCore
 
-/// SplitMix64: the simulator's only source of randomness, so a seed fully determines the world.
+/// The simulator's only source of randomness (SplitMix64 from HireLedgerCore), so a seed fully determines the world.
 ///
 /// Never replace with `SystemRandomNumberGenerator` or anything that depends on `Hasher`'s per-process seed:
 /// the simulator promises byte-identical responses for the same seed and the same sequence of advances.
 struct SeededRandom: RandomNumberGenerator, Sendable {
-    private(set) var state: UInt64
+    private var base: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
     /// A generator derived from this seed and a stream label, independent of how many values others drew.
-    init(seed: UInt64, stream: UInt64) {
-        var mixer = SeededRandom(seed: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
-        state = mixer.next()
-    }
+    init(seed: UInt64, stream: UInt64) { base = SplitMix64(seed: seed, stream: stream) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in `0..<bound` (bound > 0), via multiply-shift (bias is negligible for the bounds used here).
     mutating func below(_ bound: Int) -> Int {

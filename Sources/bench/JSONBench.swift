@@ -221,7 +221,7 @@ enum AshbyShapedPages {
     }
 
     static func name(_ rng: inout SplitMix64) -> String {
-        "\(firstNames[rng.index(firstNames.count)]) \(lastNames[rng.index(lastNames.count)])"
+        "\(firstNames[rng.below(firstNames.count)]) \(lastNames[rng.below(lastNames.count)])"
     }
 
     static func contact(_ w: inout Writer, _ value: String, _ type: String) {
@@ -237,31 +237,31 @@ enum AshbyShapedPages {
         w.raw("{\"id\":"); w.string(uuid(&rng))
         w.raw(",\"createdAt\":"); w.string(timestamp(&rng))
         w.raw(",\"updatedAt\":"); w.string(timestamp(&rng))
-        w.raw(",\"archivedAt\":"); if rng.chance(2) { w.string(timestamp(&rng)) } else { w.raw("null") }
+        w.raw(",\"archivedAt\":"); if rng.oneIn(2) { w.string(timestamp(&rng)) } else { w.raw("null") }
         w.raw(",\"candidate\":{\"id\":"); w.string(uuid(&rng))
         w.raw(",\"name\":"); w.string(name(&rng))
         w.raw(",\"primaryEmailAddress\":"); contact(&w, "user\(n)@example.com", "Personal")
         w.raw(",\"primaryPhoneNumber\":"); contact(&w, "+1000000\(1000 + n % 9000)", "Mobile")
-        w.raw("},\"status\":"); w.string(["Active", "Archived", "Hired", "Lead"][rng.index(4)])
+        w.raw("},\"status\":"); w.string(["Active", "Archived", "Hired", "Lead"][rng.below(4)])
         w.raw(",\"customFields\":[")
-        if rng.chance(3) {
+        if rng.oneIn(3) {
             w.raw("{\"id\":"); w.string(uuid(&rng)); w.raw(",\"title\":\"Expected salary\",\"value\":")
-            w.raw(String(50_000 + rng.index(150_000))); w.raw(".5,\"isPrivate\":false}")
+            w.raw(String(50_000 + rng.below(150_000))); w.raw(".5,\"isPrivate\":false}")
         }
         w.raw("],\"currentInterviewStage\":{\"id\":"); w.string(uuid(&rng))
-        let stage = stages[rng.index(stages.count)]
+        let stage = stages[rng.below(stages.count)]
         w.raw(",\"title\":"); w.string(stage); w.raw(",\"type\":"); w.string(stage)
         w.raw(",\"interviewPlanId\":"); w.string(uuid(&rng))
-        w.raw(",\"orderInInterviewPlan\":"); w.raw(String(rng.index(12)))
+        w.raw(",\"orderInInterviewPlan\":"); w.raw(String(rng.below(12)))
         w.raw(",\"interviewStageGroupId\":"); w.string(uuid(&rng))
         w.raw("},\"source\":"); source(&w, &rng)
         w.raw(",\"creditedToUser\":null,\"archiveReason\":")
-        if rng.chance(2) {
+        if rng.oneIn(2) {
             w.raw("{\"id\":"); w.string(uuid(&rng))
             w.raw(",\"text\":\"Lacks Skills/Qualifications\",\"reasonType\":\"RejectedByOrg\",\"isArchived\":false,\"customFields\":[]}")
         } else { w.raw("null") }
         w.raw(",\"job\":{\"id\":"); w.string(uuid(&rng))
-        w.raw(",\"title\":"); w.string(titles[rng.index(titles.count)])
+        w.raw(",\"title\":"); w.string(titles[rng.below(titles.count)])
         w.raw(",\"locationId\":"); w.string(uuid(&rng))
         w.raw(",\"departmentId\":"); w.string(uuid(&rng))
         w.raw(",\"brandId\":"); w.string(uuid(&rng))
@@ -281,17 +281,17 @@ enum AshbyShapedPages {
         w.raw(",\"phoneNumbers\":[]")
         w.raw(",\"socialLinks\":[{\"type\":\"LinkedIn\",\"url\":"); w.string("https://linkedin.com/in/c-\(n)")
         w.raw("}],\"tags\":[")
-        if rng.chance(2) { w.raw("{\"id\":"); w.string(uuid(&rng)); w.raw(",\"title\":\"Referral\",\"isArchived\":false}") }
-        w.raw("],\"position\":"); w.string(titles[rng.index(titles.count)])
-        w.raw(",\"company\":"); w.string(rng.chance(4) ? "Acme \\ Co\tLtd" : "Initech")
-        w.raw(",\"school\":"); if rng.chance(2) { w.string("Universität Zürich") } else { w.raw("null") }
-        w.raw(",\"applicationIds\":["); w.string(uuid(&rng)); if rng.chance(2) { w.raw(","); w.string(uuid(&rng)) }
+        if rng.oneIn(2) { w.raw("{\"id\":"); w.string(uuid(&rng)); w.raw(",\"title\":\"Referral\",\"isArchived\":false}") }
+        w.raw("],\"position\":"); w.string(titles[rng.below(titles.count)])
+        w.raw(",\"company\":"); w.string(rng.oneIn(4) ? "Acme \\ Co\tLtd" : "Initech")
+        w.raw(",\"school\":"); if rng.oneIn(2) { w.string("Universität Zürich") } else { w.raw("null") }
+        w.raw(",\"applicationIds\":["); w.string(uuid(&rng)); if rng.oneIn(2) { w.raw(","); w.string(uuid(&rng)) }
         w.raw("],\"resumeFileHandle\":{\"id\":"); w.string(uuid(&rng))
         w.raw(",\"name\":"); w.string("CV \(fullName).pdf")
         w.raw(",\"handle\":\"eyJoYW5kbGUiOnsidHlwZSI6IlJlc3VtZUZpbGUiLCJmaWxlSWQiOiJhZjhjNGVkNi00ZjgwLTQwMTAtODMy\"}")
         w.raw(",\"customFields\":[],\"profileUrl\":"); w.string("https://app.ashbyhq.com/candidates/\(uuid(&rng))")
         w.raw(",\"source\":"); source(&w, &rng)
-        w.raw(",\"creditedToUser\":null,\"timezone\":"); if rng.chance(3) { w.string("Europe/Berlin") } else { w.raw("null") }
+        w.raw(",\"creditedToUser\":null,\"timezone\":"); if rng.oneIn(3) { w.string("Europe/Berlin") } else { w.raw("null") }
         w.raw(",\"fraudStatus\":null")
         // Ashby escapes some characters itself; keep a few \u escapes and a surrogate pair in the input.
         w.raw(",\"notes\":\"Spoke with Ren\\u00e9e \\ud83d\\ude00 \\\"great\\\" fit\\nFollow up\"}")
@@ -299,16 +299,16 @@ enum AshbyShapedPages {
 
     static func job(_ w: inout Writer, _ rng: inout SplitMix64, _ n: Int) {
         w.raw("{\"id\":"); w.string(uuid(&rng))
-        w.raw(",\"title\":"); w.string(titles[rng.index(titles.count)])
-        w.raw(",\"confidential\":false,\"status\":"); w.string(["Open", "Closed", "Draft"][rng.index(3)])
+        w.raw(",\"title\":"); w.string(titles[rng.below(titles.count)])
+        w.raw(",\"confidential\":false,\"status\":"); w.string(["Open", "Closed", "Draft"][rng.below(3)])
         w.raw(",\"employmentType\":\"FullTime\",\"locationId\":"); w.string(uuid(&rng))
         w.raw(",\"departmentId\":"); w.string(uuid(&rng))
         w.raw(",\"defaultInterviewPlanId\":"); w.string(uuid(&rng))
         w.raw(",\"interviewPlanIds\":["); w.string(uuid(&rng))
-        w.raw("],\"jobPostingIds\":["); for k in 0..<rng.index(3) { if k > 0 { w.raw(",") }; w.string(uuid(&rng)) }
+        w.raw("],\"jobPostingIds\":["); for k in 0..<rng.below(3) { if k > 0 { w.raw(",") }; w.string(uuid(&rng)) }
         w.raw("],\"customFields\":[],\"hiringTeam\":[{\"userId\":"); w.string(uuid(&rng))
-        w.raw(",\"firstName\":"); w.string(firstNames[rng.index(firstNames.count)])
-        w.raw(",\"role\":\"Hiring Manager\"}],\"customRequisitionId\":"); if rng.chance(2) { w.string("REQ-\(n)") } else { w.raw("null") }
+        w.raw(",\"firstName\":"); w.string(firstNames[rng.below(firstNames.count)])
+        w.raw(",\"role\":\"Hiring Manager\"}],\"customRequisitionId\":"); if rng.oneIn(2) { w.string("REQ-\(n)") } else { w.raw("null") }
         w.raw(",\"brandId\":"); w.string(uuid(&rng))
         w.raw(",\"author\":{\"id\":"); w.string(uuid(&rng))
         w.raw(",\"firstName\":\"Test\",\"lastName\":\"User1\",\"email\":\"user1@example.com\",\"globalRole\":\"Organization Admin\",\"isEnabled\":true,\"updatedAt\":")
@@ -316,8 +316,8 @@ enum AshbyShapedPages {
         w.raw("},\"createdAt\":"); w.string(timestamp(&rng))
         w.raw(",\"updatedAt\":"); w.string(timestamp(&rng))
         w.raw(",\"openedAt\":"); w.string(timestamp(&rng))
-        w.raw(",\"closedAt\":"); if rng.chance(2) { w.string(timestamp(&rng)) } else { w.raw("null") }
-        w.raw(",\"compensationTiers\":[{\"min\":"); w.raw(String(80_000 + rng.index(50_000)))
+        w.raw(",\"closedAt\":"); if rng.oneIn(2) { w.string(timestamp(&rng)) } else { w.raw("null") }
+        w.raw(",\"compensationTiers\":[{\"min\":"); w.raw(String(80_000 + rng.below(50_000)))
         w.raw(",\"max\":1.5E+5,\"currency\":\"EUR\",\"equity\":0.001}]}")
     }
 
@@ -337,20 +337,5 @@ enum AshbyShapedPages {
             }
             bytes.append(UInt8(ascii: "\""))
         }
-    }
-
-    /// SplitMix64: a tiny deterministic generator, so every run benchmarks identical bytes.
-    struct SplitMix64 {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func index(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ oneIn: Int) -> Bool { index(oneIn) == 0 }
     }
 }

@@ -37,19 +37,10 @@ struct JSONPropertyTests {
 }
 
 
-/// SplitMix64: deterministic pseudo-random numbers for property-style tests.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ oneIn: Int) -> Bool { below(oneIn) == 0 }
+/// Deterministic pseudo-random numbers for property-style tests.
+typealias TestRandom = SplitMix64
+
+extension SplitMix64 {
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
     mutating func shuffle<T>(_ items: inout [T]) {
         guard items.count > 1 else { return }
@@ -109,19 +100,19 @@ enum LooseJSONWriter {
         for scalar in s.unicodeScalars {
             let v = scalar.value
             let mustEscape = v < 0x20 || v == 0x22 || v == 0x5C
-            if mustEscape || rng.chance(8) {
-                if v == 0x2F, rng.chance(2) {
+            if mustEscape || rng.oneIn(8) {
+                if v == 0x2F, rng.oneIn(2) {
                     out += Array("\\/".utf8)
                 } else if v >= 0x10000 {
                     let u = v - 0x10000
-                    hex(0xD800 + (u >> 10), into: &out, upper: rng.chance(2))
-                    hex(0xDC00 + (u & 0x3FF), into: &out, upper: rng.chance(2))
-                } else if v == 0x22 || v == 0x5C, rng.chance(2) {
+                    hex(0xD800 + (u >> 10), into: &out, upper: rng.oneIn(2))
+                    hex(0xDC00 + (u & 0x3FF), into: &out, upper: rng.oneIn(2))
+                } else if v == 0x22 || v == 0x5C, rng.oneIn(2) {
                     out += [0x5C, UInt8(v)]
-                } else if v == 0x0A, rng.chance(2) {
+                } else if v == 0x0A, rng.oneIn(2) {
                     out += Array("\\n".utf8)
                 } else {
-                    hex(v, into: &out, upper: rng.chance(2))
+                    hex(v, into: &out, upper: rng.oneIn(2))
                 }
             } else {
                 out += Array(String(Character(scalar)).utf8)
@@ -143,7 +134,7 @@ enum RandomJSONValues {
     static func value(_ rng: inout TestRandom, depth: Int = 0) -> JSONValue {
         let kinds = depth >= 4 ? 4 : 6
         switch rng.below(kinds) {
-        case 0: return rng.chance(2) ? .null : .bool(rng.chance(2))
+        case 0: return rng.oneIn(2) ? .null : .bool(rng.oneIn(2))
         case 1: return .number(number(&rng))
         case 2, 3: return .string(string(&rng))
         case 4: return .array((0..<rng.below(5)).map { _ in value(&rng, depth: depth + 1) })
@@ -153,13 +144,13 @@ enum RandomJSONValues {
     }
 
     static func number(_ rng: inout TestRandom) -> JSONNumber {
-        var text = rng.chance(3) ? "-" : ""
-        if rng.chance(4) { text += "0" } else {
+        var text = rng.oneIn(3) ? "-" : ""
+        if rng.oneIn(4) { text += "0" } else {
             text += String(1 + rng.below(9))
             for _ in 0..<rng.below(25) { text += String(rng.below(10)) }  // up to 26 digits: beyond Int64
         }
-        if rng.chance(3) { text += "." + (0..<1 + rng.below(4)).map { _ in String(rng.below(10)) }.joined() }
-        if rng.chance(4) { text += rng.pick(["e", "E"]) + rng.pick(["", "+", "-"]) + String(rng.below(400)) }
+        if rng.oneIn(3) { text += "." + (0..<1 + rng.below(4)).map { _ in String(rng.below(10)) }.joined() }
+        if rng.oneIn(4) { text += rng.pick(["e", "E"]) + rng.pick(["", "+", "-"]) + String(rng.below(400)) }
         return JSONNumber(unchecked: text)
     }
 

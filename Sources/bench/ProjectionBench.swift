@@ -66,13 +66,13 @@ enum ProjectionBench {
         func id(_ p: String, _ i: Int) -> String { "\(p)-0000-0000-0000-\(String(i + 1_000_000_000_000))" }
         let stages: [JSONValue] = [("PreInterviewScreen", 1), ("Active", 2), ("Active", 3), ("Offer", 4), ("Hired", 5), ("Archived", 6)].enumerated().map { i, s in
             ["id": .string(id("stage", i)), "title": .string("Stage \(i)"), "type": .string(s.0), "orderInInterviewPlan": JSONValue(s.1),
-             "interviewPlanId": "plan", "interviewStageGroupId": nil]
+             "interviewPlanId": "plan", "interviewStageGroupId": .null]
         }
         let departments = 40, jobs = max(10, applications / 50), openings = jobs * 2
         for d in 0..<departments {
             add(.record(.department, .created), EntityKey(.department, id("dept", d)), 0, 0,
                 ["record": ["id": .string(id("dept", d)), "name": .string("Department \(d)"),
-                            "parentId": d < 5 ? nil : .string(id("dept", d % 5)), "isArchived": false]])
+                            "parentId": d < 5 ? .null : .string(id("dept", d % 5)), "isArchived": false]])
         }
         for j in 0..<jobs {
             let job: JSONValue = ["id": .string(id("job", j)), "title": .string("Job \(j)"), "status": "Open",
@@ -98,7 +98,7 @@ enum ProjectionBench {
                                      "candidate": ["id": .string(id("cand", a)), "name": "Someone"], "updatedAt": .string(at(minute).iso8601)]
             add(.record(.application, .created), key, minute, minute, ["record": record])
             add(.domain(.applicationStageChanged), key, minute, minute,
-                ["applicationId": .string(appId), "job": job, "fromStage": nil, "toStage": stages[0], "status": "Active"])
+                ["applicationId": .string(appId), "job": job, "fromStage": .null, "toStage": stages[0], "status": "Active"])
             // Four moves: on through the plan, or out to Archived.
             let path = a % 10 == 0 ? [1, 2, 3, 4] : [1, 2, 5, 5]
             var previous = 0

@@ -128,9 +128,9 @@ struct AshbyPagerTests {
         let transport = RecordedAshbyTransport()
         let entry0: JSONValue = ["id": "h0", "stageId": "s0", "title": "Application Review", "stageNumber": 0,
                                  "enteredStageAt": "2024-02-04T21:38:12.466Z", "leftStageAt": "2024-02-05T09:25:35.086Z",
-                                 "allowedActions": ["set_entered_at"], "actorId": nil]
+                                 "allowedActions": ["set_entered_at"], "actorId": .null]
         let entry1: JSONValue = ["id": "h1", "stageId": "s1", "title": "Archived", "stageNumber": 1,
-                                 "enteredStageAt": "2024-02-05T09:25:35.089Z", "allowedActions": [], "actorId": nil]
+                                 "enteredStageAt": "2024-02-05T09:25:35.089Z", "allowedActions": [], "actorId": .null]
         transport.on("/application.listHistory", body: ["applicationId": "app-1", "limit": 100],
                      reply: .json(successList([entry0], more: true, cursor: "h-c1")))
         transport.on("/application.listHistory", body: ["applicationId": "app-1", "limit": 100, "cursor": "h-c1"],

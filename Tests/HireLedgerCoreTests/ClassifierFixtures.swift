@@ -20,7 +20,7 @@ enum ClassifierFixtures {
 
     static func stage(_ id: String, _ title: String, _ type: String, _ order: Int) -> JSONValue {
         ["id": .string(id), "title": .string(title), "type": .string(type), "interviewPlanId": .string(planId),
-         "orderInInterviewPlan": JSONValue(order), "interviewStageGroupId": nil]
+         "orderInInterviewPlan": JSONValue(order), "interviewStageGroupId": .null]
     }
 
     /// The recorded application (Active, in "1st Screen").
@@ -38,7 +38,7 @@ enum ClassifierFixtures {
         var o: JSONObject = [
             "id": .string("00000000-0000-0000-0000-0000000001\(String(format2: n))"),
             "stageId": stage["id"]!, "title": stage["title"]!, "stageNumber": JSONValue(n),
-            "enteredStageAt": .string(entered), "allowedActions": ["set_entered_at"], "actorId": nil,
+            "enteredStageAt": .string(entered), "allowedActions": ["set_entered_at"], "actorId": .null,
         ]
         if let left { o["leftStageAt"] = .string(left) }
         return .object(o)
@@ -72,7 +72,7 @@ enum ClassifierFixtures {
             "applicationId": .string(applicationId),
             "acceptanceStatus": .string(acceptance),
             "offerStatus": .string(status),
-            "decidedAt": decidedAt.map(JSONValue.string) ?? nil,
+            "decidedAt": decidedAt.map(JSONValue.string) ?? .null,
             "latestVersion": [
                 "id": .string(versionId), "startDate": .string(startDate),
                 "salary": ["currencyCode": "EUR", "value": 95000],
@@ -89,9 +89,9 @@ enum ClassifierFixtures {
                         openedAt: String? = "2026-01-10T09:00:00.000Z", closedAt: String? = nil) -> JSONValue {
         [
             "id": "00000000-0000-0000-0000-0000000000a1",
-            "openedAt": openedAt.map(JSONValue.string) ?? nil,
-            "closedAt": closedAt.map(JSONValue.string) ?? nil,
-            "isArchived": false, "archivedAt": nil, "closeReasonId": nil,
+            "openedAt": openedAt.map(JSONValue.string) ?? .null,
+            "closedAt": closedAt.map(JSONValue.string) ?? .null,
+            "isArchived": false, "archivedAt": .null, "closeReasonId": .null,
             "openingState": .string(state),
             "latestVersion": [
                 "id": .string(versionId), "identifier": "ENG-1", "description": "Backend engineer",

@@ -30,14 +30,14 @@ enum PF {
     static func t(_ s: String) -> Timestamp { Timestamp(iso8601: s)! }
 
     static func department(_ id: String, _ name: String, parent: String? = nil) -> (EntityKind, JSONValue) {
-        (.department, ["id": .string(id), "name": .string(name), "externalName": nil, "isArchived": false,
+        (.department, ["id": .string(id), "name": .string(name), "externalName": .null, "isArchived": false,
                        "parentId": JSONValue(parent), "createdAt": "2025-01-01T00:00:00.000Z",
-                       "updatedAt": "2025-06-01T00:00:00.000Z", "extraData": nil])
+                       "updatedAt": "2025-06-01T00:00:00.000Z", "extraData": .null])
     }
 
     static func location(_ id: String, _ name: String) -> (EntityKind, JSONValue) {
-        (.location, ["id": .string(id), "name": .string(name), "externalName": nil, "isArchived": false,
-                     "isRemote": false, "type": "Location", "parentLocationId": nil])
+        (.location, ["id": .string(id), "name": .string(name), "externalName": .null, "isArchived": false,
+                     "isRemote": false, "type": "Location", "parentLocationId": .null])
     }
 
     static func job(_ id: String, _ title: String, status: String, department: String, location: String,
@@ -46,7 +46,7 @@ enum PF {
         (.job, ["id": .string(id), "title": .string(title), "confidential": false, "status": .string(status),
                 "employmentType": .string(employmentType), "locationId": .string(location), "departmentId": .string(department),
                 "defaultInterviewPlanId": "plan-1", "interviewPlanIds": ["plan-1"], "customFields": [], "jobPostingIds": [],
-                "customRequisitionId": nil, "brandId": nil, "hiringTeam": [], "createdAt": "2025-12-20T09:00:00.000Z",
+                "customRequisitionId": .null, "brandId": .null, "hiringTeam": [], "createdAt": "2025-12-20T09:00:00.000Z",
                 "updatedAt": .string(updatedAt), "openedAt": JSONValue(openedAt), "closedAt": JSONValue(closedAt)])
     }
 
@@ -55,17 +55,17 @@ enum PF {
                         openedAt: String? = "2026-01-05T00:00:00.000Z", closedAt: String? = nil,
                         versionId: String = "v1", versionCreatedAt: String = "2025-12-15T00:00:00.000Z") -> (EntityKind, JSONValue) {
         (.opening, ["id": .string(id), "openedAt": JSONValue(openedAt), "closedAt": JSONValue(closedAt), "isArchived": false,
-                    "archivedAt": nil, "closeReasonId": nil, "openingState": .string(state),
+                    "archivedAt": .null, "closeReasonId": .null, "openingState": .string(state),
                     "latestVersion": ["id": .string(versionId), "identifier": .string(identifier), "description": "A role",
                                       "authorId": "user-1", "createdAt": .string(versionCreatedAt), "teamId": .string(department),
-                                      "jobIds": [.string(jobId)], "targetHireDate": nil, "targetStartDate": JSONValue(targetStart),
+                                      "jobIds": [.string(jobId)], "targetHireDate": .null, "targetStartDate": JSONValue(targetStart),
                                       "isBackfill": JSONValue(backfill), "employmentType": .string(employmentType),
                                       "locationIds": [.string(location)], "hiringTeam": [], "customFields": []]])
     }
 
     static func stage(_ id: String, _ title: String, _ type: String, _ order: Int) -> JSONValue {
         ["id": .string(id), "title": .string(title), "type": .string(type), "interviewPlanId": "plan-1",
-         "orderInInterviewPlan": JSONValue(order), "interviewStageGroupId": nil]
+         "orderInInterviewPlan": JSONValue(order), "interviewStageGroupId": .null]
     }
 
     static let screen = stage("st-screen", "Phone Screen", "PreInterviewScreen", 1)
@@ -78,10 +78,10 @@ enum PF {
                             updatedAt: String, createdAt: String = "2026-01-01T00:00:00.000Z") -> (EntityKind, JSONValue) {
         (.application, ["id": .string(id), "createdAt": .string(createdAt), "updatedAt": .string(updatedAt),
                         "status": .string(status), "customFields": [],
-                        "candidate": ["id": .string("cand-" + id), "name": "Test Person", "primaryEmailAddress": nil],
-                        "currentInterviewStage": stage, "source": nil, "archiveReason": nil,
+                        "candidate": ["id": .string("cand-" + id), "name": "Test Person", "primaryEmailAddress": .null],
+                        "currentInterviewStage": stage, "source": .null, "archiveReason": .null,
                         "job": ["id": .string(job), "title": "Engineer", "locationId": "loc-ber", "departmentId": .string(department)],
-                        "creditedToUser": nil, "hiringTeam": []])
+                        "creditedToUser": .null, "hiringTeam": []])
     }
 
     static func offer(_ id: String, application: String, acceptance: String, status: String, startDate: String,

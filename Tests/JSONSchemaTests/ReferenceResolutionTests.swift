@@ -71,7 +71,7 @@ struct ReferenceResolutionTests {
 
     @Test func errorsCarryInstancePathSchemaLocationKeywordAndMessage() throws {
         let schema = try JSONValue.parse(##"{"properties": {"results": {"items": {"properties": {"a~b/c": {"type": "string"}}}}}}"##)
-        let errors = try JSONSchemaValidator(schema: schema).validate(["results": [["a~b/c": "ok"], ["a~b/c": nil]]])
+        let errors = try JSONSchemaValidator(schema: schema).validate(["results": [["a~b/c": "ok"], ["a~b/c": .null]]])
         #expect(errors == [ValidationError(
             instancePath: "/results/1/a~0b~1c",
             schemaLocation: "urn:hireledger:jsonschema:root#/properties/results/items/properties/a~0b~1c/type",
@@ -93,12 +93,12 @@ struct ReferenceResolutionTests {
 
     @Test func nullToleranceAcceptsNullMembersAndElementsButNotTheRoot() throws {
         let schema = try JSONValue.parse(##"{"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "array", "items": {"type": "integer"}}}}"##)
-        let instance: JSONValue = ["a": nil, "b": [1, nil]]
+        let instance: JSONValue = ["a": .null, "b": [1, .null]]
         let strict = try JSONSchemaValidator(schema: schema)
         #expect(strict.validate(instance).map(\.instancePath) == ["/a", "/b/1"])
         let everywhere = try JSONSchemaValidator(schema: schema, options: .init(nullTolerance: .everywhere))
         #expect(everywhere.isValid(instance))
-        #expect(everywhere.validate(nil).map(\.keyword) == ["type"])
+        #expect(everywhere.validate(.null).map(\.keyword) == ["type"])
         #expect(everywhere.validate(["b": []]).map(\.keyword) == ["required"])
         let named = try JSONSchemaValidator(schema: schema, options: .init(nullTolerance: .properties(["a"])))
         #expect(named.validate(instance).map(\.instancePath) == ["/b/1"])

@@ -79,6 +79,8 @@ struct SyncCommand: AsyncParsableCommand {
             report = try await service.sync(options)
         } catch {
             display.finish(title: "Sync stopped")
+            // SyncError says what was kept and what to do; anything else (cancellation, a store error) gets it here.
+            if error is SyncError { throw CLIError("\(error)") }
             throw CLIError("\(error)\nEverything recorded before this point is kept; run 'hireledger sync' again to continue.")
         }
         display.finish(title: "Synced \(conn.label): \(report.appendedEvents) new events")

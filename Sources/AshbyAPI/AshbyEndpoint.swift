@@ -107,10 +107,10 @@ extension AshbyEndpoint {
     public static let candidateTagList = AshbyEndpoint(
         method: "candidateTag.list", permission: .hiringProcessMetadataRead, pagination: .cursor,
         supportsSyncToken: true, defaultParameters: ["includeArchived": all])
-    /// The current spec's request schema has no `includeArchived` here (older notes list it), so none
-    /// is sent: an unknown parameter could be rejected by Ashby's schema validation.
+    /// `includeArchived` sits in the spec's request schema beside the `$ref` to the shared list schema.
     public static let customFieldList = AshbyEndpoint(
-        method: "customField.list", permission: .hiringProcessMetadataRead, pagination: .cursor, supportsSyncToken: true)
+        method: "customField.list", permission: .hiringProcessMetadataRead, pagination: .cursor, supportsSyncToken: true,
+        defaultParameters: ["includeArchived": all])
     public static let customFieldInfo = AshbyEndpoint(
         method: "customField.info", permission: .hiringProcessMetadataRead, requiredParameter: "customFieldId")
 

@@ -187,7 +187,16 @@ extension LedgerStore {
 
     /// The last completed pass of an entity type (`AshbyEntityType.rawValue`).
     public func lastSyncRun(entityType: String) throws -> SyncRun? {
-        guard let bytes = try checkpoint(StoreKeys.syncRun(entityType)) else { return nil }
+        try syncRun(at: StoreKeys.syncRun(entityType), entityType: entityType)
+    }
+
+    /// The last completed full pass of an entity type (full passes are the only ones that find deletions).
+    public func lastFullSyncRun(entityType: String) throws -> SyncRun? {
+        try syncRun(at: StoreKeys.fullSyncRun(entityType), entityType: entityType)
+    }
+
+    private func syncRun(at key: String, entityType: String) throws -> SyncRun? {
+        guard let bytes = try checkpoint(key) else { return nil }
         guard let json = try? JSONValue.parse(bytes), let run = SyncRun(json: json) else {
             throw LedgerStoreError.damagedEntry(path: path, database: "checkpoints", what: "unreadable sync run of \(entityType)")
         }

@@ -37,6 +37,8 @@ enum StoreKeys {
     // `checkpoints` keys: `<family>/<name>`.
     static func syncToken(_ endpointMethod: String) -> String { "token/" + endpointMethod }
     static func syncRun(_ type: AshbyEntityTypeName) -> String { "run/" + type }
+    /// The last completed full pass of a type (a SyncRun), for periodic full passes.
+    static func fullSyncRun(_ type: AshbyEntityTypeName) -> String { "fullrun/" + type }
     static let backfillCursor = "backfill/cursor"
     static let backfillCompleted = "backfill/completed"
 }

@@ -58,4 +58,11 @@ public struct SyncRun: Sendable, Hashable {
     public var checkpointWrite: CheckpointWrite {
         CheckpointWrite(key: StoreKeys.syncRun(entityType), value: json.canonicalBytes())
     }
+
+    /// The checkpoints a finished run writes: the last run, and for a full pass also the last full run.
+    public var checkpointWrites: [CheckpointWrite] {
+        var writes = [checkpointWrite]
+        if mode == .full { writes.append(CheckpointWrite(key: StoreKeys.fullSyncRun(entityType), value: json.canonicalBytes())) }
+        return writes
+    }
 }

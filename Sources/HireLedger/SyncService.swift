@@ -60,7 +60,13 @@ public final class SyncService: Sendable {
     public func sync(_ type: AshbyEntityType, options: SyncOptions = SyncOptions()) async throws -> SyncRun {
         precondition(SyncPlan.kind(of: type) != nil, "\(type) is not a list of records")
         let endpoint = type.listEndpoint
-        let token = options.forceFull || !endpoint.supportsSyncToken ? nil : try store.syncToken(endpoint: endpoint.method)
+        var token = options.forceFull || !endpoint.supportsSyncToken ? nil : try store.syncToken(endpoint: endpoint.method)
+        // Incremental passes never see deletions, so a type whose last full pass is older than the
+        // interval gets a full one (and the tombstones it finds).
+        if token != nil, let days = options.fullPassIntervalDays {
+            let lastFull = try store.lastFullSyncRun(entityType: type.rawValue)?.finishedAt
+            if lastFull.map({ $0.adding(days: days) <= clock.now() }) ?? true { token = nil }
+        }
         guard let token else { return try await pass(type, token: nil, options: options) }
         do {
             return try await pass(type, token: token, options: options)
@@ -214,7 +220,7 @@ public final class SyncService: Sendable {
                 var run = runSoFar
                 run.finishedAt = clock.now()
                 run.events += result.eventCount
-                return [run.checkpointWrite]
+                return run.checkpointWrites
             }
             let finalCheckpoints = isLast ? runRecord : nil
             do {

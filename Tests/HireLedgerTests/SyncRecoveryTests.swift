@@ -35,6 +35,29 @@ struct SyncRecoveryTests {
         }
     }
 
+    @Test func aTypeWhoseLastFullPassIsAWeekOldGetsAFullPass() async throws {
+        try await withTemporaryDirectory { path in
+            let sim = tinySimulator(seed: 12)
+            let h = try SyncHarness(sim: sim, storePath: path)
+            try await h.service().sync()
+            let tokenTypes = Set(SyncPlan.order.filter { $0.listEndpoint.supportsSyncToken }.map(\.rawValue))
+            sim.advance(days: 3)
+            var report = try await h.service().sync()
+            #expect(Set(report.runs.filter { $0.mode == .incremental }.map(\.entityType)) == tokenTypes)
+            sim.advance(days: 4)  // seven days after the first (full) sync
+            report = try await h.service().sync()
+            #expect(report.runs.allSatisfy { $0.mode == .full })
+            #expect(try h.store.lastFullSyncRun(entityType: "applications")?.finishedAt == sim.now)
+            sim.advance(days: 1)
+            report = try await h.service().sync()
+            #expect(Set(report.runs.filter { $0.mode == .incremental }.map(\.entityType)) == tokenTypes)
+            // Without the interval, only tokens decide.
+            sim.advance(days: 30)
+            report = try await h.service().sync(SyncOptions(fullPassIntervalDays: nil))
+            #expect(Set(report.runs.filter { $0.mode == .incremental }.map(\.entityType)) == tokenTypes)
+        }
+    }
+
     @Test func anIncrementalPassTooLargeFallsBackToAFullPass() async throws {
         try await withTemporaryDirectory { path in
             let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 6, size: .tiny, incrementalPageCap: 1))
@@ -42,7 +65,7 @@ struct SyncRecoveryTests {
             try await h.service().sync(SyncOptions(pageSize: 5))
             sim.advance(days: 10)
             let log = ProgressLog()
-            try await h.service(observer: { log.add($0) }).sync(SyncOptions(pageSize: 5))
+            try await h.service(observer: { log.add($0) }).sync(SyncOptions(pageSize: 5, fullPassIntervalDays: nil))
             let reasons = log.all.compactMap { if case .fellBackToFull(_, let reason) = $0 { reason } else { nil } }
             #expect(reasons.contains { $0.contains("incremental_sync_too_large") })
         }

@@ -10,8 +10,9 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Sync the Ashby account into the ledger: record every change since the last sync as events.",
         discussion: """
-            Entity types with a stored syncToken are synced incrementally; the others (and all of them with \
-            --full) get a full pass, after which records Ashby no longer lists are recorded as deleted. \
+            Entity types with a stored syncToken are synced incrementally; the others (all of them with \
+            --full, and each type once every --full-every days) get a full pass, after which records Ashby \
+            no longer lists are recorded as deleted. \
             Safe to interrupt at any moment: the next sync neither duplicates nor loses a change. \
             With --backfill-history it then reads every application's stage history once (at \
             --history-rate requests per second), so the history starts before HireLedger did; that step \
@@ -25,6 +26,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Full passes for every entity type, ignoring stored sync tokens (finds deletions).")
     var full = false
 
+    @Option(name: .customLong("full-every"),
+            help: "Days between automatic full passes of each entity type (they find deletions); 0: never.")
+    var fullEvery: Int = 7
+
     @Flag(name: .customLong("backfill-history"), help: "Also record every application's past stage moves (once).")
     var backfillHistory = false
 
@@ -35,6 +40,7 @@ struct SyncCommand: AsyncParsableCommand {
     var types: [String] = []
 
     func validate() throws {
+        guard fullEvery >= 0 else { throw ValidationError("--full-every must be 0 (never) or a number of days; got \(fullEvery).") }
         guard historyRate > 0, historyRate <= 1000 else {
             throw ValidationError("--history-rate must be between 0 and 1000 requests per second; got \(historyRate).")
         }
@@ -72,7 +78,7 @@ struct SyncCommand: AsyncParsableCommand {
             case .passFinished(let run): display.markDone(run.entityType)
             }
         })
-        var options = SyncOptions(forceFull: full)
+        var options = SyncOptions(forceFull: full, fullPassIntervalDays: fullEvery == 0 ? nil : fullEvery)
         if !types.isEmpty { options.types = Set(types.compactMap(AshbyEntityType.init(rawValue:))) }
         let report: SyncReport
         do {

@@ -87,7 +87,7 @@ struct EventSchemaTests {
             .deletingLastPathComponent().appendingPathComponent("schemas")
         var registry = SchemaRegistry()
         guard let walker = FileManager.default.enumerator(atPath: root.path) else {
-            throw CrashTestSetupError("cannot list the schemas directory \(root.path)")
+            throw ProcessTestSetupError("cannot list the schemas directory \(root.path)")
         }
         var count = 0
         for case let relative as String in walker where relative.hasSuffix(".schema.json") {

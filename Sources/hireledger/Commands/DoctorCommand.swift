@@ -49,7 +49,12 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             let out: JSONValue = [
                 "source": .string(conn.label),
-                "permissions": .array(entries),
+                "permissions": .array(entries + [[
+                    "permission": .string(AshbyPermission.apiKeysRead.adminName), "scope": .string(AshbyPermission.apiKeysRead.scope),
+                    "required": .bool(false), "status": .string(report.keyInfo != nil ? "granted" : "missing"),
+                    "probedWith": "apiKey.info", "withoutIt": "nothing: it only lets doctor list the key's other scopes",
+                    "note": .null,
+                ]]),
                 "allRequiredGranted": .bool(report.allRequiredGranted),
                 "scopes": report.keyInfo.map { .array($0.scopes.map { .string($0) }) } ?? .null,
                 "unneededWritePermissions": .array(report.unneededWritePermissions.map { .string($0.adminName) }),
@@ -68,6 +73,10 @@ struct DoctorCommand: AsyncParsableCommand {
                 }
                 table.append([e.permission.adminName, e.required ? "yes" : "no", status, e.consequence])
             }
+            // API Keys: Read is optional: it only lets `apiKey.info` list the key's scopes.
+            let keysRead = AshbyPermission.apiKeysRead
+            table.append([keysRead.adminName, "no", report.keyInfo != nil ? "granted" : "not granted",
+                          "(nothing: it only lets doctor list the key's other scopes)"])
             var text = "Source: \(conn.label)\n" + table.render() + "\n"
             for e in report.entries {
                 if case .missing = e.status { text += "\n\(e.permission.grantInstruction)." }

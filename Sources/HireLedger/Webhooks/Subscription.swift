@@ -22,7 +22,7 @@ public struct Subscription: Sendable, Hashable {
 
     public var isActive: Bool { if case .active = status { true } else { false } }
 
-    /// The public JSON form (schemas/webhooks/subscription.schema.json): no secrets.
+    /// The public JSON form: no secrets (ids, URL, types, status, cursor, secretCount, batchSize, retry).
     public var json: JSONValue {
         var o: JSONObject = [
             "id": .string(id), "url": .string(url), "types": .array(types.map { .string($0) }),

@@ -36,9 +36,12 @@ public final class HistoryBackfill: Sendable {
     /// the place); `restart` forgets a previous run's cursor and completion.
     @discardableResult
     public func run(limit: Int = .max, restart: Bool = false) async throws -> BackfillReport {
+        let store = self.store
         if restart {
-            try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCursor, value: nil),
-                                      CheckpointWrite(key: StoreKeys.backfillCompleted, value: nil)])
+            try await store.onWriterThread {
+                try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCursor, value: nil),
+                                          CheckpointWrite(key: StoreKeys.backfillCompleted, value: nil)])
+            }
         }
         var report = BackfillReport()
         if try store.checkpoint(StoreKeys.backfillCompleted) != nil {
@@ -50,7 +53,9 @@ public final class HistoryBackfill: Sendable {
             let keys = try store.keys(of: .application, after: cursor, limit: min(100, limit - report.applications),
                                       includeDeleted: false)
             if keys.isEmpty {
-                try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCompleted, value: [1])])
+                try await store.onWriterThread {
+                    try store.setCheckpoints([CheckpointWrite(key: StoreKeys.backfillCompleted, value: [1])])
+                }
                 report.completed = true
                 break
             }
@@ -60,7 +65,8 @@ public final class HistoryBackfill: Sendable {
                 report.applications += 1
                 report.events += appended
                 cursor = key
-                observer?(BackfillProgress(applicationId: key.id, applicationsDone: report.applications, events: report.events))
+                observer?(BackfillProgress(applicationId: key.id, events: appended, applicationsDone: report.applications,
+                                            eventsTotal: report.events))
             }
         }
         return report
@@ -78,12 +84,13 @@ public final class HistoryBackfill: Sendable {
             throw BackfillError(applicationId: key.id, underlying: error)
         }
         let cursorWrite = CheckpointWrite(key: StoreKeys.backfillCursor, value: key.storageBytes)
+        let store = self.store
         guard let application = try store.currentRecord(key) else {
-            try store.setCheckpoints([cursorWrite])
+            try await store.onWriterThread { try store.setCheckpoints([cursorWrite]) }
             return 0
         }
         let events = try newMoves(of: key, application: application, history: history)
-        return try store.append(events, checkpoints: [cursorWrite]).eventCount
+        return try await store.onWriterThread { try store.append(events, checkpoints: [cursorWrite]).eventCount }
     }
 
     /// The history's moves as `application.stage_changed` events (built by the classifier, so they
@@ -115,34 +122,5 @@ public final class HistoryBackfill: Sendable {
             out.append(e)
         }
         return out.reversed()
-    }
-}
-
-/// Running totals of a backfill.
-public struct BackfillProgress: Sendable, Hashable {
-    public var applicationId: String
-    public var applicationsDone: Int
-    public var events: Int
-}
-
-/// What a backfill run did.
-public struct BackfillReport: Sendable, Hashable {
-    /// Applications whose history was read in this run.
-    public var applications = 0
-    /// Events appended.
-    public var events = 0
-    /// True when every application is done (now or in an earlier run).
-    public var completed = false
-}
-
-/// Why a backfill stopped; everything recorded before is kept and the next run resumes after the last
-/// application recorded.
-public struct BackfillError: Error, Sendable, CustomStringConvertible {
-    public var applicationId: String
-    public var underlying: any Error
-
-    public var description: String {
-        "history backfill stopped while reading the history of application \(applicationId): \(underlying). "
-            + "Applications done so far are recorded; run `hireledger sync --backfill-history` again to resume from here."
     }
 }

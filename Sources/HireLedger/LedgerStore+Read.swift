@@ -112,6 +112,20 @@ extension LedgerStore {
         try keys(of: kind, after: nil, limit: .max, includeDeleted: false)
     }
 
+    /// The live records of `kind` whose ids are not in `seen`, in state key order: what a complete
+    /// full pass that saw `seen` must tombstone. Streams the state index; only the result is kept.
+    public func liveKeys(of kind: EntityKind, notIn seen: Set<String>) throws -> [EntityKey] {
+        try environment.read { txn in
+            var out: [EntityKey] = []
+            try txn.scan(state, prefix: [kind.storageCode]) { key, value in
+                guard StateRow.peek(value)?.deleted == false, let entityKey = EntityKey(storageBytes: key),
+                      !seen.contains(entityKey.id) else { return }
+                out.append(entityKey)
+            }
+            return out
+        }
+    }
+
     /// Keys of `kind` in state key order, starting after `after` (its storage form), at most `limit`.
     public func keys(of kind: EntityKind, after: EntityKey?, limit: Int, includeDeleted: Bool) throws -> [EntityKey] {
         try environment.read { txn in

@@ -19,12 +19,13 @@ import LMDB
 ///   underlying `Environment` is shared per path, so opening twice is harmless).
 /// - Every method is synchronous and runs its own short transaction; none is held across `await`.
 ///   Writes block the calling thread while another writer (thread or process) is active, and each
-///   commit waits for an fsync: from async code call them between awaits, never inside a lock.
+///   commit waits for an fsync: from async code run them through `onWriterThread`.
 /// - Everything a write changes (events, state rows, indexes, checkpoints) is committed together or
 ///   not at all, so a crash at any instant leaves the store as it was after the last commit.
 ///
-/// Sendable: every stored property is an immutable `let` of a `Sendable` type; all mutable state is
-/// in LMDB, whose writer lock serialises writes across threads and processes.
+/// Sendable: every stored property is an immutable `let` of a `Sendable` type (the writer thread
+/// guards its own queue); all stored data is in LMDB, whose writer lock serialises writes across
+/// threads and processes.
 public final class LedgerStore: Sendable {
     /// The layout version this build reads and writes. A layout change bumps it and adds a migration.
     public static let formatVersion: UInt64 = 1
@@ -39,6 +40,9 @@ public final class LedgerStore: Sendable {
     public let createdAt: Timestamp
     /// The classifier that turns record changes into domain events.
     public let classifier: EventClassifier
+
+    /// Runs the writes of async callers (`onWriterThread`).
+    let writer = WriterThread()
 
     let meta: Database
     let log: Database
@@ -101,6 +105,16 @@ public final class LedgerStore: Sendable {
         (storeId, createdAt) = created
         // The store holds candidate data: keep the directory private even if it existed with wider rights.
         _ = chmod(path, 0o700)
+    }
+
+    deinit { writer.stop() }
+
+    /// Runs `body` (typically one of the store's write methods) on the store's dedicated writer
+    /// thread and returns its result. For async callers: a write blocks its thread on the writer lock
+    /// and the commit's fsync, which must not happen on the cooperative pool. `body` runs after the
+    /// writes submitted before it, one at a time.
+    public func onWriterThread<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        try await writer.perform(body)
     }
 
     /// Reads and checks `meta`; nil for a store that was never initialised.

@@ -21,8 +21,8 @@ import HireLedgerCore
 ///
 /// Memory: one page at a time; beyond it only the ids seen in the current full pass are kept.
 ///
-/// Store writes are synchronous and happen between awaits on the calling task (never across one).
-/// Run one sync at a time per store.
+/// Store writes run on the store's writer thread (`LedgerStore.onWriterThread`), each a whole
+/// synchronous transaction, never across an `await`. Run one sync at a time per store.
 public final class SyncService: Sendable {
     public let store: LedgerStore
     public let client: AshbyClient
@@ -66,7 +66,8 @@ public final class SyncService: Sendable {
             return try await pass(type, token: token, options: options)
         } catch let error as SyncError {
             guard let ashby = error.underlying as? AshbyError, ashby.requiresFullResync else { throw error }
-            try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)])
+            let store = self.store
+            try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
             observer?(.fellBackToFull(entityType: type, reason: ashby.description))
             return try await pass(type, token: nil, options: options)
         }
@@ -134,21 +135,20 @@ public final class SyncService: Sendable {
     private func recordPage(_ raw: [JSONValue], isLast: Bool, finalToken: String?, endpoint: AshbyEndpoint,
                             _ state: inout PassState) async throws {
         let pageNumber = state.pages + 1
-        var observations: [Observation] = []
-        observations.reserveCapacity(raw.count)
+        // Records without a usable id cannot be keyed; Ashby always sends one, so they are skipped.
+        var seenRecords: [(key: EntityKey, record: NormalizedRecord)] = []
+        seenRecords.reserveCapacity(raw.count)
         for record in raw {
             guard let id = record.string("id"), !id.isEmpty else { continue }
             let key = EntityKey(state.kind, id)
             guard key.isStorable else { continue }
             if state.mode == .full { state.seen.insert(id) }
-            observations.append(.seen(key, normalizer.normalize(record, kind: state.kind)))
+            seenRecords.append((key, normalizer.normalize(record, kind: state.kind)))
         }
+        var observations = seenRecords.map { Observation.seen($0.key, $0.record) }
         let differences: [ObservedDifference]
         do {
-            differences = try store.compare(observations.map { o in
-                guard case .seen(let key, let record) = o else { fatalError("only seen records here") }
-                return (key, record.hash)
-            })
+            differences = try store.compare(seenRecords.map { ($0.key, $0.record.hash) })
         } catch {
             throw wrap(error, state, page: pageNumber, step: .recording)
         }
@@ -156,8 +156,7 @@ public final class SyncService: Sendable {
         // Application histories for stage moves (and new applications after the first pass).
         var histories: [String: [JSONValue]] = [:]
         if state.kind == .application {
-            for (observation, difference) in zip(observations, differences) {
-                guard case .seen(let key, let record) = observation else { continue }
+            for ((key, record), difference) in zip(seenRecords, differences) {
                 let stage = record.value["currentInterviewStage"]?.string("id")
                 let wanted: Bool
                 switch difference {
@@ -181,7 +180,7 @@ public final class SyncService: Sendable {
         var tombstoneCount = 0
         if isLast {
             if state.mode == .full {
-                let absent = try store.liveKeys(of: state.kind).filter { !state.seen.contains($0.id) }
+                let absent = try store.liveKeys(of: state.kind, notIn: state.seen)
                 tombstoneCount = absent.count
                 observations += absent.map { .absent($0, .absentFromFullSync) }
                 changed = changed || !absent.isEmpty
@@ -196,16 +195,24 @@ public final class SyncService: Sendable {
             let observedAt = clock.now()
             // With the last page, the run record goes into the same transaction; its event count
             // includes this page's, known only inside, so it is made from the append's result there.
-            let finished = state
-            let finalCheckpoints: ((AppendResult) -> [CheckpointWrite])? = isLast ? { [clock] result in
-                [SyncRun(entityType: finished.type.rawValue, mode: finished.mode, startedAt: finished.startedAt,
-                         finishedAt: clock.now(), pages: pageNumber, records: finished.records + raw.count,
-                         events: finished.events + result.eventCount,
-                         tombstones: finished.tombstones + tombstoneCount).checkpointWrite]
-            } : nil
+            let runSoFar = SyncRun(entityType: state.type.rawValue, mode: state.mode, startedAt: state.startedAt,
+                                   finishedAt: state.startedAt, pages: pageNumber, records: state.records + raw.count,
+                                   events: state.events, tombstones: state.tombstones + tombstoneCount)
+            let clock = self.clock
+            let runRecord: @Sendable (AppendResult) -> [CheckpointWrite] = { result in
+                var run = runSoFar
+                run.finishedAt = clock.now()
+                run.events += result.eventCount
+                return [run.checkpointWrite]
+            }
+            let finalCheckpoints = isLast ? runRecord : nil
             do {
-                appended = try store.record(changed ? observations : [], observedAt: observedAt, histories: histories,
-                                            checkpoints: checkpoints, finalCheckpoints: finalCheckpoints).eventCount
+                let store = self.store, toRecord = changed ? observations : []
+                let checkpointWrites = checkpoints, fetched = histories
+                appended = try await store.onWriterThread {
+                    try store.record(toRecord, observedAt: observedAt, histories: fetched, checkpoints: checkpointWrites,
+                                     finalCheckpoints: finalCheckpoints).eventCount
+                }
             } catch {
                 throw wrap(error, state, page: pageNumber, step: .recording)
             }
@@ -227,16 +234,4 @@ public final class SyncService: Sendable {
         return SyncError(entityType: state.type, mode: state.mode, page: page, step: step, pagesRecorded: state.pages,
                          underlying: error)
     }
-}
-
-/// What `SyncService.sync(_:)` did.
-public struct SyncReport: Sendable {
-    /// One run per synced type, in sync order.
-    public var runs: [SyncRun]
-    /// The first position this sync could have appended at, and the log's last position after it;
-    /// `appendedEvents` is 0 when nothing changed.
-    public var firstPosition: LogPosition
-    public var lastPosition: LogPosition
-
-    public var appendedEvents: Int { lastPosition >= firstPosition ? Int(lastPosition.value - firstPosition.value) + 1 : 0 }
 }

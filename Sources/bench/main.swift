@@ -8,6 +8,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "curl": { try await CurlBench.run($0) },
     "sim": { try await SimulatorBench.run($0) },
     "lmdb": lmdbBenchmark,
+    "sync": { try await SyncBench.run($0) },
     "projections": { try ProjectionBench.run($0) },
     "webhooks": { try await WebhookBench.run($0) },
 ]

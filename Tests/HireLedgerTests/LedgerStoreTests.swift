@@ -66,6 +66,18 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test func aChangeOfADeclaredVolatileFieldIsNoChange() async throws {
+        try await withTemporaryDirectory { path in
+            let store = try openTestStore(path)
+            let v1 = json(#"{"id":"c1","name":"Ada","resumeFileHandle":{"id":"f1","name":"cv.pdf","handle":"signed-1"}}"#)
+            let v2 = json(#"{"id":"c1","name":"Ada","resumeFileHandle":{"id":"f1","name":"cv.pdf","handle":"signed-2"}}"#)
+            try store.record([seen(.candidate, v1)], observedAt: t0)
+            #expect(try store.record([seen(.candidate, v2)], observedAt: t0.adding(days: 1)) == .empty)
+            // The stored record leaves the volatile field out.
+            #expect(try store.currentRecord(EntityKey(.candidate, "c1"))?["resumeFileHandle"]?["handle"] == nil)
+        }
+    }
+
     @Test func observedAtNeverDecreasesAlongTheLog() async throws {
         try await withTemporaryDirectory { path in
             let store = try openTestStore(path)
@@ -185,6 +197,27 @@ struct LedgerStoreTests {
             #expect(stored.backfilled)
             #expect(try store.events(for: key).map(\.seq) == [LogPosition(3)])
             #expect(try store.positions(to: Timestamp(iso8601: "2026-01-01T00:00:00Z")) == [LogPosition(3)])
+        }
+    }
+
+    @Test func writesFromManyTasksRunOneAtATimeOnTheWriterThread() async throws {
+        try await withTemporaryDirectory { path in
+            let store = try openTestStore(path)
+            let results = try await withThrowingTaskGroup(of: (AppendResult, String?).self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        try await store.onWriterThread {
+                            let record = json(#"{"id":"u\#(i)","name":"User \#(i)"}"#)
+                            return (try store.record([seen(.user, record)], observedAt: t0), Thread.current.name)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.1 == "ledger-writer" }, "\(Set(results.map { $0.1 ?? "nil" }))")
+            let positions = results.compactMap { $0.0.positions?.lowerBound.value }.sorted()
+            #expect(positions == Array(1...20))
+            #expect(try store.liveKeys(of: .user).count == 20)
         }
     }
 

@@ -1,0 +1,26 @@
+import HireLedgerCore
+
+/// The classifier's view of the store inside a write transaction (see `LedgerStore.record`): the
+/// batch's own earlier changes (`overlay`), then records read from the transaction (`records`);
+/// anything else is noted in `misses` and answered nil for this round.
+///
+/// A reference type local to one write closure run, so it never outlives or escapes the transaction.
+final class LookupCache: ClassificationContext {
+    let histories: [String: [JSONValue]]
+    /// Records read from the transaction; `.some(nil)` for absent or tombstoned ones.
+    var records: [EntityKey: JSONValue?] = [:]
+    /// The state after the batch's earlier changes (`.some(nil)` after a deletion).
+    var overlay: [EntityKey: JSONValue?] = [:]
+    var misses: Set<EntityKey> = []
+
+    init(histories: [String: [JSONValue]]) { self.histories = histories }
+
+    func currentRecord(_ key: EntityKey) -> JSONValue? {
+        if let value = overlay[key] { return value }
+        if let value = records[key] { return value }
+        misses.insert(key)
+        return nil
+    }
+
+    func applicationHistory(applicationId: String) -> [JSONValue]? { histories[applicationId] }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// One dedicated OS thread that runs submitted jobs one after another, in submission order.
+///
+/// Store writes block their thread (waiting for LMDB's writer lock and for the commit's fsync). Run
+/// from async code they would park one of the few cooperative threads (two on a two-core machine) and
+/// stall every other task, such as an HTTP server sharing the process; on this thread they do not
+/// (SWIFT_NOTES §2.1 rule 4). Each job is a whole synchronous write, so a transaction still begins
+/// and ends on one thread and never spans an `await`.
+///
+/// The thread starts with the first job and ends after `stop()` once the queued jobs are done.
+final class WriterThread: @unchecked Sendable {
+    // Invariant: `jobs`, `started` and `stopped` are only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var started = false
+    private var stopped = false
+
+    /// Runs `body` on the writer thread and returns its result to the awaiting task.
+    func perform<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
+            submit { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    private func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        precondition(!stopped, "job submitted to a stopped writer thread")
+        jobs.append(job)
+        if !started {
+            started = true
+            // The thread holds this object until its loop ends (after `stop()`).
+            let thread = Thread { [self] in
+                // Named from inside: on Linux a name set before `start()` is not applied.
+                Thread.current.name = "ledger-writer"
+                run()
+            }
+            thread.start()
+        }
+        condition.signal()
+    }
+
+    /// Lets the thread end once its queue is empty. Jobs may not be submitted afterwards.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopped { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+}

@@ -140,7 +140,9 @@ public final class WebhookDispatcher: Sendable {
                 }
                 break
             }
-            let written = try subscriptions.commit(progress)
+            // On the store's writer thread: the commit's fsync must not park a cooperative thread.
+            let subscriptions = self.subscriptions, finished = progress
+            let written = try await store.onWriterThread { try subscriptions.commit(finished) }
             // Not written: a replay or an update changed the subscription meanwhile; the next pass starts
             // from its new state.
             if !written || progress.failure != nil { break }

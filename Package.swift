@@ -17,6 +17,9 @@ let package = Package(
         // underneath: it builds in seconds, where NIO-based servers add minutes to every clean build
         // of the test suite, and the simulator only needs HTTP/1.1 POST at a few hundred requests/s.
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        // HMAC-SHA256 for Standard Webhooks signatures: a maintained implementation (BoringSSL on
+        // Linux, CryptoKit on Apple systems) rather than hand-written crypto.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: C libraries
@@ -34,7 +37,9 @@ let package = Package(
             "HireLedgerCore",
             .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
-        .target(name: "HireLedger", dependencies: ["HireLedgerCore", "LMDB", "AshbyAPI"]),
+        .target(name: "HireLedger", dependencies: [
+            "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
 
         // MARK: executables

@@ -1,0 +1,287 @@
+import HireLedgerCore
+import LMDB
+
+/// Webhook subscriptions, their secrets, cursors, retry state and failed-delivery records, in the
+/// store's `subscriptions` database (ARCHITECTURE §6).
+///
+/// Keys: `s/<id>` → the subscription (`SubscriptionRecord`, canonical JSON, secrets included: the store
+/// directory is owner-only); `f/<id>/<seq, 8 bytes big-endian>` → a `FailedDelivery` (the last
+/// `failedDeliveryLimit` per subscription are kept).
+///
+/// Rules for callers: every method is synchronous and runs one short LMDB transaction; writes block
+/// while another writer (thread or process) is active. Secrets are returned only by `create` and
+/// `rotateSecret`, and appear in no error, description or `json`.
+public final class SubscriptionStore: Sendable {
+    public let store: LedgerStore
+    let clock: any WebhookClock
+    private let db: Database
+    /// Failed-delivery records kept per subscription; older ones are removed.
+    public static let failedDeliveryLimit = 1000
+
+    public init(store: LedgerStore, clock: any WebhookClock = SystemWebhookClock()) throws {
+        self.store = store
+        self.clock = clock
+        db = store.subscriptions
+    }
+
+    // MARK: - Public API
+
+    /// Adds a subscription and returns it with its secret (`whsec_...`): the only time the secret is
+    /// shown. With `secret` nil, 32 random bytes are drawn.
+    ///
+    /// - Throws: `SubscriptionStoreError.invalidURL` (not http/https), `.invalidSecret`, `.invalidType`,
+    ///   `.invalidBatchSize`, `.positionBeyondLog`.
+    public func create(url: String, types: [String], secret: String? = nil, startAt: StartPosition = .now,
+                       batchSize: Int = 1) throws -> (Subscription, secret: String) {
+        try Self.validate(url: url, types: types, batchSize: batchSize)
+        let signing: WebhookSecret
+        if let secret {
+            do { signing = try WebhookSecret(encoded: secret) } catch { throw SubscriptionStoreError.invalidSecret(problem: error.description) }
+        } else {
+            var rng = SystemRandomNumberGenerator()
+            signing = WebhookSecret.random(using: &rng)
+        }
+        let last = try store.lastPosition
+        let cursor: LogPosition
+        switch startAt {
+        case .beginning: cursor = .none
+        case .now: cursor = last
+        case .position(let p): cursor = try Self.cursorBefore(p, last: last)
+        }
+        let now = clock.now()
+        let record = SubscriptionRecord(id: Self.newId(), url: url, types: types, status: .active, cursor: cursor,
+                                        createdAt: now, batchSize: batchSize, secrets: [.init(secret: signing, expiresAt: nil)],
+                                        retry: nil, generation: 0)
+        try store.environment.write { txn in try put(txn, record) }
+        return (record.subscription(at: now), signing.encoded)
+    }
+
+    /// Every subscription, oldest first.
+    public func list() throws -> [Subscription] {
+        let now = clock.now()
+        return try records().map { $0.subscription(at: now) }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    public func get(_ id: String) throws -> Subscription? {
+        try record(id)?.subscription(at: clock.now())
+    }
+
+    /// Changes URL, types or enabled state (nil leaves a field as it is). Re-enabling clears the retry
+    /// state, so delivery resumes at once from the cursor; disabling records "disabled by the operator".
+    public func update(_ id: String, url: String? = nil, types: [String]? = nil, enabled: Bool? = nil) throws -> Subscription {
+        if let url { if let p = WebhookURL.problem(url) { throw SubscriptionStoreError.invalidURL(problem: p) } }
+        if let types { try Self.validate(types: types) }
+        let now = clock.now()
+        let updated = try modify(id) { txn, r in
+            if let url { r.url = url }
+            if let types { r.types = types }
+            if let enabled {
+                if enabled, case .disabled = r.status {
+                    r.status = .active
+                    r.retry = nil
+                } else if !enabled, case .active = r.status {
+                    r.status = .disabled(reason: "disabled by the operator", at: now)
+                    try abandonPending(txn, &r, reason: "disabled by the operator")
+                }
+            }
+        }
+        return updated.subscription(at: now)
+    }
+
+    /// Removes a subscription and its failed-delivery records; false when there was none.
+    public func delete(_ id: String) throws -> Bool {
+        try store.environment.write { txn in
+            let existed = try txn.delete(db, Self.key(id))
+            var keys: [[UInt8]] = []
+            try txn.scan(db, prefix: Self.failPrefix(id)) { key, _ in keys.append(Array(key)) }
+            for k in keys { _ = try txn.delete(db, k) }
+            return existed
+        }
+    }
+
+    /// Adds a new secret and returns it (`whsec_...`, shown once). The previous secret stays valid for
+    /// `overlapSeconds` more, so during that time every request carries both signatures; secrets already
+    /// expired are dropped.
+    public func rotateSecret(_ id: String, overlapSeconds: Int = 86_400) throws -> String {
+        var rng = SystemRandomNumberGenerator()
+        let fresh = WebhookSecret.random(using: &rng)
+        let now = clock.now()
+        let expiry = now.adding(milliseconds: Int64(max(0, overlapSeconds)) * 1000)
+        _ = try modify(id, bumpGeneration: false) { _, r in
+            var kept: [SubscriptionRecord.Secret] = [.init(secret: fresh, expiresAt: nil)]
+            for var s in r.secrets where s.expiresAt.map({ $0 > now }) ?? true {
+                s.expiresAt = min(s.expiresAt ?? expiry, expiry)
+                if s.expiresAt! > now { kept.append(s) }
+            }
+            r.secrets = kept
+        }
+        return fresh.encoded
+    }
+
+    /// Moves the cursor back (or forward) so that delivery re-sends, in order, every matching event from
+    /// `from` to the end of the log. A pending retry is marked superseded. The status is unchanged: a
+    /// disabled subscription stays disabled until `update(enabled: true)`.
+    public func replay(_ id: String, from: ReplayStart) throws -> Subscription {
+        let last = try store.lastPosition
+        let cursor: LogPosition
+        switch from {
+        case .position(let p): cursor = try Self.cursorBefore(p, last: last)
+        case .time(let t): cursor = try firstPosition(observedAtOrAfter: t, last: last).map { LogPosition($0.value - 1) } ?? last
+        }
+        let updated = try modify(id) { txn, r in
+            if let pending = r.retry {
+                try putFailure(txn, FailedDelivery(subscriptionId: r.id, eventId: eventId(pending.position), state: pending,
+                                                   resolution: .supersededByReplay))
+            }
+            r.retry = nil
+            r.cursor = cursor
+        }
+        return updated.subscription(at: clock.now())
+    }
+
+    /// The most recent failed deliveries of `id`, newest first.
+    public func failedDeliveries(_ id: String, limit: Int = 100) throws -> [FailedDelivery] {
+        guard try record(id) != nil else { throw SubscriptionStoreError.notFound(id: id) }
+        return try store.environment.read { txn in
+            var out: [FailedDelivery] = []
+            try txn.scan(db, prefix: Self.failPrefix(id), reverse: true, limit: limit) { _, value in
+                if let j = try? JSONValue.parse(Array(value)), let f = FailedDelivery(json: j) { out.append(f) }
+            }
+            return out
+        }
+    }
+
+    // MARK: - Dispatcher access
+
+    func record(_ id: String) throws -> SubscriptionRecord? {
+        let bytes = try store.environment.read { txn in try txn.get(db, Self.key(id)) }
+        return try bytes.map { try SubscriptionRecord(storageBytes: $0, id: id) }
+    }
+
+    func records() throws -> [SubscriptionRecord] {
+        let raw: [(String, [UInt8])] = try store.environment.read { txn in
+            var out: [(String, [UInt8])] = []
+            try txn.scan(db, prefix: Array("s/".utf8)) { key, value in
+                out.append((String(decoding: key.dropFirst(2), as: UTF8.self), Array(value)))
+            }
+            return out
+        }
+        return try raw.map { try SubscriptionRecord(storageBytes: $0.1, id: $0.0) }
+    }
+
+    /// What a delivery pass learned, committed in one transaction.
+    struct Progress {
+        var id: String
+        /// The record's generation and cursor when the pass read it; if either changed since (a replay
+        /// or an update ran meanwhile), nothing is written and `commit` returns false.
+        var generation: UInt64
+        var baseCursor: LogPosition
+        var cursor: LogPosition
+        /// The head failed and was resolved by a later success (at this time).
+        var resolvedRetry: (DeliveryRetryState, Timestamp)?
+        /// The attempt that stopped the pass, if one did.
+        var failure: DeliveryDecision?
+    }
+
+    /// Writes a pass's outcome: the new cursor (only ever past events that got a 2xx or did not match),
+    /// the retry state and failed-delivery record, and a disable, all in one write transaction.
+    func commit(_ p: Progress) throws -> Bool {
+        let now = clock.now()
+        return try store.environment.write { txn in
+            guard let bytes = try txn.get(db, Self.key(p.id)) else { return false }
+            var r = try SubscriptionRecord(storageBytes: bytes, id: p.id)
+            guard r.generation == p.generation, r.cursor == p.baseCursor, case .active = r.status else { return false }
+            r.cursor = p.cursor
+            if let (state, at) = p.resolvedRetry {
+                try putFailure(txn, FailedDelivery(subscriptionId: r.id, eventId: eventId(state.position), state: state,
+                                                   resolution: .delivered(at: at)))
+                r.retry = nil
+            }
+            switch p.failure {
+            case .retry(let state):
+                r.retry = state
+                try putFailure(txn, FailedDelivery(subscriptionId: r.id, eventId: eventId(state.position), state: state, resolution: .retrying))
+            case .disable(let reason, let state):
+                r.retry = nil
+                r.status = .disabled(reason: reason, at: now)
+                try putFailure(txn, FailedDelivery(subscriptionId: r.id, eventId: eventId(state.position), state: state,
+                                                   resolution: .abandoned(reason: reason)))
+            case .delivered, nil:
+                break
+            }
+            try put(txn, r)
+            return true
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func modify(_ id: String, bumpGeneration: Bool = true,
+                        _ change: (borrowing WriteTransaction, inout SubscriptionRecord) throws -> Void) throws -> SubscriptionRecord {
+        try store.environment.write { txn in
+            guard let bytes = try txn.get(db, Self.key(id)) else { throw SubscriptionStoreError.notFound(id: id) }
+            var r = try SubscriptionRecord(storageBytes: bytes, id: id)
+            try change(txn, &r)
+            if bumpGeneration { r.generation += 1 }
+            try put(txn, r)
+            return r
+        }
+    }
+
+    private func abandonPending(_ txn: borrowing WriteTransaction, _ r: inout SubscriptionRecord, reason: String) throws {
+        guard let pending = r.retry else { return }
+        try putFailure(txn, FailedDelivery(subscriptionId: r.id, eventId: eventId(pending.position), state: pending,
+                                           resolution: .abandoned(reason: reason)))
+        r.retry = nil
+    }
+
+    private func put(_ txn: borrowing WriteTransaction, _ r: SubscriptionRecord) throws {
+        try txn.put(db, Self.key(r.id), r.json.canonicalBytes())
+    }
+
+    private func putFailure(_ txn: borrowing WriteTransaction, _ f: FailedDelivery) throws {
+        let prefix = Self.failPrefix(f.subscriptionId)
+        try txn.put(db, prefix + f.position.bigEndianBytes, f.json.canonicalBytes())
+        var keys: [[UInt8]] = []
+        try txn.scan(db, prefix: prefix) { key, _ in keys.append(Array(key)) }
+        for k in keys.dropLast(Self.failedDeliveryLimit) { _ = try txn.delete(db, k) }
+    }
+
+    func eventId(_ p: LogPosition) -> String { RecordedEvent.eventID(storeId: store.storeId, seq: p) }
+
+    /// The first position whose event was observed at or after `t` (observedAt never decreases along the
+    /// log, so a binary search over positions 1 ... last finds it); nil when every event is earlier.
+    private func firstPosition(observedAtOrAfter t: Timestamp, last: LogPosition) throws -> LogPosition? {
+        var lo: UInt64 = 1, hi = last.value + 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            guard let e = try store.event(at: LogPosition(mid)) else { throw SubscriptionStoreError.positionBeyondLog(requested: mid, last: last.value) }
+            if e.observedAt < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo <= last.value ? LogPosition(lo) : nil
+    }
+
+    private static func cursorBefore(_ p: LogPosition, last: LogPosition) throws -> LogPosition {
+        guard p.value <= last.value + 1 else { throw SubscriptionStoreError.positionBeyondLog(requested: p.value, last: last.value) }
+        return LogPosition(p.value == 0 ? 0 : p.value - 1)
+    }
+
+    static func validate(url: String, types: [String], batchSize: Int) throws {
+        if let p = WebhookURL.problem(url) { throw SubscriptionStoreError.invalidURL(problem: p) }
+        try validate(types: types)
+        guard (1...1000).contains(batchSize) else { throw SubscriptionStoreError.invalidBatchSize(batchSize) }
+    }
+
+    static func validate(types: [String]) throws {
+        for t in types where t.isEmpty || t.contains(" ") { throw SubscriptionStoreError.invalidType(pattern: t) }
+    }
+
+    static func key(_ id: String) -> [UInt8] { Array("s/\(id)".utf8) }
+    static func failPrefix(_ id: String) -> [UInt8] { Array("f/\(id)/".utf8) }
+
+    static func newId() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef".utf8)
+        return "sub_" + String(decoding: (0..<24).map { _ in hex[Int.random(in: 0..<16, using: &rng)] }, as: UTF8.self)
+    }
+}

@@ -17,6 +17,11 @@ let package = Package(
         // underneath: it builds in seconds, where NIO-based servers add minutes to every clean build
         // of the test suite, and the simulator only needs HTTP/1.1 POST at a few hundred requests/s.
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        // The `hireledger serve` HTTP API (SSE streaming, graceful shutdown through service-lifecycle).
+        // NIO-based, so it costs minutes on a clean build; only HireLedgerServer and its tests use it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Already in the graph through Hummingbird; named so the server can end SSE streams on graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -36,10 +41,15 @@ let package = Package(
         ]),
         .target(name: "HireLedger", dependencies: ["HireLedgerCore", "LMDB", "AshbyAPI"]),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
+        .target(name: "HireLedgerServer", dependencies: [
+            "HireLedger", "HireLedgerCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
 
         // MARK: executables
         .executableTarget(name: "hireledger", dependencies: [
-            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB",
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ashby-sim", dependencies: [
@@ -48,7 +58,7 @@ let package = Package(
         ]),
         // Benchmarks: `tools/bench.sh` builds this in release mode and runs it. Never run by `swift test`.
         .executableTarget(name: "bench", dependencies: [
-            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB",
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -63,6 +73,11 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP",
+        ]),
+        .testTarget(name: "HireLedgerServerTests", dependencies: [
+            "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "sim": { try await SimulatorBench.run($0) },
     "lmdb": lmdbBenchmark,
     "projections": { try ProjectionBench.run($0) },
+    "server": { try await ServerBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

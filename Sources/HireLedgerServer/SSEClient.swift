@@ -193,11 +193,6 @@ public final class SSEClient {
     }
 }
 
-/// A connection or protocol failure of `SSEClient`.
-public struct SSEClientError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 extension String {
     func trimmingPrefixSpaces() -> String { String(drop { $0 == " " }) }

@@ -20,6 +20,11 @@ let package = Package(
         // HMAC-SHA256 for Standard Webhooks signatures: a maintained implementation (BoringSSL on
         // Linux, CryptoKit on Apple systems) rather than hand-written crypto.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // The `hireledger serve` HTTP API (SSE streaming, graceful shutdown through service-lifecycle).
+        // NIO-based, so it costs minutes on a clean build; only HireLedgerServer and its tests use it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Already in the graph through Hummingbird; named so the server can end SSE streams on graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -41,10 +46,15 @@ let package = Package(
             "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
+        .target(name: "HireLedgerServer", dependencies: [
+            "HireLedger", "HireLedgerCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
 
         // MARK: executables
         .executableTarget(name: "hireledger", dependencies: [
-            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB",
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ashby-sim", dependencies: [
@@ -53,7 +63,7 @@ let package = Package(
         ]),
         // Benchmarks: `tools/bench.sh` builds this in release mode and runs it. Never run by `swift test`.
         .executableTarget(name: "bench", dependencies: [
-            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB",
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,6 +78,11 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
+        ]),
+        .testTarget(name: "HireLedgerServerTests", dependencies: [
+            "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     swiftLanguageModes: [.v6]

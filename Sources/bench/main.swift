@@ -11,6 +11,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "sync": { try await SyncBench.run($0) },
     "projections": { try ProjectionBench.run($0) },
     "webhooks": { try await WebhookBench.run($0) },
+    "server": { try await ServerBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -12,8 +12,11 @@ struct HireLedgerCommand: AsyncParsableCommand {
             embedded Ashby simulator.
             """,
         version: HireLedgerVersion.string,
-        subcommands: [DemoCommand.self, SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self, HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self,
-                      SubscribeCommand.self, DeliverCommand.self]
+        subcommands: [
+            DemoCommand.self, SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self,
+            HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self,
+            ServeCommand.self, SubscribeCommand.self, DeliverCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,161 @@
+import HireLedger
+import HireLedgerCore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The HTTP API of one store (`hireledger serve`): the event feed (paged and SSE), the views on both
+/// time axes, one record's state, health and metrics. Routes and bodies: `schemas/api/openapi.json`.
+///
+/// Everything except `/healthz` and `/metrics` needs `Authorization: Bearer <token>`.
+/// Build one per store and process; `router()` may be called more than once (tests build several).
+/// Every store read is a short synchronous transaction between awaits.
+public struct LedgerAPI: Sendable {
+    public let store: LedgerStore
+    public let token: APIToken
+    public let options: ServerOptions
+    /// Wakes SSE streams when the log grows; run it as a service (`application()` does).
+    public let watcher: LogWatcher
+    public let metrics: ServerMetrics
+    public let views: ViewStates
+    public let frames: SSEFrameCache
+    /// The CloudEvents `source` of every event served.
+    public let source: String
+
+    public init(store: LedgerStore, token: APIToken, options: ServerOptions = ServerOptions()) throws {
+        self.store = store
+        self.token = token
+        self.options = options
+        source = options.eventSource ?? "urn:hireledger:store:\(store.storeId)"
+        watcher = try LogWatcher(store: store, pollInterval: .milliseconds(options.pollMilliseconds))
+        metrics = ServerMetrics()
+        views = ViewStates(store: store)
+        frames = SSEFrameCache(store: store, source: source)
+    }
+
+    /// The routes, every one listed in `LedgerAPI.routes`.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        // Middleware applies to routes added after it: metrics first (all routes), auth after the open ones.
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.get("/healthz") { _, _ in try self.health() }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.render(store: self.store))))
+        }
+        router.add(middleware: BearerAuthMiddleware(token: token))
+        router.get("/v1/events") { request, _ in try self.eventsPage(request) }
+        router.get("/v1/events/stream") { request, _ in try self.eventStream(request) }
+        router.get("/v1/headcount") { request, _ in try self.headcount(request) }
+        router.get("/v1/pipeline") { request, _ in try self.pipeline(request) }
+        router.get("/v1/changes") { request, _ in try self.changes(request) }
+        router.get("/v1/state/{kind}/{id}") { request, context in try self.state(request, context) }
+        return router
+    }
+
+    /// Method and path template of every route `router()` serves (the OpenAPI test checks each is documented).
+    public static let routes: [(method: String, path: String)] = [
+        ("get", "/healthz"), ("get", "/metrics"), ("get", "/v1/events"), ("get", "/v1/events/stream"),
+        ("get", "/v1/headcount"), ("get", "/v1/pipeline"), ("get", "/v1/changes"), ("get", "/v1/state/{kind}/{id}"),
+    ]
+
+    /// A server for this API on `options.host:options.port`, running the log watcher beside it.
+    /// `onListening` gets the bound port (useful with port 0).
+    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+                            logger: Logger? = nil) -> some ApplicationProtocol {
+        var log = logger ?? Logger(label: "hireledger.serve")
+        if logger == nil { log.logLevel = .warning }
+        return Application(router: router(),
+                           configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port),
+                                                                   serverName: "hireledger"),
+                           services: [watcher],
+                           onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+                           logger: log)
+    }
+
+    // MARK: - Handlers
+
+    func health() throws -> Response {
+        do {
+            let last = try store.lastPosition
+            return json(["status": "ok", "storeId": .string(store.storeId), "lastSeq": JSONValue(last.value)])
+        } catch {
+            return json(["status": "unavailable", "storeId": .string(store.storeId), "error": .string(String(describing: error))],
+                        status: .serviceUnavailable)
+        }
+    }
+
+    func eventsPage(_ request: Request) throws -> Response {
+        let q = QueryParameters(request)
+        try q.allowOnly(["after", "types", "entity", "limit"])
+        let after = try q.position("after") ?? .none
+        let types = try q.typeFilter("types")
+        let entity = try q.entity("entity")
+        let limit = try q.integer("limit", in: 1...10_000) ?? 1000
+        let last = try store.lastPosition
+        let events = try store.events(after: after, limit: limit, types: types, entity: entity)
+        let next: JSONValue = events.count == limit ? JSONValue(events.last!.seq.value) : .null
+        return json(["events": .array(events.map { $0.cloudEvent(source: source) }), "next": next,
+                     "lastSeq": JSONValue(max(last, events.last?.seq ?? .none).value)])
+    }
+
+    func headcount(_ request: Request) throws -> Response {
+        let q = QueryParameters(request)
+        try q.allowOnly(["by", "interval", "from", "to", "as_of", "known_at"])
+        var dims: [HeadcountQuery.Dimension] = []
+        for part in (q["by"] ?? "department").split(separator: ",") {
+            guard let d = HeadcountQuery.Dimension(rawValue: String(part)) else {
+                throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got '\(part)'.")
+            }
+            dims.append(d)
+        }
+        let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
+        let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
+                                   asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
+        return json(HeadcountProjection.view(try views.current().headcount, query: query).json)
+    }
+
+    func pipeline(_ request: Request) throws -> Response {
+        let q = QueryParameters(request)
+        try q.allowOnly(["by", "as_of", "known_at"])
+        let query = PipelineQuery(groupBy: try q.oneOf("by", PipelineQuery.Grouping.self) ?? .department,
+                                  asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
+        return json(PipelineProjection.view(try views.current().pipeline, query: query).json)
+    }
+
+    func changes(_ request: Request) throws -> Response {
+        let q = QueryParameters(request)
+        try q.allowOnly(["since", "until", "axis", "known_at"])
+        guard let since = try q.time("since") else {
+            throw APIProblem.badParameter("since", "since is required: the start of the window, ISO-8601 (e.g. 2026-03-01).")
+        }
+        let query = PlanChangesQuery(axis: try q.oneOf("axis", PlanChangesQuery.Axis.self) ?? .occurred, since: since,
+                                     until: try q.time("until"), knownAt: try q.time("known_at"))
+        return json(PlanChangesProjection.changes(try views.current().changes, query: query).json)
+    }
+
+    func state(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        let q = QueryParameters(request)
+        try q.allowOnly(["as_of", "known_at"])
+        let kindText = context.parameters.get("kind") ?? ""
+        guard let kind = EntityKind(wireName: kindText) else {
+            throw APIProblem.badParameter("kind", "kind must be one of \(EntityKind.allCases.map(\.wireName).joined(separator: ", ")); got '\(kindText)'.")
+        }
+        let id = context.parameters.get("id") ?? ""
+        let entity = EntityKey(kind, id)
+        let asOf = try q.time("as_of"), knownAt = try q.time("known_at")
+        let events = try store.events(for: entity)
+        guard !events.isEmpty else { throw APIProblem.notFound("The log holds no events about \(entity.wireForm).") }
+        do {
+            let (version, count) = try EntityStateFold.state(of: entity, events: events, asOf: asOf, knownAt: knownAt)
+            return json(EntityStateFold.json(entity: entity, asOf: asOf, knownAt: knownAt, version: version, versions: count))
+        } catch {
+            throw APIProblem(.internalServerError, "Damaged log", detail: error.description)
+        }
+    }
+
+    func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.canonicalBytes())))
+    }
+}

@@ -1,0 +1,44 @@
+/// How `LedgerServer` listens and streams.
+public struct ServerOptions: Sendable {
+    /// Address to bind; loopback (`127.0.0.1`, `::1`, `localhost`) unless a token file is given.
+    public var host: String
+    /// TCP port; 0 picks a free one (see `LedgerServer.run(onListening:)`).
+    public var port: Int
+    /// A token file named by the operator (`--token-file`); nil: `<store>/api-token`, created on first run.
+    public var tokenFile: String?
+    /// Seconds between SSE heartbeat comments on an idle stream.
+    public var heartbeatSeconds: Int
+    /// Milliseconds between checks of the log's last position (catches appends by other processes).
+    public var pollMilliseconds: Int
+    /// Source URI put in every CloudEvent (`urn:hireledger:store:<storeId>` when nil).
+    public var eventSource: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8787, tokenFile: String? = nil, heartbeatSeconds: Int = 15,
+                pollMilliseconds: Int = 250, eventSource: String? = nil) {
+        self.host = host
+        self.port = port
+        self.tokenFile = tokenFile
+        self.heartbeatSeconds = heartbeatSeconds
+        self.pollMilliseconds = pollMilliseconds
+        self.eventSource = eventSource
+    }
+
+    /// Whether `host` names the loopback interface only.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h == "::1" || h == "[::1]" || h.hasPrefix("127.")
+    }
+
+    /// Checks the rule that a server reachable from other machines uses a token the operator chose.
+    /// - Throws: `ServerOptionsError` when binding beyond loopback without `tokenFile`, or when a
+    ///   figure is out of range.
+    public func validate() throws(ServerOptionsError) {
+        if !ServerOptions.isLoopback(host) && tokenFile == nil {
+            throw ServerOptionsError("refusing to listen on \(host): beyond loopback the API needs a token you manage. "
+                + "Pass --token-file FILE (a file holding the bearer token, mode 0600), or keep the default --host 127.0.0.1.")
+        }
+        guard (0...65535).contains(port) else { throw ServerOptionsError("--port must be between 0 and 65535; got \(port).") }
+        guard heartbeatSeconds >= 1 else { throw ServerOptionsError("the heartbeat must be at least 1 second; got \(heartbeatSeconds).") }
+        guard pollMilliseconds >= 10 else { throw ServerOptionsError("the poll interval must be at least 10 ms; got \(pollMilliseconds).") }
+    }
+}

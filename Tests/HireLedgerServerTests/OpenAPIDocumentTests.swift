@@ -1,0 +1,85 @@
+import Foundation
+import HireLedger
+import HireLedgerCore
+import HireLedgerServer
+import Hummingbird
+import HummingbirdTesting
+import JSONSchema
+import Testing
+
+/// schemas/api/openapi.json is kept true: every route is documented, every documented route is
+/// served, and what each answers validates against the document's schema for that status.
+struct OpenAPIDocumentTests {
+    static func document() throws -> (OpenAPIDocument, SchemaRegistry) {
+        let doc = try OpenAPIDocument(json: try loadJSON("schemas/api/openapi.json"))
+        var registry = doc.registry
+        for file in ["schemas/events/envelope.schema.json", "schemas/views/headcount.schema.json",
+                     "schemas/views/pipeline.schema.json", "schemas/views/changes.schema.json"] {
+            try registry.add(try loadJSON(file))
+        }
+        return (doc, registry)
+    }
+
+    static func validate(_ body: JSONValue, _ doc: OpenAPIDocument, _ registry: SchemaRegistry, path: String, status: String) throws -> [ValidationError] {
+        let schema = try doc.responseSchema(path: path, method: "get", status: status, branch: .whole)
+        return try JSONSchemaValidator(schema: schema, registry: registry).validate(body)
+    }
+
+    @Test func everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() throws {
+        let (doc, _) = try Self.document()
+        let documented = Set(doc.paths.flatMap { path in (doc.json["paths"]?[path]?.objectValue?.keys ?? []).map { "\($0) \(path)" } })
+        let served = Set(LedgerAPI.routes.map { "\($0.method) \($0.path)" })
+        #expect(documented == served)
+    }
+
+    @Test func everyRouteAnswersWhatTheDocumentSays() async throws {
+        let (doc, registry) = try Self.document()
+        let ledger = try await SyncedLedger.make(days: 3)
+        defer { Task { await ledger.shutdown() } }
+        let api = try makeAPI(ledger)
+        api.watcher.close()
+        let app = Application(router: api.router())
+        let app2 = try #require(try ledger.store.events(types: EventTypeFilter(["record.application.updated"])).first?.subject)
+        let t = try #require(try ledger.store.lastObservedAt).adding(days: -1).iso8601
+        // (documented path, request, expected status)
+        let calls: [(String, String, Int)] = [
+            ("/healthz", "/healthz", 200),
+            ("/v1/events", "/v1/events?limit=50&types=application.*,record.*", 200),
+            ("/v1/events", "/v1/events?limit=bad", 400),
+            ("/v1/headcount", "/v1/headcount?by=department,location,employmentType", 200),
+            ("/v1/headcount", "/v1/headcount?as_of=\(t)&interval=none", 200),
+            ("/v1/pipeline", "/v1/pipeline?by=job&known_at=\(t)", 200),
+            ("/v1/pipeline", "/v1/pipeline?by=department", 200),
+            ("/v1/changes", "/v1/changes?since=2020-01-01&axis=observed", 200),
+            ("/v1/changes", "/v1/changes?since=2020-01-01&known_at=\(t)", 200),
+            ("/v1/state/{kind}/{id}", "/v1/state/\(app2.wireForm)", 200),
+            ("/v1/state/{kind}/{id}", "/v1/state/\(app2.wireForm)?as_of=2000-01-01", 200),
+            ("/v1/state/{kind}/{id}", "/v1/state/application/none", 404),
+        ]
+        try await app.test(.router) { client in
+            for (path, uri, status) in calls {
+                let r = try await client.execute(uri: uri, method: .get, headers: bearer)
+                #expect(Int(r.status.code) == status, "\(uri)")
+                let errors = try Self.validate(try parseBody(r), doc, registry, path: path, status: String(status))
+                #expect(errors.isEmpty, "\(uri): \(errors.prefix(3))")
+            }
+            // 401 on every secured route, with the documented problem body.
+            for route in LedgerAPI.routes where route.path.hasPrefix("/v1/") {
+                let uri = route.path.replacingOccurrences(of: "{kind}", with: "application").replacingOccurrences(of: "{id}", with: "x")
+                let r = try await client.execute(uri: uri, method: .get)
+                #expect(r.status == .unauthorized, "\(uri)")
+                #expect(try Self.validate(try parseBody(r), doc, registry, path: route.path, status: "401").isEmpty)
+            }
+            // The stream's data lines are documented CloudEvents.
+            let stream = try await client.execute(uri: "/v1/events/stream", method: .get, headers: bearer)
+            let envelope = try JSONSchemaValidator(schema: ["$ref": "https://hireledger.dev/schemas/events/envelope.schema.json"], registry: registry)
+            let lines = String(buffer: stream.body).split(separator: "\n").filter { $0.hasPrefix("data: ") }
+            #expect(lines.count == Int(try ledger.store.lastPosition.value))
+            for line in lines.prefix(200) {
+                #expect(envelope.validate(try JSONValue.parse(Array(line.dropFirst(6).utf8))).isEmpty)
+            }
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+        }
+    }
+}

@@ -24,7 +24,8 @@ struct WebhookCrashTests {
     @Test func killingTheDispatcherMidDeliveryLosesNothing() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.hireledgerPath), "build the hireledger product first (swift build --build-tests)")
         try await withTemporaryDirectory { path in
-            let total = 3000
+            // Enough events that delivery (about 7k/s) is far from done when the kill lands, even on a loaded machine.
+            let total = 20_000
             // Default options (fsync on), as the child process opens the store.
             let store = try LedgerStore.open(directory: path)
             try WebhookDeliveryTests.appendEvents(store, total)

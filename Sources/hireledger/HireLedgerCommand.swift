@@ -12,7 +12,7 @@ struct HireLedgerCommand: AsyncParsableCommand {
             embedded Ashby simulator.
             """,
         version: HireLedgerVersion.string,
-        subcommands: [DemoCommand.self, SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self, HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self]
+        subcommands: [DemoCommand.self, SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self, HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self, StateCommand.self, ReplayCommand.self]
     )
 }
 

@@ -10,6 +10,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "lmdb": lmdbBenchmark,
     "sync": { try await SyncBench.run($0) },
     "projections": { try ProjectionBench.run($0) },
+    "views": { try ProjectionBench.runStore($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -31,12 +31,12 @@ enum ProjectionBench {
         time("pipeline query asOf (by job)") { _ = PipelineProjection.view(pipeline, query: PipelineQuery(asOf: t)) }
     }
 
-    /// `bench views [applications]`: the synthetic log (about 10 events per application; default
-    /// 100k applications, about 1M events) written to a real LMDB store, then full rebuilds through
+    /// `bench views [applications]`: the synthetic log (about 8 events per application; default
+    /// 125k applications, about 1.03M events) written to a real LMDB store, then full rebuilds through
     /// `ProjectionRunner`, the catch-up a query pays when the views are current, and headcount and
     /// pipeline query latency at random points on both axes.
     static func runStore(_ args: [String]) throws {
-        let applications = args.first.flatMap(Int.init) ?? 100_000
+        let applications = args.first.flatMap(Int.init) ?? 125_000
         let events = makeLog(applications: applications)
         print("views bench: \(events.count) synthetic events in a real LMDB store, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel())")
         let dir = NSTemporaryDirectory() + "hireledger-views-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)

@@ -1,5 +1,7 @@
 import Foundation
+import HireLedger
 import HireLedgerCore
+import LMDB
 
 /// Projection folds over a synthetic log shaped like a sync's output: per application a
 /// `record.application.created` and its `application.stage_changed`, then four moves (each a
@@ -27,6 +29,79 @@ enum ProjectionBench {
             _ = HeadcountProjection.view(headcount, query: HeadcountQuery(groupBy: [.department, .location, .employmentType], knownAt: t))
         }
         time("pipeline query asOf (by job)") { _ = PipelineProjection.view(pipeline, query: PipelineQuery(asOf: t)) }
+    }
+
+    /// `bench views [applications]`: the synthetic log (about 8 events per application; default
+    /// 125k applications, about 1.03M events) written to a real LMDB store, then full rebuilds through
+    /// `ProjectionRunner`, the catch-up a query pays when the views are current, and headcount and
+    /// pipeline query latency at random points on both axes.
+    static func runStore(_ args: [String]) throws {
+        let applications = args.first.flatMap(Int.init) ?? 125_000
+        let events = makeLog(applications: applications)
+        print("views bench: \(events.count) synthetic events in a real LMDB store, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel())")
+        let dir = NSTemporaryDirectory() + "hireledger-views-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try LedgerStore.open(directory: dir, options: Environment.Options(mapSize: 8 << 30))
+        var start = Date()
+        for chunk in stride(from: 0, to: events.count, by: 50_000) {
+            let pending = events[chunk..<min(chunk + 50_000, events.count)].map { e in
+                PendingEvent(type: e.type, subject: e.subject, observedAt: e.observedAt, occurredAt: e.occurredAt,
+                             occurredAtInferred: e.occurredAtInferred, backfilled: e.backfilled, data: e.data)
+            }
+            try store.append(pending)
+        }
+        print(String(format: "write log: %.1f s", Date().timeIntervalSince(start)))
+
+        func rebuild<P: Projection>(_: P.Type) throws -> ProjectionRunner<P> {
+            let runner = ProjectionRunner<P>(store: store)
+            start = Date()
+            let report = try runner.rebuild()
+            let s = Date().timeIntervalSince(start)
+            let size = try store.projectionValue(ProjectionRunner<P>.checkpointKey)?.count ?? 0
+            print(String(format: "%@ rebuild through the runner: %.0f events/s (%.2f s for %llu events, %d snapshots, checkpoint %.1f MB)",
+                         P.name, Double(report.eventsRead) / s, s, report.eventsRead, report.snapshotsWritten, Double(size) / 1e6))
+            start = Date()
+            let fresh = ProjectionRunner<P>(store: store)
+            try fresh.catchUp()
+            print(String(format: "%@ catch-up when current (new runner: load and decode the checkpoint): %.0f ms",
+                         P.name, Date().timeIntervalSince(start) * 1000))
+            return runner
+        }
+        let headcount = try rebuild(HeadcountProjection.self)
+        let pipeline = try rebuild(PipelineProjection.self)
+        _ = try rebuild(PlanChangesProjection.self)
+
+        let first = events.first!.observedAt.millisecondsSinceEpoch, last = events.last!.observedAt.millisecondsSinceEpoch
+        var rng = SystemRandomNumberGenerator()
+        func randomPoint() -> Timestamp { Timestamp(millisecondsSinceEpoch: Int64.random(in: first...last, using: &rng)) }
+        func latencies(_ what: String, _ n: Int, _ body: (Timestamp) -> Void) {
+            body(randomPoint())
+            var ms: [Double] = []
+            for _ in 0..<n {
+                let t = randomPoint()
+                let s = Date()
+                body(t)
+                ms.append(Date().timeIntervalSince(s) * 1000)
+            }
+            ms.sort()
+            print(String(format: "%@ (%d random points): p50 %.1f ms, p99 %.1f ms, max %.1f ms", what, n,
+                         ms[ms.count / 2], ms[min(ms.count - 1, Int(Double(ms.count) * 0.99))], ms.last!))
+        }
+        latencies("headcount query --as-of T (department x month)", 200) {
+            _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(asOf: $0))
+        }
+        latencies("headcount query --known-at T (department x month)", 200) {
+            _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(knownAt: $0))
+        }
+        latencies("pipeline query --as-of T (by department)", 10) {
+            _ = PipelineProjection.view(pipeline.state, query: PipelineQuery(asOf: $0))
+        }
+    }
+
+    static func cpuModel() -> String {
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+            .trimmingCharacters(in: .whitespaces) ?? "unknown"
     }
 
     static func measure<P: Projection>(_: P.Type, _ events: [RecordedEvent]) {

@@ -12,6 +12,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "projections": { try ProjectionBench.run($0) },
     "webhooks": { try await WebhookBench.run($0) },
     "server": { try await ServerBench.run($0) },
+    "views": { try ProjectionBench.runStore($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

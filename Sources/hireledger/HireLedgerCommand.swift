@@ -14,7 +14,7 @@ struct HireLedgerCommand: AsyncParsableCommand {
         version: HireLedgerVersion.string,
         subcommands: [
             DemoCommand.self, SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self,
-            HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self,
+            HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self, StateCommand.self, ReplayCommand.self,
             ServeCommand.self, SubscribeCommand.self, DeliverCommand.self,
         ]
     )

@@ -55,7 +55,7 @@ public struct EntityTimelines<Facts: CompactFacts>: Sendable, Equatable {
 
     /// `{id: [[valid, known, seq, facts|null], ...]}`.
     public var json: JSONValue {
-        .object(JSONObject(byId.map { id, timeline in
+        .object(StateCoding.object(uniqueKeys: byId.map { id, timeline in
             (id, JSONValue.array(timeline.versions.map { v in
                 [StateCoding.ts(v.valid), StateCoding.ts(v.known), JSONValue(v.seq.value), v.facts?.json ?? .null]
             }))

@@ -23,6 +23,9 @@ extension PipelineProjection {
         var fillGroups: [String: [PipelineState.Fill]] = [:]
         var allFills: [PipelineState.Fill] = []
         for (_, f) in fills {
+            // A fill whose opening was not open at the point (or not yet known) adds nothing there; it
+            // must not add a row either, or a view known at T would list jobs first seen after T.
+            guard let opened = f.opened, opened.known <= point.knownAt, opened.valid <= point.validAt else { continue }
             allFills.append(f)
             let key = (query.groupBy == .job ? f.jobId : f.departmentId) ?? ""
             fillGroups[key, default: []].append(f)

@@ -3,20 +3,20 @@ extension PipelineState {
     public var json: JSONValue {
         func instant(_ i: Instant?) -> JSONValue { i.map { [StateCoding.ts($0.valid), StateCoding.ts($0.known)] } ?? .null }
         func fills(_ d: [String: Fill]) -> JSONValue {
-            .object(JSONObject(d.map { id, f in
+            .object(StateCoding.object(uniqueKeys: d.map { id, f in
                 (id, ["departmentId": StateCoding.str(f.departmentId), "jobId": StateCoding.str(f.jobId),
                       "opened": instant(f.opened), "accepted": instant(f.accepted), "startDay": StateCoding.int(f.startDay)])
             }))
         }
         return [
-            "applications": .object(JSONObject(applications.map { id, a in
+            "applications": .object(StateCoding.object(uniqueKeys: applications.map { id, a in
                 (id, ["jobId": StateCoding.str(a.jobId), "departmentId": StateCoding.str(a.departmentId),
                       "entries": .array(a.entries.map { [.string($0.stageId), StateCoding.ts($0.valid), StateCoding.ts($0.known)] })])
             })),
-            "stages": .object(JSONObject(stages.map { id, s in
+            "stages": .object(StateCoding.object(uniqueKeys: stages.map { id, s in
                 (id, ["title": StateCoding.str(s.title), "type": StateCoding.str(s.type), "order": StateCoding.int(s.order)])
             })),
-            "jobs": .object(JSONObject(jobs.map { id, j in
+            "jobs": .object(StateCoding.object(uniqueKeys: jobs.map { id, j in
                 (id, ["title": StateCoding.str(j.title), "departmentId": StateCoding.str(j.departmentId)])
             })),
             "openingFills": fills(openingFills),

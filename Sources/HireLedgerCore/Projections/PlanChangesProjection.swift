@@ -66,7 +66,7 @@ public enum PlanChangesProjection: Projection {
     }
 
     public static func encode(_ state: State) -> [UInt8] {
-        let dims = JSONObject(state.openingDims.map { id, d in
+        let dims = StateCoding.object(uniqueKeys: state.openingDims.map { id, d in
             (id, ["departmentId": JSONValue(d.departmentId), "locationId": JSONValue(d.locationId),
                   "employmentType": JSONValue(d.employmentType), "isBackfill": d.isBackfill.map { JSONValue.bool($0) } ?? .null,
                   "identifier": JSONValue(d.identifier)] as JSONValue)

@@ -6,6 +6,15 @@ enum StateCoding {
     static func int(_ i: Int?) -> JSONValue { i.map { JSONValue($0) } ?? .null }
     static func str(_ s: String?) -> JSONValue { JSONValue(s) }
 
+    /// An object from members with unique keys in any order (e.g. a dictionary's). Sorts once:
+    /// inserting members one by one into a `JSONObject` moves the tail each time, quadratic for the
+    /// hundred-thousand-member maps of a large state.
+    static func object(uniqueKeys pairs: [(String, JSONValue)]) -> JSONObject {
+        var members = pairs.map { JSONObject.Member(key: $0.0, value: $0.1) }
+        members.sort { JSONObject.compareKeys($0.key, $1.key) < 0 }
+        return JSONObject(sortedUniqueMembers: members)
+    }
+
     static func object(_ v: JSONValue, _ what: String) throws(ProjectionStateError) -> JSONObject {
         guard let o = v.objectValue else { throw ProjectionStateError("\(what) is not an object") }
         return o

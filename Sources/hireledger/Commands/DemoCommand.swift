@@ -76,14 +76,17 @@ struct DemoCommand: AsyncParsableCommand {
         let syncSeconds = Date().timeIntervalSince(started)
 
         let now = sim.now
-        let folded = try Views.fold(store)
+        // The runners fold the whole log once and checkpoint it, so later commands start from there.
+        let headcountState = try Views.current(HeadcountProjection.self, store, checkpointAfter: 0)
+        let pipelineState = try Views.current(PipelineProjection.self, store, checkpointAfter: 0)
+        let changesState = try Views.current(PlanChangesProjection.self, store, checkpointAfter: 0)
         let today = now.day
         let thisMonth = YearMonth(today)
         let sixMonthsOn = YearMonth(today.adding(days: 183))
-        let headcount = HeadcountProjection.view(folded.headcount, query: HeadcountQuery(
+        let headcount = HeadcountProjection.view(headcountState, query: HeadcountQuery(
             groupBy: [.department], interval: .month, from: thisMonth, to: sixMonthsOn, asOf: now))
-        let pipeline = PipelineProjection.view(folded.pipeline, query: PipelineQuery(groupBy: .department, asOf: now))
-        let changes = PlanChangesProjection.changes(folded.changes, query: PlanChangesQuery(
+        let pipeline = PipelineProjection.view(pipelineState, query: PipelineQuery(groupBy: .department, asOf: now))
+        let changes = PlanChangesProjection.changes(changesState, query: PlanChangesQuery(
             axis: .occurred, since: now.adding(days: -30), until: now))
 
         var out = "\n" + Views.headcountTable(headcount) + "\n\n" + Views.pipelineTable(pipeline) + "\n\n"
@@ -96,6 +99,8 @@ struct DemoCommand: AsyncParsableCommand {
               hireledger events --store \(path) --type 'opening.*' --limit 20
               hireledger headcount --store \(path) --known-at \(now.adding(days: -30).day.iso8601)
               hireledger changes --store \(path) --since \(now.adding(days: -7).day.iso8601)
+              hireledger state opening <ID> --store \(path) --as-of \(now.adding(days: -30).day.iso8601)
+              hireledger replay --store \(path) --until \(now.adding(days: -30).day.iso8601) --into <NEW DIR>
 
             """
         Terminal.writeOut(out)

@@ -41,8 +41,8 @@ struct HeadcountCommand: AsyncParsableCommand {
                                    to: try Views.parseMonth(to, flag: "--to"),
                                    asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                    knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let folded = try Views.fold(try LedgerStore.openExisting(storeOptions.path))
-        let view = HeadcountProjection.view(folded.headcount, query: query)
+        let state = try Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let view = HeadcountProjection.view(state, query: query)
         switch format {
         case .json, .ndjson: Terminal.writeOut(view.json.canonicalString + "\n")
         case .csv: Terminal.writeOut(Views.headcountCSV(view) + "\n")
@@ -67,8 +67,8 @@ struct PipelineCommand: AsyncParsableCommand {
         guard let grouping = PipelineQuery.Grouping(rawValue: by) else { throw CLIError("--by is job or department; got '\(by)'.") }
         let query = PipelineQuery(groupBy: grouping, asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                   knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let folded = try Views.fold(try LedgerStore.openExisting(storeOptions.path))
-        let view = PipelineProjection.view(folded.pipeline, query: query)
+        let state = try Views.current(PipelineProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let view = PipelineProjection.view(state, query: query)
         switch format {
         case .json, .ndjson, .csv: Terminal.writeOut(view.json.canonicalString + "\n")
         case .table: Terminal.writeOut(Views.pipelineTable(view) + "\n")
@@ -96,8 +96,8 @@ struct ChangesCommand: AsyncParsableCommand {
         let query = PlanChangesQuery(axis: ax, since: try Views.parseTime(since, flag: "--since")!,
                                      until: try Views.parseTime(until, flag: "--until"),
                                      knownAt: try Views.parseTime(knownAt, flag: "--known-at"))
-        let folded = try Views.fold(try LedgerStore.openExisting(storeOptions.path))
-        let view = PlanChangesProjection.changes(folded.changes, query: query)
+        let state = try Views.current(PlanChangesProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let view = PlanChangesProjection.changes(state, query: query)
         switch format {
         case .json, .ndjson, .csv: Terminal.writeOut(view.json.canonicalString + "\n")
         case .table: Terminal.writeOut(Views.changesTable(view) + "\n")

@@ -2,35 +2,18 @@ import Foundation
 import HireLedger
 import HireLedgerCore
 
-/// Folds the log into the views and renders them. The folds run over the whole log on each query
-/// (fast enough for the CLI: about a million events a second in release); the checkpointed runner
-/// with snapshots that the HTTP API needs is still to come (issue 5).
+/// Reads the views' states through `ProjectionRunner`s (checkpointed in the store's `projections`
+/// database: a query loads the checkpoint, folds the events appended since, and answers from the
+/// state) and renders the views.
 enum Views {
-    struct Folded {
-        var headcount: PlanEntities
-        var pipeline: PipelineState
-        var changes: PlanChangesProjection.State
-        var lastObservedAt: Timestamp?
-    }
-
-    static func fold(_ store: LedgerStore) throws -> Folded {
-        var h = HeadcountProjection.initialState()
-        var p = PipelineProjection.initialState()
-        var c = PlanChangesProjection.initialState()
-        var after = LogPosition.none
-        var last: Timestamp?
-        while true {
-            let batch = try store.events(after: after, limit: 50_000)
-            guard let tail = batch.last else { break }
-            for e in batch {
-                if HeadcountProjection.handles(e.type) { HeadcountProjection.apply(e, to: &h) }
-                if PipelineProjection.handles(e.type) { PipelineProjection.apply(e, to: &p) }
-                if PlanChangesProjection.handles(e.type) { PlanChangesProjection.apply(e, to: &c) }
-            }
-            after = tail.seq
-            last = tail.observedAt
+    /// The current state of projection `P` in `store`, caught up with the log; a checkpoint is
+    /// written when at least `checkpointAfter` events were folded since the stored one.
+    static func current<P: Projection>(_: P.Type, _ store: LedgerStore, checkpointAfter: UInt64 = 50_000) throws -> P.State {
+        let runner = ProjectionRunner<P>(store: store, options: ProjectionRunnerOptions(checkpointAfter: checkpointAfter))
+        do { try runner.catchUp() } catch {
+            throw CLIError("Cannot bring the \(P.name) view up to date in \(store.path): \(error)")
         }
-        return Folded(headcount: h, pipeline: p, changes: c, lastObservedAt: last)
+        return runner.state
     }
 
     static func parseTime(_ text: String?, flag: String) throws -> Timestamp? {

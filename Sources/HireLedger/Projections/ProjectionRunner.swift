@@ -1,0 +1,180 @@
+import HireLedgerCore
+import LMDB
+
+/// Keeps one projection's state current with the log and stored in the `projections` database.
+///
+/// Storage (ARCHITECTURE §6):
+/// - `name@version`: the checkpoint, i.e. the encoded state and the position it covers
+///   (`ProjectionCheckpoint`), written in ONE write transaction, so state and position always agree.
+///   A new `version` has no checkpoint yet, so it is folded from position 0; the entries of the other
+///   versions are removed when the new one is first written.
+/// - `name@version/snapshot/<seq, 8 bytes big-endian>`: the state right after the event at that seq,
+///   for every multiple of `Options.snapshotEvery`. The folds answer both time axes from the timelines
+///   in their state, so a snapshot is not needed for `--known-at` queries. Snapshots are there to
+///   bound the cost of getting the state of a log prefix: `state(knownAt:)` (used by `replay`) starts
+///   from the last snapshot observed at or before the time instead of position 0, and a damaged
+///   checkpoint can be recovered from the last readable snapshot instead of a full refold.
+///
+/// Checkpointing policy: encoding a large state costs seconds (the headcount state of a million
+/// events encodes to tens of MB), so `catchUp` writes the checkpoint only after folding at least
+/// `Options.checkpointAfter` events since the stored one, and at every snapshot boundary (one encode
+/// serves both). A process that folded fewer keeps them in memory; the next process refolds that
+/// short tail from the stored checkpoint, which costs less than encoding.
+///
+/// Rules for callers: use a runner from one thread at a time (it is not `Sendable`); every method is
+/// synchronous and runs its own short transactions, none is held across an `await`. From async code
+/// that must not block, call it on a dedicated thread (e.g. `LedgerStore.onWriterThread`). Several
+/// runners (threads or processes) of one projection may share a store: a checkpoint never replaces a
+/// stored one that covers more of the log.
+public final class ProjectionRunner<P: Projection> {
+    public typealias Options = ProjectionRunnerOptions
+
+    /// What one `catchUp` did.
+    public struct Report: Sendable, Hashable {
+        /// Events read (folded or skipped as not handled).
+        public var eventsRead: UInt64
+        /// Whether the stored checkpoint could not be used and the state was refolded from 0.
+        public var rebuiltFromZero: Bool
+        /// Checkpoint writes (snapshot boundaries included).
+        public var checkpointsWritten: Int
+        public var snapshotsWritten: Int
+    }
+
+    public let store: LedgerStore
+    public let options: Options
+    /// The state covering positions 1 through `position`.
+    public private(set) var state: P.State
+    /// The last position folded.
+    public private(set) var position: LogPosition = .none
+    /// `observedAt` of the event at `position`.
+    public private(set) var observedAt: Timestamp?
+    /// The position of the checkpoint in the store, as far as this runner knows.
+    public private(set) var storedPosition: LogPosition = .none
+    private var loaded = false
+
+    public init(store: LedgerStore, options: Options = Options()) {
+        self.store = store
+        self.options = options
+        state = P.initialState()
+    }
+
+    /// `name@version`.
+    public static var checkpointKey: [UInt8] { Array(P.storageKey.utf8) }
+    /// `name@version/snapshot/`.
+    public static var snapshotPrefix: [UInt8] { Array((P.storageKey + "/snapshot/").utf8) }
+    static func snapshotKey(_ seq: LogPosition) -> [UInt8] { snapshotPrefix + seq.bigEndianBytes }
+
+    /// Folds the events appended since `position` (loading the stored checkpoint first, the first
+    /// time), writing checkpoints and snapshots as `options` says. Cheap when already current: one
+    /// read of the log's end.
+    @discardableResult
+    public func catchUp() throws -> Report {
+        var report = Report(eventsRead: 0, rebuiltFromZero: false, checkpointsWritten: 0, snapshotsWritten: 0)
+        if !loaded {
+            loaded = true
+            if !(try load()) { report.rebuiltFromZero = true }
+        }
+        try fold(&report, forceCheckpoint: false)
+        return report
+    }
+
+    /// Discards the stored checkpoint and snapshots of this version and refolds the whole log from
+    /// position 0, deterministically, then writes the checkpoint.
+    @discardableResult
+    public func rebuild() throws -> Report {
+        try store.writeProjections([.delete(key: Self.checkpointKey), .deletePrefix(Self.snapshotPrefix, keeping: nil)])
+        state = P.initialState()
+        position = .none
+        observedAt = nil
+        storedPosition = .none
+        loaded = true
+        var report = Report(eventsRead: 0, rebuiltFromZero: true, checkpointsWritten: 0, snapshotsWritten: 0)
+        try fold(&report, forceCheckpoint: true)
+        return report
+    }
+
+    /// Writes the current state as the checkpoint now (unless the store holds a newer one).
+    public func checkpoint() throws {
+        _ = try write(snapshot: false)
+    }
+
+    /// The encoded state as this runner holds it (for comparing kept and rebuilt states).
+    public var encodedState: [UInt8] { P.encode(state) }
+
+    /// The state built from the events observed at or before `time` (what HireLedger knew then):
+    /// starts from the last snapshot observed at or before `time` (or position 0) and folds on. Does
+    /// not change this runner's state.
+    public func state(knownAt time: Timestamp) throws -> (state: P.State, position: LogPosition) {
+        let snapshot = try store.lastProjectionEntry(prefix: Self.snapshotPrefix) { _, value -> ProjectionCheckpoint? in
+            guard let head = ProjectionCheckpoint.peek(value), let at = head.observedAt, at <= time else { return nil }
+            return ProjectionCheckpoint(storageBytes: value)
+        }
+        var s = P.initialState()
+        var at = LogPosition.none
+        if let snapshot, let decoded = try? P.decode(snapshot.stateBytes) {
+            s = decoded
+            at = snapshot.position
+        }
+        while true {
+            guard let last = try store.scanEvents(after: at, limit: options.batchSize, through: time, wanted: P.handles,
+                                                  { P.apply($0, to: &s) })
+            else { break }
+            at = last.seq
+        }
+        return (s, at)
+    }
+
+    // MARK: - Internals
+
+    /// Loads the stored checkpoint; false (state left initial) when there is none or it is unreadable.
+    private func load() throws -> Bool {
+        guard let bytes = try store.projectionValue(Self.checkpointKey) else { return true }
+        let checkpoint = bytes.withUnsafeBytes { ProjectionCheckpoint(storageBytes: $0) }
+        guard let checkpoint, let decoded = try? P.decode(checkpoint.stateBytes) else { return false }
+        state = decoded
+        position = checkpoint.position
+        observedAt = checkpoint.observedAt
+        storedPosition = checkpoint.position
+        return true
+    }
+
+    private func fold(_ report: inout Report, forceCheckpoint: Bool) throws {
+        let every = options.snapshotEvery
+        while true {
+            var limit = options.batchSize
+            // Batches end on snapshot boundaries, so the state at a boundary is at hand.
+            if every > 0 {
+                let toBoundary = every - position.value % every
+                limit = Int(min(UInt64(limit), toBoundary))
+            }
+            guard let last = try store.scanEvents(after: position, limit: limit, wanted: P.handles,
+                                                  { [self] in P.apply($0, to: &state) })
+            else { break }
+            report.eventsRead += last.seq.value - position.value
+            position = last.seq
+            observedAt = last.observedAt
+            if every > 0 && position.value % every == 0 {
+                if try write(snapshot: true) { report.snapshotsWritten += 1; report.checkpointsWritten += 1 }
+            }
+        }
+        if position > storedPosition && (forceCheckpoint || position.value - storedPosition.value >= options.checkpointAfter) {
+            if try write(snapshot: false) { report.checkpointsWritten += 1 }
+        }
+    }
+
+    /// Encodes the state once and stores it as the checkpoint (and a snapshot) in one transaction.
+    private func write(snapshot: Bool) throws -> Bool {
+        let value = ProjectionCheckpoint(position: position, observedAt: observedAt, stateBytes: P.encode(state)).storageBytes()
+        var writes: [ProjectionWrite] = [.put(key: Self.checkpointKey, value: value)]
+        if snapshot { writes.append(.put(key: Self.snapshotKey(position), value: value)) }
+        // Entries of other versions of this projection are stale for good.
+        writes.append(.deletePrefix(Array((P.name + "@").utf8), keeping: Self.checkpointKey))
+        let mine = position
+        let written = try store.writeProjections(writes, checkKey: Self.checkpointKey) { stored in
+            guard let head = ProjectionCheckpoint.peek(stored) else { return false }
+            return head.position > mine
+        }
+        if written { storedPosition = position }
+        return written
+    }
+}

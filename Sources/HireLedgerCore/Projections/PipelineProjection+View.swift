@@ -37,7 +37,14 @@ extension PipelineProjection {
             let departmentId = query.groupBy == .job ? state.jobs[key]?.departmentId : (key.isEmpty ? nil : key)
             let department = departmentId.map { id in
                 let f = state.departments.facts(id, at: point)
-                return DepartmentRef(id: id, name: f?.name, parentId: f?.parentId, path: [f?.name ?? id])
+                // The path from the root, as headcount rows carry it (names repeat across a tree).
+                var chain = [id], current = id
+                while let parent = state.departments.facts(current, at: point)?.parentId, !chain.contains(parent), chain.count < 64 {
+                    chain.append(parent)
+                    current = parent
+                }
+                let path = chain.reversed().map { state.departments.facts($0, at: point)?.name ?? $0 }
+                return DepartmentRef(id: id, name: f?.name, parentId: f?.parentId, path: path)
             }
             let row = PipelineRow(job: job, department: department, applications: g.applications,
                                   stages: g.stageStats(state.stages), funnel: g.funnel(),

@@ -39,6 +39,23 @@ enum Views {
         }
     }
 
+    /// A department's place in the tree for a table cell: the full path when it fits in `width`
+    /// characters, else its last levels after "… / " (names repeat across a tree, so the name alone
+    /// would be ambiguous). CSV and JSON always carry the full path.
+    static func departmentLabel(_ d: DepartmentRef, width: Int = 56) -> String {
+        let path = d.path.isEmpty ? [d.name ?? d.id] : d.path
+        var label = path.joined(separator: " / ")
+        guard label.count > width else { return label }
+        var tail: [String] = []
+        for part in path.reversed() {
+            let candidate = "… / " + ([part] + tail).joined(separator: " / ")
+            if candidate.count > width, !tail.isEmpty { break }
+            tail.insert(part, at: 0)
+            label = candidate
+        }
+        return label
+    }
+
     static func headcountTable(_ view: HeadcountView) -> String {
         let dims = view.query.groupBy
         var cols: [TableRenderer.Column] = []
@@ -57,7 +74,7 @@ enum Views {
             var cells: [String] = []
             if dims.contains(.department) {
                 let d = row.department
-                cells.append(d.map { $0.path.isEmpty ? ($0.name ?? $0.id) : $0.path.joined(separator: " / ") } ?? "(none)")
+                cells.append(d.map { departmentLabel($0) } ?? "(none)")
             }
             if dims.contains(.location) { cells.append(row.location.map { $0.name ?? $0.id } ?? "(none)") }
             if dims.contains(.employmentType) { cells.append(row.employmentType ?? "(none)") }
@@ -93,7 +110,7 @@ enum Views {
         for row in view.rows {
             let name = view.query.groupBy == .job
                 ? (row.job.map { $0.title ?? $0.id } ?? "(none)")
-                : (row.department.map { $0.path.isEmpty ? ($0.name ?? $0.id) : $0.path.joined(separator: " / ") } ?? "(none)")
+                : (row.department.map { departmentLabel($0) } ?? "(none)")
             let funnel = row.funnel.map { step in
                 "\(step.type) \(step.reached)" + (step.conversion.map { String(format: " (%.0f%%)", $0 * 100) } ?? "")
             }.joined(separator: " → ")

@@ -47,7 +47,7 @@ let package = Package(
         ]),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
         .target(name: "HireLedgerServer", dependencies: [
-            "HireLedger", "HireLedgerCore",
+            "HireLedger", "HireLedgerCore", "CurlHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

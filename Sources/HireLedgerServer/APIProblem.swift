@@ -25,6 +25,11 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
         APIProblem(.badRequest, "Invalid parameter", detail: detail, parameter: name)
     }
 
+    /// 400 for a bad member of a JSON request body.
+    public static func badMember(_ name: String, _ detail: String) -> APIProblem {
+        APIProblem(.badRequest, "Invalid body", detail: detail, parameter: name)
+    }
+
     public static func notFound(_ detail: String) -> APIProblem { APIProblem(.notFound, "Not found", detail: detail) }
 
     public var headers: HTTPFields { extraHeaders }

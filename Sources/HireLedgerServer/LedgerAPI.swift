@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// The HTTP API of one store (`hireledger serve`): the event feed (paged and SSE), the views on both
-/// time axes, one record's state, health and metrics. Routes and bodies: `schemas/api/openapi.json`.
+/// time axes, one record's state, webhook subscriptions, health and metrics, and (with `webhooks`)
+/// the webhook dispatcher beside the server. Routes and bodies: `schemas/api/openapi.json`.
 ///
 /// Everything except `/healthz` and `/metrics` needs `Authorization: Bearer <token>`.
 /// Build one per store and process; `router()` may be called more than once (tests build several).
@@ -18,11 +19,17 @@ public struct LedgerAPI: Sendable {
     public let watcher: LogWatcher
     public let metrics: ServerMetrics
     public let views: ViewStates
+    /// Webhook subscriptions (`/v1/subscriptions`); served whether or not this process delivers.
+    public let subscriptions: SubscriptionStore
+    /// The dispatcher `application()` runs, woken when the watcher sees new events; nil: no
+    /// deliveries from this process (`serve --no-webhooks`, or `hireledger deliver` does them).
+    public let webhooks: WebhookDeliveries?
     public let frames: SSEFrameCache
     /// The CloudEvents `source` of every event served.
     public let source: String
 
-    public init(store: LedgerStore, token: APIToken, options: ServerOptions = ServerOptions()) throws {
+    public init(store: LedgerStore, token: APIToken, options: ServerOptions = ServerOptions(),
+                webhooks: WebhookDeliveries? = nil) throws {
         self.store = store
         self.token = token
         self.options = options
@@ -31,6 +38,12 @@ public struct LedgerAPI: Sendable {
         metrics = ServerMetrics()
         views = ViewStates(store: store)
         frames = SSEFrameCache(store: store, source: source)
+        subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store)
+        self.webhooks = webhooks
+        if let webhooks {
+            watcher.onAdvance { _ in webhooks.wake() }
+            metrics.addSection { webhooks.metricsSection(store: store) }
+        }
     }
 
     /// The routes, every one listed in `LedgerAPI.routes`.
@@ -50,6 +63,14 @@ public struct LedgerAPI: Sendable {
         router.get("/v1/pipeline") { request, _ in try self.pipeline(request) }
         router.get("/v1/changes") { request, _ in try self.changes(request) }
         router.get("/v1/state/{kind}/{id}") { request, context in try self.state(request, context) }
+        router.post("/v1/subscriptions") { request, _ in try await self.createSubscription(request) }
+        router.get("/v1/subscriptions") { request, _ in try self.listSubscriptions(request) }
+        router.get("/v1/subscriptions/{id}") { _, context in try self.getSubscription(context) }
+        router.patch("/v1/subscriptions/{id}") { request, context in try await self.updateSubscription(request, context) }
+        router.delete("/v1/subscriptions/{id}") { _, context in try self.deleteSubscription(context) }
+        router.post("/v1/subscriptions/{id}/replay") { request, context in try await self.replaySubscription(request, context) }
+        router.post("/v1/subscriptions/{id}/rotate") { request, context in try await self.rotateSubscriptionSecret(request, context) }
+        router.get("/v1/subscriptions/{id}/failures") { request, context in try self.subscriptionFailures(request, context) }
         return router
     }
 
@@ -57,9 +78,13 @@ public struct LedgerAPI: Sendable {
     public static let routes: [(method: String, path: String)] = [
         ("get", "/healthz"), ("get", "/metrics"), ("get", "/v1/events"), ("get", "/v1/events/stream"),
         ("get", "/v1/headcount"), ("get", "/v1/pipeline"), ("get", "/v1/changes"), ("get", "/v1/state/{kind}/{id}"),
+        ("post", "/v1/subscriptions"), ("get", "/v1/subscriptions"), ("get", "/v1/subscriptions/{id}"),
+        ("patch", "/v1/subscriptions/{id}"), ("delete", "/v1/subscriptions/{id}"), ("post", "/v1/subscriptions/{id}/replay"),
+        ("post", "/v1/subscriptions/{id}/rotate"), ("get", "/v1/subscriptions/{id}/failures"),
     ]
 
-    /// A server for this API on `options.host:options.port`, running the log watcher beside it.
+    /// A server for this API on `options.host:options.port`, running the log watcher (and the webhook
+    /// dispatcher, if any) beside it; graceful shutdown ends them with the server.
     /// `onListening` gets the bound port (useful with port 0).
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in },
                             logger: Logger? = nil) -> some ApplicationProtocol {
@@ -68,7 +93,7 @@ public struct LedgerAPI: Sendable {
         return Application(router: router(),
                            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port),
                                                                    serverName: "hireledger"),
-                           services: [watcher],
+                           services: webhooks.map { [watcher, $0] } ?? [watcher],
                            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                            logger: log)
     }
@@ -112,7 +137,7 @@ public struct LedgerAPI: Sendable {
         let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
         let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
                                    asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        return json(HeadcountProjection.view(try views.current().headcount, query: query).json)
+        return json(HeadcountProjection.view(try views.headcount(), query: query).json)
     }
 
     func pipeline(_ request: Request) throws -> Response {
@@ -120,7 +145,7 @@ public struct LedgerAPI: Sendable {
         try q.allowOnly(["by", "as_of", "known_at"])
         let query = PipelineQuery(groupBy: try q.oneOf("by", PipelineQuery.Grouping.self) ?? .department,
                                   asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        return json(PipelineProjection.view(try views.current().pipeline, query: query).json)
+        return json(PipelineProjection.view(try views.pipeline(), query: query).json)
     }
 
     func changes(_ request: Request) throws -> Response {
@@ -131,7 +156,7 @@ public struct LedgerAPI: Sendable {
         }
         let query = PlanChangesQuery(axis: try q.oneOf("axis", PlanChangesQuery.Axis.self) ?? .occurred, since: since,
                                      until: try q.time("until"), knownAt: try q.time("known_at"))
-        return json(PlanChangesProjection.changes(try views.current().changes, query: query).json)
+        return json(PlanChangesProjection.changes(try views.changes(), query: query).json)
     }
 
     func state(_ request: Request, _ context: BasicRequestContext) throws -> Response {
@@ -143,19 +168,22 @@ public struct LedgerAPI: Sendable {
         }
         let id = context.parameters.get("id") ?? ""
         let entity = EntityKey(kind, id)
+        guard entity.isStorable else {
+            throw APIProblem.badParameter("id", "the id is too long to be a stored record id (\(id.utf8.count) bytes).")
+        }
         let asOf = try q.time("as_of"), knownAt = try q.time("known_at")
-        let events = try store.events(for: entity)
-        guard !events.isEmpty else { throw APIProblem.notFound("The log holds no events about \(entity.wireForm).") }
-        do {
-            let (version, count) = try EntityStateFold.state(of: entity, events: events, asOf: asOf, knownAt: knownAt)
-            return json(EntityStateFold.json(entity: entity, asOf: asOf, knownAt: knownAt, version: version, versions: count))
-        } catch {
+        let history: RecordHistory
+        do { history = try RecordHistory(store: store, key: entity) } catch let error as RecordHistoryError {
             throw APIProblem(.internalServerError, "Damaged log", detail: error.description)
         }
+        guard !history.events.isEmpty else { throw APIProblem.notFound("The log holds no events about \(entity.wireForm).") }
+        return json(RecordStateView.json(history, asOf: asOf, knownAt: knownAt))
     }
 
-    func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
+    func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers,
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.canonicalBytes())))
     }
 }

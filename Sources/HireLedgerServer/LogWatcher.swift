@@ -40,6 +40,7 @@ public final class LogWatcher: Service, Sendable {
     public let store: LedgerStore
     public let pollInterval: Duration
     private let state: Mutex<State>
+    private let listeners: Mutex<[@Sendable (LogPosition) -> Void]> = Mutex([])
 
     public init(store: LedgerStore, pollInterval: Duration = .milliseconds(250)) throws {
         self.store = store
@@ -49,6 +50,12 @@ public final class LogWatcher: Service, Sendable {
 
     /// The last position seen by the latest poll or `notify()`.
     public var lastSeen: LogPosition { state.withLock { $0.last } }
+
+    /// Calls `listener` with the new last position whenever a poll or `notify()` finds the log grown
+    /// (e.g. to wake the webhook dispatcher). It runs on the polling task: keep it short, never block.
+    public func onAdvance(_ listener: @escaping @Sendable (LogPosition) -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
 
     /// Number of tasks waiting right now (the SSE streams idle at the head of the log).
     public var waiting: Int { state.withLock { $0.waiters.count } }
@@ -115,12 +122,14 @@ public final class LogWatcher: Service, Sendable {
     }
 
     private func publish(_ position: LogPosition) {
-        let ready = state.withLock { s -> [(Waiter, LogPosition)] in
-            if position > s.last { s.last = position }
+        let (ready, advanced) = state.withLock { s -> ([(Waiter, LogPosition)], Bool) in
+            let advanced = position > s.last
+            if advanced { s.last = position }
             let last = s.last
             let ids = s.waiters.filter { $0.value.after < last }.map(\.key)
-            return ids.compactMap { id in s.waiters.removeValue(forKey: id).map { ($0, last) } }
+            return (ids.compactMap { id in s.waiters.removeValue(forKey: id).map { ($0, last) } }, advanced)
         }
         for (w, p) in ready { w.continuation.resume(returning: .advanced(p)) }
+        if advanced { for listener in listeners.withLock({ $0 }) { listener(position) } }
     }
 }

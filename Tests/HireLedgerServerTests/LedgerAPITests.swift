@@ -148,14 +148,18 @@ import Testing
         try await app.test(.router) { client in
             let now = try parseBody(try await client.execute(uri: "/v1/state/\(key.wireForm)", method: .get, headers: bearer))
             #expect(now["record"] == (try store.currentRecord(key)) ?? .null)
-            #expect(now["versions"]?.numberValue?.text == String(history.count))
+            #expect(now["status"] == "live")
+            #expect(now["history"]?.arrayValue?.count == (try store.events(for: key)).count)
+            #expect(now["version"]?["seq"]?.numberValue?.text == String(history.last!.seq.value))
             let early = try parseBody(try await client.execute(uri: "/v1/state/\(key.wireForm)?known_at=\(created.observedAt.iso8601)",
                                                                method: .get, headers: bearer))
             #expect(early["record"] == created.data["record"])
-            #expect(early["versions"]?.numberValue?.text == "1")
+            #expect(early["version"]?["seq"]?.numberValue?.text == String(created.seq.value))
+            #expect(early["history"]?.arrayValue?.allSatisfy { $0["observedAt"]!.stringValue! <= created.observedAt.iso8601 } == true)
             let before = try parseBody(try await client.execute(uri: "/v1/state/\(key.wireForm)?as_of=\(created.occurredAt.adding(days: -1).iso8601)",
                                                                 method: .get, headers: bearer))
-            #expect(before["exists"] == .bool(false))
+            #expect(before["status"] == "not_yet")
+            #expect(before["record"] == .null)
             #expect(before["version"] == .null)
             let missing = try await client.execute(uri: "/v1/state/application/no-such-id", method: .get, headers: bearer)
             #expect(missing.status == .notFound)

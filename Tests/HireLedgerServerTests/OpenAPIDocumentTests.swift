@@ -14,15 +14,28 @@ struct OpenAPIDocumentTests {
         let doc = try OpenAPIDocument(json: try loadJSON("schemas/api/openapi.json"))
         var registry = doc.registry
         for file in ["schemas/events/envelope.schema.json", "schemas/views/headcount.schema.json",
-                     "schemas/views/pipeline.schema.json", "schemas/views/changes.schema.json"] {
+                     "schemas/views/pipeline.schema.json", "schemas/views/changes.schema.json", "schemas/views/state.schema.json"]
+            + subscriptionSchemaFiles {
             try registry.add(try loadJSON(file))
         }
         return (doc, registry)
     }
 
-    static func validate(_ body: JSONValue, _ doc: OpenAPIDocument, _ registry: SchemaRegistry, path: String, status: String) throws -> [ValidationError] {
-        let schema = try doc.responseSchema(path: path, method: "get", status: status, branch: .whole)
+    static let subscriptionSchemaFiles = ["subscription", "subscription-create", "subscription-update", "subscription-replay",
+                                          "subscription-rotate", "failed-delivery"].map { "schemas/api/\($0).schema.json" }
+
+    static func validate(_ body: JSONValue, _ doc: OpenAPIDocument, _ registry: SchemaRegistry, path: String, method: String = "get",
+                         status: String) throws -> [ValidationError] {
+        let schema = try doc.responseSchema(path: path, method: method, status: status, branch: .whole)
         return try JSONSchemaValidator(schema: schema, registry: registry).validate(body)
+    }
+
+    /// Validates a request body against the operation's documented `requestBody` schema.
+    static func validateRequest(_ body: JSONValue, _ doc: OpenAPIDocument, _ registry: SchemaRegistry, path: String,
+                                method: String) throws -> [ValidationError] {
+        var pointer = "/paths/" + path.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        pointer += "/\(method)/requestBody/content/application~1json/schema"
+        return try JSONSchemaValidator(schema: ["$ref": .string(doc.uri + "#" + pointer)], registry: registry).validate(body)
     }
 
     @Test func everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() throws {
@@ -66,9 +79,9 @@ struct OpenAPIDocumentTests {
             // 401 on every secured route, with the documented problem body.
             for route in LedgerAPI.routes where route.path.hasPrefix("/v1/") {
                 let uri = route.path.replacingOccurrences(of: "{kind}", with: "application").replacingOccurrences(of: "{id}", with: "x")
-                let r = try await client.execute(uri: uri, method: .get)
-                #expect(r.status == .unauthorized, "\(uri)")
-                #expect(try Self.validate(try parseBody(r), doc, registry, path: route.path, status: "401").isEmpty)
+                let r = try await client.execute(uri: uri, method: HTTPRequest.Method(route.method.uppercased())!)
+                #expect(r.status == .unauthorized, "\(route.method) \(uri)")
+                #expect(try Self.validate(try parseBody(r), doc, registry, path: route.path, method: route.method, status: "401").isEmpty)
             }
             // The stream's data lines are documented CloudEvents.
             let stream = try await client.execute(uri: "/v1/events/stream", method: .get, headers: bearer)
@@ -80,6 +93,56 @@ struct OpenAPIDocumentTests {
             }
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+        }
+    }
+
+    @Test func subscriptionRoutesAcceptAndAnswerWhatTheDocumentSays() async throws {
+        let (doc, registry) = try Self.document()
+        let ledger = try await SyncedLedger.make(days: 1)
+        defer { Task { await ledger.shutdown() } }
+        let api = try makeAPI(ledger)
+        let app = Application(router: api.router())
+        try await app.test(.router) { client in
+            func call(_ method: String, _ path: String, _ uri: String, body: JSONValue?, status: Int) async throws -> JSONValue? {
+                if let body {
+                    let requestErrors = try Self.validateRequest(body, doc, registry, path: path, method: method)
+                    // The document accepts exactly the bodies the server accepts.
+                    #expect(requestErrors.isEmpty == (status < 300), "\(method) \(uri) \(body.canonicalString): \(requestErrors.prefix(2))")
+                }
+                var headers = bearer
+                headers[.contentType] = "application/json"
+                let r = try await client.execute(uri: uri, method: HTTPRequest.Method(method.uppercased())!, headers: headers,
+                                                 body: body.map { ByteBuffer(bytes: $0.canonicalBytes()) })
+                #expect(Int(r.status.code) == status, "\(method) \(uri): \(String(buffer: r.body))")
+                guard r.body.readableBytes > 0 else { return nil }
+                let answer = try parseBody(r)
+                let errors = try Self.validate(answer, doc, registry, path: path, method: method, status: String(status))
+                #expect(errors.isEmpty, "\(method) \(uri): \(errors.prefix(3))")
+                return answer
+            }
+            let created = try #require(try await call("post", "/v1/subscriptions", "/v1/subscriptions",
+                                                      body: ["url": "http://127.0.0.1:9/hooks", "types": ["application.*"], "start": "beginning", "batchSize": 10],
+                                                      status: 201))
+            let id = try #require(created["subscription"]?["id"]?.stringValue)
+            _ = try await call("post", "/v1/subscriptions", "/v1/subscriptions", body: ["url": "ftp://x", "start": "beginning"], status: 400)
+            _ = try await call("post", "/v1/subscriptions", "/v1/subscriptions", body: ["url": "http://x/", "start": "later"], status: 400)
+            _ = try await call("post", "/v1/subscriptions", "/v1/subscriptions", body: ["url": "http://x/", "batchSize": 0], status: 400)
+            _ = try await call("post", "/v1/subscriptions", "/v1/subscriptions", body: ["url": "http://x/", "colour": "red"], status: 400)
+            _ = try await call("get", "/v1/subscriptions", "/v1/subscriptions", body: nil, status: 200)
+            _ = try await call("get", "/v1/subscriptions/{id}", "/v1/subscriptions/\(id)", body: nil, status: 200)
+            _ = try await call("get", "/v1/subscriptions/{id}", "/v1/subscriptions/sub_missing", body: nil, status: 404)
+            _ = try await call("patch", "/v1/subscriptions/{id}", "/v1/subscriptions/\(id)", body: ["enabled": false, "types": []], status: 200)
+            _ = try await call("patch", "/v1/subscriptions/{id}", "/v1/subscriptions/\(id)", body: ["enabled": "no"], status: 400)
+            _ = try await call("post", "/v1/subscriptions/{id}/replay", "/v1/subscriptions/\(id)/replay", body: ["from": 2], status: 200)
+            _ = try await call("post", "/v1/subscriptions/{id}/replay", "/v1/subscriptions/\(id)/replay", body: ["since": "2020-01-01T00:00:00Z"], status: 200)
+            _ = try await call("post", "/v1/subscriptions/{id}/replay", "/v1/subscriptions/\(id)/replay",
+                               body: ["from": 2, "since": "2020-01-01T00:00:00Z"], status: 400)
+            _ = try await call("post", "/v1/subscriptions/{id}/rotate", "/v1/subscriptions/\(id)/rotate", body: ["overlapSeconds": 60], status: 200)
+            _ = try await call("post", "/v1/subscriptions/{id}/rotate", "/v1/subscriptions/\(id)/rotate", body: ["overlapSeconds": -1], status: 400)
+            _ = try await call("get", "/v1/subscriptions/{id}/failures", "/v1/subscriptions/\(id)/failures?limit=5", body: nil, status: 200)
+            _ = try await call("get", "/v1/subscriptions/{id}/failures", "/v1/subscriptions/sub_missing/failures", body: nil, status: 404)
+            _ = try await call("delete", "/v1/subscriptions/{id}", "/v1/subscriptions/\(id)", body: nil, status: 204)
+            _ = try await call("delete", "/v1/subscriptions/{id}", "/v1/subscriptions/\(id)", body: nil, status: 404)
         }
     }
 }

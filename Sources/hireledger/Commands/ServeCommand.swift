@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import Foundation
 import HireLedger
 import HireLedgerServer
@@ -7,12 +8,14 @@ import HireLedgerServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the store over HTTP: events (paged and as Server-Sent Events), headcount, pipeline, changes and record state.",
+        abstract: "Serve the store over HTTP: events (paged and as Server-Sent Events), views, record state and webhook subscriptions; deliver webhooks.",
         discussion: """
             Listens on 127.0.0.1 by default. Every route but /healthz and /metrics needs \
             'Authorization: Bearer <token>'; the token is generated on first run into <store>/api-token \
             (mode 0600), or read from --token-file. Listening beyond loopback requires --token-file. \
-            The API is described in schemas/api/openapi.json. Stops cleanly on SIGINT or SIGTERM.
+            The API is described in schemas/api/openapi.json. Unless --no-webhooks is given, it also \
+            delivers webhooks (as 'hireledger deliver' does; run only one of them per store), woken as \
+            soon as it sees new events. Stops cleanly on SIGINT or SIGTERM.
             """
     )
 
@@ -24,6 +27,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between SSE heartbeats on an idle stream.") var heartbeat: Int = 15
     @Option(name: .customLong("poll-ms"), help: "Milliseconds between checks for events appended by other processes.")
     var pollMilliseconds: Int = 250
+    @Flag(name: .customLong("no-webhooks"), help: "Do not deliver webhooks from this process (e.g. 'hireledger deliver' runs elsewhere).")
+    var noWebhooks = false
+    @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed.")
+    var webhookTimeout: Double = 10
+
+    func validate() throws {
+        if webhookTimeout <= 0 { throw ValidationError("--webhook-timeout must be positive; got \(webhookTimeout).") }
+    }
 
     func run() async throws {
         let options = ServerOptions(host: host, port: port, tokenFile: tokenFile, heartbeatSeconds: heartbeat,
@@ -43,13 +54,20 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
-        let api = try LedgerAPI(store: store, token: token, options: options)
+        var webhooks: WebhookDeliveries?
+        if !noWebhooks {
+            let transport = try CurlTransport(configuration: CurlTransport.Configuration(timeout: webhookTimeout, followRedirects: false))
+            webhooks = try WebhookDeliveries(store: store, transport: transport,
+                                             source: options.eventSource ?? "urn:hireledger:store:\(store.storeId)",
+                                             requestTimeout: webhookTimeout)
+        }
+        let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
         let app = api.application(onListening: { port in
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Terminal.writeError("""
                 HireLedger API on http://\(shownHost):\(port) (store \(store.path)).
                 Send 'Authorization: Bearer <token>' with the token in \(tokenPath). OpenAPI: schemas/api/openapi.json.
-                Health: /healthz, metrics: /metrics (no token). Ctrl-C stops.
+                Health: /healthz, metrics: /metrics (no token). \(noWebhooks ? "Webhooks: not delivered (--no-webhooks)." : "Webhooks: delivered by this process.") Ctrl-C stops.
 
                 """)
         })

@@ -68,6 +68,8 @@ let package = Package(
         ]),
 
         // MARK: tests (one target per source target)
+        // Helpers shared by test targets (a loopback webhook receiver); never linked into a product.
+        .target(name: "HireLedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CurlHTTPTests", dependencies: [
@@ -78,9 +80,11 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
+            "HireLedgerTestSupport",
         ]),
         .testTarget(name: "HireLedgerServerTests", dependencies: [
             "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
+            "HireLedgerTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

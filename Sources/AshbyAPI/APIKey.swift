@@ -26,7 +26,7 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
                 : "it contains whitespace or control characters inside the key")
         }
         secret = trimmed
-        authorizationHeaderValue = "Basic " + Base64.encode(Array((trimmed + ":").utf8))
+        authorizationHeaderValue = "Basic " + Base64Codec.encode(Array((trimmed + ":").utf8))
     }
 
     /// A short, stable, non-reversible tag for telling keys apart in output: `key#1a2b3c4d`

@@ -5,6 +5,7 @@ import HireLedgerCore
 import HireLedgerServer
 import Hummingbird
 import HummingbirdTesting
+import HireLedgerTestSupport
 import Testing
 
 /// The dispatcher as `serve` runs it (a service of `LedgerAPI.application()`), over real sockets.

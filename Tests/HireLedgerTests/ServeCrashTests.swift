@@ -1,6 +1,7 @@
 import Foundation
 import HireLedger
 import HireLedgerCore
+import HireLedgerTestSupport
 import Testing
 
 /// `hireledger serve` runs the webhook dispatcher; killed with SIGKILL mid-delivery and started again,

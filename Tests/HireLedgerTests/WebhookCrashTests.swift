@@ -1,6 +1,7 @@
 import Foundation
 import HireLedger
 import HireLedgerCore
+import HireLedgerTestSupport
 import Testing
 
 /// `hireledger deliver` as a real process, killed with SIGKILL mid-delivery, then run again: nothing is

@@ -2,6 +2,7 @@ import CurlHTTP
 import Foundation
 import HireLedger
 import HireLedgerCore
+import HireLedgerTestSupport
 import Testing
 
 /// Webhook delivery end to end: real LMDB in a temp dir, CurlTransport, a real receiver on loopback,

@@ -22,10 +22,10 @@ public struct SystemWebhookClock: WebhookClock {
 /// A clock for tests: time moves only when told (`advance`, or `sleep`, which returns at once after
 /// moving the time forward and recording the request in `sleeps`).
 public final class ManualWebhookClock: WebhookClock {
-    private let state: WebhookLock<(now: Timestamp, sleeps: [Double])>
+    private let state: Locked<(now: Timestamp, sleeps: [Double])>
 
     public init(now: Timestamp = Timestamp(millisecondsSinceEpoch: 1_780_000_000_000)) {
-        state = WebhookLock((now, []))
+        state = Locked((now, []))
     }
 
     public func now() -> Timestamp { state.withLock { $0.now } }

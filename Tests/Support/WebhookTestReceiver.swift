@@ -3,26 +3,26 @@ import Foundation
 import Glibc
 #endif
 
-/// A webhook receiver for the tests: a small HTTP/1.1 server on POSIX sockets at 127.0.0.1, port chosen
+/// A webhook receiver for the tests of HireLedger and HireLedgerServer (target HireLedgerTestSupport): a small HTTP/1.1 server on POSIX sockets at 127.0.0.1, port chosen
 /// by the kernel, one thread per connection (adapted from Tests/CurlHTTPTests/TestHTTPServer.swift). It
 /// records every request in order and answers with what `handler` returns for it (given its index).
 ///
 /// Thread rules: `lock` guards `received`, `openSockets`, `stopped` and `waiters`.
-final class WebhookTestReceiver: @unchecked Sendable {
-    struct Request: Sendable {
-        var path: String
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
-        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+public final class WebhookTestReceiver: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var path: String
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+        public func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
     }
 
-    enum Reply: Sendable {
+    public enum Reply: Sendable {
         case status(Int, headers: [(String, String)] = [])
         /// Never answer (until the client gives up).
         case hang
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listenSocket: Int32
     private let handler: @Sendable (Int, Request) -> Reply
     private let lock = NSLock()
@@ -31,10 +31,10 @@ final class WebhookTestReceiver: @unchecked Sendable {
     private var stopped = false
     private var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
 
-    var url: String { "http://127.0.0.1:\(port)/hooks" }
-    var requests: [Request] { lock.withLock { received } }
+    public var url: String { "http://127.0.0.1:\(port)/hooks" }
+    public var requests: [Request] { lock.withLock { received } }
 
-    init(handler: @escaping @Sendable (Int, Request) -> Reply = { _, _ in .status(204) }) throws {
+    public init(handler: @escaping @Sendable (Int, Request) -> Reply = { _, _ in .status(204) }) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
@@ -56,7 +56,7 @@ final class WebhookTestReceiver: @unchecked Sendable {
     }
 
     /// Returns once at least `n` requests have arrived (or the receiver stopped).
-    func waitForRequests(_ n: Int) async {
+    public func waitForRequests(_ n: Int) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = lock.withLock { () -> Bool in
                 if received.count >= n || stopped { return true }
@@ -67,7 +67,7 @@ final class WebhookTestReceiver: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         let pending: [CheckedContinuation<Void, Never>] = lock.withLock {
             guard !stopped else { return [] }
             stopped = true

@@ -46,9 +46,10 @@ struct WebhookDeliveryLiveTests {
                 var n = 1
                 while true {
                     await receiver.waitForRequests(n)
-                    let seqs = try Self.deliveredSeqs(receiver.requests, secret: secret)
+                    let received = receiver.requests
+                    let seqs = try Self.deliveredSeqs(received, secret: secret)
                     if seqs.last.map({ $0 >= last }) ?? false { return seqs }
-                    n = receiver.requests.count + 1
+                    n = received.count + 1
                 }
             }
             let first = try ledger.store.lastPosition.value

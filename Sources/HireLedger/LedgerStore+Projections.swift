@@ -87,7 +87,14 @@ extension LedgerStore {
                 }
                 if let through, peeked.observedAt > through { stopped = true; return }
                 last = (peeked.seq, peeked.observedAt)
-                if let type = peeked.type, wanted(type) { try body(try decodeEvent(value)) }
+                if let type = peeked.type, wanted(type) {
+                    // Decoded in place from the mapped page (no copy of the value first).
+                    let event: RecordedEvent
+                    do throws(EventDecodingError) { event = try RecordedEvent(storageBytes: value, storeId: storeId) } catch {
+                        throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
+                    }
+                    try body(event)
+                }
             }
             return last
         }

@@ -140,19 +140,30 @@ public final class ProjectionRunner<P: Projection> {
 
     private func fold(_ report: inout Report, forceCheckpoint: Bool) throws {
         let every = options.snapshotEvery
+        var prefetcher: ProjectionPrefetcher?
+        defer { prefetcher?.cancel() }
         while true {
-            var limit = options.batchSize
-            // Batches end on snapshot boundaries, so the state at a boundary is at hand.
-            if every > 0 {
-                let toBoundary = every - position.value % every
-                limit = Int(min(UInt64(limit), toBoundary))
+            let batch: ProjectionBatch
+            if let prefetcher {
+                guard let next = try prefetcher.next() else { break }
+                batch = next
+            } else {
+                // The first batch on this thread: a catch-up that finds a short tail needs no thread.
+                let limit = Options.batchLimit(after: position, batchSize: options.batchSize, snapshotEvery: every)
+                var events: [RecordedEvent] = []
+                guard let last = try store.scanEvents(after: position, limit: limit, wanted: P.handles, { events.append($0) })
+                else { break }
+                batch = ProjectionBatch(events: events, last: last)
+                if last.seq.value - position.value == UInt64(limit) {
+                    // A full batch: there is probably more, so read it ahead while this one folds.
+                    prefetcher = ProjectionPrefetcher(store: store, after: last.seq, batchSize: options.batchSize,
+                                                      snapshotEvery: every, wanted: { P.handles($0) })
+                }
             }
-            guard let last = try store.scanEvents(after: position, limit: limit, wanted: P.handles,
-                                                  { [self] in P.apply($0, to: &state) })
-            else { break }
-            report.eventsRead += last.seq.value - position.value
-            position = last.seq
-            observedAt = last.observedAt
+            for event in batch.events { P.apply(event, to: &state) }
+            report.eventsRead += batch.last.seq.value - position.value
+            position = batch.last.seq
+            observedAt = batch.last.observedAt
             if every > 0 && position.value % every == 0 {
                 if try write(snapshot: true) { report.snapshotsWritten += 1; report.checkpointsWritten += 1 }
             }

@@ -24,7 +24,14 @@ enum StateWriter {
     /// The keys of `d` in canonical (UTF-8 byte) order.
     static func sortedKeys<V>(_ d: [String: V]) -> [String] {
         var keys = Array(d.keys)
-        keys.sort { JSONObject.compareKeys($0, $1) < 0 }
+        // Sorting was most of the encode time. For ASCII strings Swift's `<` (Unicode scalar order of
+        // NFC text) is exactly UTF-8 byte order and takes a memcmp fast path, several times faster
+        // than `compareKeys`; any non-ASCII key sends the whole sort through `compareKeys`.
+        if keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+            keys.sort(by: <)
+        } else {
+            keys.sort { JSONObject.compareKeys($0, $1) < 0 }
+        }
         return keys
     }
 

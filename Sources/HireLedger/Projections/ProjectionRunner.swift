@@ -156,8 +156,10 @@ public final class ProjectionRunner<P: Projection> {
                 batch = ProjectionBatch(events: events, last: last)
                 if last.seq.value - position.value == UInt64(limit) {
                     // A full batch: there is probably more, so read it ahead while this one folds.
+                    // The handled types as a set: the thread may not capture `P` (metatypes are not Sendable).
+                    let handled = Set(EventType.allCases.filter(P.handles))
                     prefetcher = ProjectionPrefetcher(store: store, after: last.seq, batchSize: options.batchSize,
-                                                      snapshotEvery: every, wanted: { P.handles($0) })
+                                                      snapshotEvery: every, wanted: { handled.contains($0) })
                 }
             }
             for event in batch.events { P.apply(event, to: &state) }

@@ -112,8 +112,8 @@ extension LedgerStore {
         guard i < b.count else { return nil }
         let n = Int(b[i])
         guard i + 1 + n <= b.count else { return nil }
-        let wire = String(decoding: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]), as: UTF8.self)
-        return (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)), EventType(wireName: wire))
+        let type = RecordedEvent.eventType(wireBytes: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]))
+        return (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)), type)
     }
 
     private func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {

@@ -60,6 +60,12 @@ enum ProjectionBench {
             print(String(format: "%@ read and decode only (no fold, one thread): %.2f s (%d of %llu events decoded)",
                          P.name, Date().timeIntervalSince(start), decoded, at.value))
         }
+        do {
+            start = Date()
+            var at = LogPosition.none
+            while let last = try store.scanEvents(after: at, limit: 50_000, wanted: { _ in false }, { _ in }) { at = last.seq }
+            print(String(format: "scan and peek only (no event decoded): %.2f s for %llu events", Date().timeIntervalSince(start), at.value))
+        }
         try readOnly(HeadcountProjection.self)
         try readOnly(PipelineProjection.self)
 

@@ -39,3 +39,16 @@ struct StateWriterTests {
         #expect(PipelineProjection.encode(PipelineState()) == PipelineState().json.canonicalBytes())
     }
 }
+
+/// `RecordedEvent.eventType(wireBytes:)` must answer exactly as `EventType(wireName:)`.
+struct EventTypeWireBytesTests {
+    @Test func wireBytesLookupAgreesWithTheWireNameParser() {
+        let names = EventType.allCases.map(\.wireName) + ["", "record.", "record.job", "record.job.created.x", "record.nope.created",
+                                                          "application.stage_changedX", "Record.job.created", "é"]
+        for name in names {
+            let bytes = Array(name.utf8)
+            let fast = bytes.withUnsafeBytes { RecordedEvent.eventType(wireBytes: $0) }
+            #expect(fast == EventType(wireName: name), "\(name)")
+        }
+    }
+}

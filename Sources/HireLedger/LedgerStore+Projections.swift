@@ -87,7 +87,14 @@ extension LedgerStore {
                 }
                 if let through, peeked.observedAt > through { stopped = true; return }
                 last = (peeked.seq, peeked.observedAt)
-                if let type = peeked.type, wanted(type) { try body(try decodeEvent(value)) }
+                if let type = peeked.type, wanted(type) {
+                    // Decoded in place from the mapped page (no copy of the value first).
+                    let event: RecordedEvent
+                    do throws(EventDecodingError) { event = try RecordedEvent(storageBytes: value, storeId: storeId) } catch {
+                        throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
+                    }
+                    try body(event)
+                }
             }
             return last
         }
@@ -105,8 +112,8 @@ extension LedgerStore {
         guard i < b.count else { return nil }
         let n = Int(b[i])
         guard i + 1 + n <= b.count else { return nil }
-        let wire = String(decoding: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]), as: UTF8.self)
-        return (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)), EventType(wireName: wire))
+        let type = RecordedEvent.eventType(wireBytes: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]))
+        return (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)), type)
     }
 
     private func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {

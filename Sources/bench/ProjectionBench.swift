@@ -52,6 +52,23 @@ enum ProjectionBench {
         }
         print(String(format: "write log: %.1f s", Date().timeIntervalSince(start)))
 
+        // Where a rebuild's time goes: reading and decoding the events a projection handles, alone.
+        func readOnly<P: Projection>(_: P.Type) throws {
+            start = Date()
+            var at = LogPosition.none, decoded = 0
+            while let last = try store.scanEvents(after: at, limit: 50_000, wanted: P.handles, { _ in decoded += 1 }) { at = last.seq }
+            print(String(format: "%@ read and decode only (no fold, one thread): %.2f s (%d of %llu events decoded)",
+                         P.name, Date().timeIntervalSince(start), decoded, at.value))
+        }
+        do {
+            start = Date()
+            var at = LogPosition.none
+            while let last = try store.scanEvents(after: at, limit: 50_000, wanted: { _ in false }, { _ in }) { at = last.seq }
+            print(String(format: "scan and peek only (no event decoded): %.2f s for %llu events", Date().timeIntervalSince(start), at.value))
+        }
+        try readOnly(HeadcountProjection.self)
+        try readOnly(PipelineProjection.self)
+
         func rebuild<P: Projection>(_: P.Type) throws -> ProjectionRunner<P> {
             let runner = ProjectionRunner<P>(store: store)
             start = Date()

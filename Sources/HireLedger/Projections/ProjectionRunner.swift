@@ -143,6 +143,12 @@ public final class ProjectionRunner<P: Projection> {
         while true {
             var limit = options.batchSize
             // Batches end on snapshot boundaries, so the state at a boundary is at hand.
+            //
+            // Each event is folded as soon as it is decoded, on this thread. Measured and rejected
+            // (issue 5): decoding on a second thread ahead of the fold, in 50k-event batches or in
+            // 1k-event chunks, made a million-event rebuild 1.4-1.8x SLOWER on two cores, because the
+            // fold then retains and frees objects allocated on the other core (atomic refcounts and
+            // cross-arena frees), and holding many decoded events at once costs cache misses.
             if every > 0 {
                 let toBoundary = every - position.value % every
                 limit = Int(min(UInt64(limit), toBoundary))

@@ -30,6 +30,17 @@ public struct ApplicationFacts: CompactFacts {
         ["jobId": StateCoding.str(jobId), "hiredByStatus": JSONValue(hiredByStatus), "hiredByStage": JSONValue(hiredByStage)]
     }
 
+    /// Exactly `json.canonicalBytes()` (members in UTF-8 byte order: hiredByStage < hiredByStatus < jobId).
+    func writeCanonical(_ w: inout JSONWriter) {
+        w.append("{\"hiredByStage\":")
+        w.append(hiredByStage ? "true" : "false")
+        w.append(",\"hiredByStatus\":")
+        w.append(hiredByStatus ? "true" : "false")
+        w.append(",\"jobId\":")
+        w.writeOptional(jobId)
+        w.append(UInt8(ascii: "}"))
+    }
+
     public init(json: JSONValue) throws(ProjectionStateError) {
         jobId = try StateCoding.optString(json["jobId"], "application.jobId")
         hiredByStatus = try StateCoding.bool(json["hiredByStatus"], "application.hiredByStatus")

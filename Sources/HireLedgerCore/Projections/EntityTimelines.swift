@@ -62,6 +62,30 @@ public struct EntityTimelines<Facts: CompactFacts>: Sendable, Equatable {
         }))
     }
 
+    /// Writes exactly `json.canonicalBytes()` without building the tree (see `StateWriter`).
+    func writeCanonical(_ w: inout JSONWriter) {
+        StateWriter.object(&w, byId) { w, timeline in
+            w.append(UInt8(ascii: "["))
+            for (i, v) in timeline.versions.enumerated() {
+                w.append(i == 0 ? "[" : ",[")
+                w.writeTimestamp(v.valid)
+                w.append(UInt8(ascii: ","))
+                w.writeTimestamp(v.known)
+                w.append(UInt8(ascii: ","))
+                w.writeUInt(v.seq.value)
+                w.append(UInt8(ascii: ","))
+                if let facts = v.facts {
+                    // Applications are most of a large state; the other kinds number in thousands.
+                    if let a = facts as? ApplicationFacts { a.writeCanonical(&w) } else { w.write(facts.json) }
+                } else {
+                    w.append("null")
+                }
+                w.append(UInt8(ascii: "]"))
+            }
+            w.append(UInt8(ascii: "]"))
+        }
+    }
+
     public init(json: JSONValue) throws(ProjectionStateError) {
         let o = try StateCoding.object(json, "\(Facts.kind) timelines")
         var byId: [String: Timeline<Facts>] = [:]

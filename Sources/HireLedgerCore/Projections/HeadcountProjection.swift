@@ -18,7 +18,8 @@ public enum HeadcountProjection: Projection {
         return false
     }
 
-    public static func encode(_ state: PlanEntities) -> [UInt8] { state.json.canonicalBytes() }
+    /// `state.json.canonicalBytes()`, written without building the tree (several times faster).
+    public static func encode(_ state: PlanEntities) -> [UInt8] { state.canonicalBytes() }
 
     public static func decode(_ bytes: [UInt8]) throws(ProjectionStateError) -> PlanEntities {
         try PlanEntities(json: StateCoding.parse(bytes))

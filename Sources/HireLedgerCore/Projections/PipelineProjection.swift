@@ -70,7 +70,8 @@ public enum PipelineProjection: Projection {
         }
     }
 
-    public static func encode(_ state: PipelineState) -> [UInt8] { state.json.canonicalBytes() }
+    /// `state.json.canonicalBytes()`, written without building the tree (several times faster).
+    public static func encode(_ state: PipelineState) -> [UInt8] { state.canonicalBytes() }
 
     public static func decode(_ bytes: [UInt8]) throws(ProjectionStateError) -> PipelineState {
         try PipelineState(json: StateCoding.parse(bytes))

@@ -26,6 +26,81 @@ extension PipelineState {
         ]
     }
 
+    /// Exactly `json.canonicalBytes()`, written directly (see `StateWriter`); every object's members
+    /// in UTF-8 byte order.
+    public func canonicalBytes() -> [UInt8] {
+        func instant(_ w: inout JSONWriter, _ i: Instant?) {
+            guard let i else { w.append("null"); return }
+            w.append(UInt8(ascii: "["))
+            w.writeTimestamp(i.valid)
+            w.append(UInt8(ascii: ","))
+            w.writeTimestamp(i.known)
+            w.append(UInt8(ascii: "]"))
+        }
+        func fills(_ w: inout JSONWriter, _ d: [String: Fill]) {
+            StateWriter.object(&w, d) { w, f in
+                w.append("{\"accepted\":")
+                instant(&w, f.accepted)
+                w.append(",\"departmentId\":")
+                w.writeOptional(f.departmentId)
+                w.append(",\"jobId\":")
+                w.writeOptional(f.jobId)
+                w.append(",\"opened\":")
+                instant(&w, f.opened)
+                w.append(",\"startDay\":")
+                if let d = f.startDay { w.writeInt(Int64(d)) } else { w.append("null") }
+                w.append(UInt8(ascii: "}"))
+            }
+        }
+        return StateWriter.bytes(capacity: 1 << 20) { w in
+            w.append("{\"applications\":")
+            StateWriter.object(&w, applications) { w, a in
+                w.append("{\"departmentId\":")
+                w.writeOptional(a.departmentId)
+                w.append(",\"entries\":[")
+                for (i, e) in a.entries.enumerated() {
+                    w.append(i == 0 ? "[" : ",[")
+                    w.writeString(e.stageId)
+                    w.append(UInt8(ascii: ","))
+                    w.writeTimestamp(e.valid)
+                    w.append(UInt8(ascii: ","))
+                    w.writeTimestamp(e.known)
+                    w.append(UInt8(ascii: "]"))
+                }
+                w.append("],\"jobId\":")
+                w.writeOptional(a.jobId)
+                w.append(UInt8(ascii: "}"))
+            }
+            w.append(",\"departments\":")
+            departments.writeCanonical(&w)
+            w.append(",\"head\":")
+            w.writeTimestamp(head)
+            w.append(",\"jobFills\":")
+            fills(&w, jobFills)
+            w.append(",\"jobs\":")
+            StateWriter.object(&w, jobs) { w, j in
+                w.append("{\"departmentId\":")
+                w.writeOptional(j.departmentId)
+                w.append(",\"title\":")
+                w.writeOptional(j.title)
+                w.append(UInt8(ascii: "}"))
+            }
+            w.append(",\"openingFills\":")
+            fills(&w, openingFills)
+            w.append(",\"stages\":")
+            StateWriter.object(&w, stages) { w, s in
+                w.append("{\"order\":")
+                if let o = s.order { w.writeInt(Int64(o)) } else { w.append("null") }
+                w.append(",\"title\":")
+                w.writeOptional(s.title)
+                w.append(",\"type\":")
+                w.writeOptional(s.type)
+                w.append(UInt8(ascii: "}"))
+            }
+            w.append(UInt8(ascii: "}"))
+        }
+    }
+
     public init(json: JSONValue) throws(ProjectionStateError) {
         func instant(_ v: JSONValue?, _ what: String) throws(ProjectionStateError) -> Instant? {
             guard let v, !v.isNull else { return nil }

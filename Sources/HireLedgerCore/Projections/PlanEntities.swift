@@ -39,6 +39,28 @@ public struct PlanEntities: Sendable, Equatable {
          "departments": departments.json, "locations": locations.json, "head": StateCoding.ts(head)]
     }
 
+    /// Exactly `json.canonicalBytes()`, written directly (see `StateWriter`); members in UTF-8 byte
+    /// order.
+    public func canonicalBytes() -> [UInt8] {
+        StateWriter.bytes(capacity: 1 << 20) { w in
+            w.append("{\"applications\":")
+            applications.writeCanonical(&w)
+            w.append(",\"departments\":")
+            departments.writeCanonical(&w)
+            w.append(",\"head\":")
+            w.writeTimestamp(head)
+            w.append(",\"jobs\":")
+            jobs.writeCanonical(&w)
+            w.append(",\"locations\":")
+            locations.writeCanonical(&w)
+            w.append(",\"offers\":")
+            offers.writeCanonical(&w)
+            w.append(",\"openings\":")
+            openings.writeCanonical(&w)
+            w.append(UInt8(ascii: "}"))
+        }
+    }
+
     public init(json: JSONValue) throws(ProjectionStateError) {
         openings = try EntityTimelines(json: json["openings"] ?? .null)
         jobs = try EntityTimelines(json: json["jobs"] ?? .null)

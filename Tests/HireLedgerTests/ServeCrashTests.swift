@@ -18,7 +18,12 @@ struct ServeCrashTests {
             let total = 20_000
             let store = try LedgerStore.open(directory: path)
             try WebhookDeliveryTests.appendEvents(store, total)
-            let receiver = try WebhookTestReceiver()
+            // Answers stop after request 700 until the first process is dead, so the kill lands mid-delivery.
+            let gate = TestGate()
+            let receiver = try WebhookTestReceiver { index, _ in
+                if index >= 700 { gate.wait() }
+                return .status(204)
+            }
             let (sub, _) = try SubscriptionStore(store: store).create(url: receiver.url, types: [], startAt: .beginning)
 
             let first = try Self.serve(bin, path)
@@ -28,6 +33,7 @@ struct ServeCrashTests {
             #expect(first.process.terminationReason == .uncaughtSignal)
             let atKill = receiver.requests.count
             #expect(atKill < total, "the kill must land during delivery")
+            gate.open()
 
             let second = try Self.serve(bin, path)
             defer { second.kill(SIGKILL); second.waitUntilExit() }

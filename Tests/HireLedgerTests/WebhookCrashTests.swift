@@ -25,12 +25,17 @@ struct WebhookCrashTests {
     @Test func killingTheDispatcherMidDeliveryLosesNothing() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.hireledgerPath), "build the hireledger product first (swift build --build-tests)")
         try await withTemporaryDirectory { path in
-            // Enough events that delivery (about 7k/s) is far from done when the kill lands, even on a loaded machine.
             let total = 20_000
             // Default options (fsync on), as the child process opens the store.
             let store = try LedgerStore.open(directory: path)
             try WebhookDeliveryTests.appendEvents(store, total)
-            let receiver = try WebhookTestReceiver()
+            // Answers stop after request 700 until the first process is dead, so the kill lands mid-delivery
+            // however fast or loaded the machine.
+            let gate = TestGate()
+            let receiver = try WebhookTestReceiver { index, _ in
+                if index >= 700 { gate.wait() }
+                return .status(204)
+            }
             let (sub, _) = try SubscriptionStore(store: store).create(url: receiver.url, types: [], startAt: .beginning)
 
             let first = try Self.run(["deliver", "--store", path])
@@ -40,6 +45,7 @@ struct WebhookCrashTests {
             #expect(first.terminationReason == .uncaughtSignal)
             let atKill = receiver.requests.count
             #expect(atKill < total, "the kill must land during delivery")
+            gate.open()
 
             let second = try Self.run(["deliver", "--once", "--store", path])
             second.waitUntilExit()

@@ -76,6 +76,15 @@ extension LedgerStore {
     /// along the log, so everything known at `through` is the prefix read).
     public func scanEvents(after position: LogPosition, limit: Int, through: Timestamp? = nil, wanted: (EventType) -> Bool,
                            _ body: (RecordedEvent) throws -> Void) throws -> (seq: LogPosition, observedAt: Timestamp)? {
+        try scanEvents(after: position, limit: limit, through: through, selecting: { wanted($0) ? .all : nil }, body)
+    }
+
+    /// `scanEvents(after:limit:through:wanted:_:)` where `selecting` says, per event type, which parts
+    /// of `data` to build (`JSONSelection`), or nil to skip the event undecoded. The events `body`
+    /// gets then carry partial `data`: for folds that read only those parts, never for storing.
+    public func scanEvents(after position: LogPosition, limit: Int, through: Timestamp? = nil,
+                           selecting: (EventType) -> JSONSelection?,
+                           _ body: (RecordedEvent) throws -> Void) throws -> (seq: LogPosition, observedAt: Timestamp)? {
         guard limit > 0 else { return nil }
         return try environment.read { txn in
             var last: (LogPosition, Timestamp)?
@@ -87,10 +96,12 @@ extension LedgerStore {
                 }
                 if let through, peeked.observedAt > through { stopped = true; return }
                 last = (peeked.seq, peeked.observedAt)
-                if let type = peeked.type, wanted(type) {
+                if let type = peeked.type, let selection = selecting(type) {
                     // Decoded in place from the mapped page (no copy of the value first).
                     let event: RecordedEvent
-                    do throws(EventDecodingError) { event = try RecordedEvent(storageBytes: value, storeId: storeId) } catch {
+                    do throws(EventDecodingError) {
+                        event = try RecordedEvent(storageBytes: value, storeId: storeId, selecting: selection)
+                    } catch {
                         throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
                     }
                     try body(event)

@@ -56,7 +56,7 @@ enum ProjectionBench {
         func readOnly<P: Projection>(_: P.Type) throws {
             start = Date()
             var at = LogPosition.none, decoded = 0
-            while let last = try store.scanEvents(after: at, limit: 50_000, wanted: P.handles, { _ in decoded += 1 }) { at = last.seq }
+            while let last = try store.scanEvents(after: at, limit: 50_000, selecting: P.selection(for:), { _ in decoded += 1 }) { at = last.seq }
             print(String(format: "%@ read and decode only (no fold, one thread): %.2f s (%d of %llu events decoded)",
                          P.name, Date().timeIntervalSince(start), decoded, at.value))
         }

@@ -132,6 +132,8 @@ struct ProjectionRunnerTests {
         #expect(try store.projectionValue(ProjectionRunner<P>.checkpointKey) == storedKept)
         #expect(rebuilt.position == (try store.lastPosition))
         let all = try store.events()
+        // The runners decode only each projection's `dataSelection` of the events; `store.events()`
+        // decodes them whole. Equal bytes show that the selections leave out nothing a fold reads.
         #expect(P.encode(P.fold(all)) == keptBytes)
         #expect(try store.projectionKeys(prefix: ProjectionRunner<P>.snapshotPrefix).count == Int(all.count / 400))
 

@@ -70,6 +70,14 @@ extension RecordedEvent {
     /// transaction): no copy of the value is made before the data is parsed, which mattered for
     /// projection rebuilds that decode a million events.
     public init(storageBytes bytes: UnsafeRawBufferPointer, storeId: String) throws(EventDecodingError) {
+        try self.init(storageBytes: bytes, storeId: storeId, selecting: .all)
+    }
+
+    /// Decodes in place like `init(storageBytes:storeId:)`, but builds only the parts of `data` that
+    /// `selection` keeps (`JSONValue.parse(_:selecting:)`): what a projection fold reads of an event,
+    /// without paying for the rest. The event's `data` is then partial: never store or re-encode it.
+    public init(storageBytes bytes: UnsafeRawBufferPointer, storeId: String,
+                selecting selection: JSONSelection) throws(EventDecodingError) {
         var r = ByteReader(bytes: bytes)
         let version = try r.u8("format version")
         guard version == RecordedEvent.storageFormatVersion else {
@@ -98,7 +106,7 @@ extension RecordedEvent {
             throw EventDecodingError("malformed subject at seq \(seq)")
         }
         let data: JSONValue
-        do { data = try JSONValue.parse(r.rest) } catch {
+        do { data = try JSONValue.parse(r.rest, selecting: selection) } catch {
             throw EventDecodingError("data of seq \(seq) is not valid JSON: \(error)")
         }
         self.init(seq: seq, storeId: storeId, type: type, subject: EntityKey(kind, id), observedAt: observed,

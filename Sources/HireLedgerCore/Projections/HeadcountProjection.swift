@@ -18,6 +18,11 @@ public enum HeadcountProjection: Projection {
         return false
     }
 
+    /// Only the members `PlanEntities` reads (`CompactFactsSelection`).
+    public static func dataSelection(for type: EventType) -> JSONSelection {
+        PlanEntities.dataSelection(for: type) ?? .all
+    }
+
     /// `state.json.canonicalBytes()`, written without building the tree (several times faster).
     public static func encode(_ state: PlanEntities) -> [UInt8] { state.canonicalBytes() }
 

@@ -22,6 +22,26 @@ public enum PipelineProjection: Projection {
         }
     }
 
+    /// Only the members `apply` reads.
+    public static func dataSelection(for type: EventType) -> JSONSelection {
+        switch type {
+        case .domain(.applicationStageChanged): selections.stageChanged
+        case .domain(.openingOpened): selections.openingOpened
+        case .domain(.jobOpened): selections.jobOpened
+        case .domain(.offerAccepted): selections.offerAccepted
+        case .record(.department, let action): selections.department.selection(for: action)
+        default: .all
+        }
+    }
+
+    private static let selections = (
+        stageChanged: JSONSelection.members(["toStage": .only(["id", "title", "type", "orderInInterviewPlan"]),
+                                             "job": .only(["id", "title", "departmentId"])]),
+        openingOpened: JSONSelection.members(["departmentId": .all, "jobs": .elements(.only(["id"]))]),
+        jobOpened: JSONSelection.only(["departmentId"]),
+        offerAccepted: JSONSelection.members(["startDate": .all, "openingId": .all, "job": .only(["id"])]),
+        department: CompactFactsSelection(DepartmentFacts.self))
+
     public static func apply(_ event: RecordedEvent, to state: inout PipelineState) {
         if event.observedAt > state.head { state.head = event.observedAt }
         let instant = PipelineState.Instant(valid: event.occurredAt, known: event.observedAt)
@@ -36,11 +56,13 @@ public enum PipelineProjection: Projection {
             if let jobId {
                 state.jobs[jobId] = PipelineState.Job(title: job?.string("title"), departmentId: job?.string("departmentId"))
             }
-            let id = event.subject.id
-            // In place: no copy of the entries array per event.
-            state.applications[id, default: PipelineState.Application()].jobId = jobId
-            state.applications[id]!.departmentId = job?.string("departmentId")
-            state.applications[id]!.entries.append(PipelineState.StageEntry(stageId: stageId, valid: instant.valid, known: instant.known))
+            // One lookup, in place: no copy of the entries array per event.
+            let departmentId = job?.string("departmentId")
+            Self.update(&state.applications[event.subject.id, default: PipelineState.Application()]) { a in
+                a.jobId = jobId
+                a.departmentId = departmentId
+                a.entries.append(PipelineState.StageEntry(stageId: stageId, valid: instant.valid, known: instant.known))
+            }
         case .domain(.openingOpened):
             let id = event.subject.id
             guard state.openingFills[id]?.opened == nil else { return }
@@ -69,6 +91,8 @@ public enum PipelineProjection: Projection {
             break
         }
     }
+
+    @inline(__always) private static func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
 
     /// `state.json.canonicalBytes()`, written without building the tree (several times faster).
     public static func encode(_ state: PipelineState) -> [UInt8] { state.canonicalBytes() }

@@ -31,6 +31,25 @@ public struct PlanEntities: Sendable, Equatable {
         }
     }
 
+    /// What `apply` reads of the `data` of a record event of one of `kinds` (nil for others).
+    public static func dataSelection(for type: EventType) -> JSONSelection? {
+        guard case .record(let kind, let action) = type else { return nil }
+        switch kind {
+        case .opening: return selections.opening.selection(for: action)
+        case .job: return selections.job.selection(for: action)
+        case .offer: return selections.offer.selection(for: action)
+        case .application: return selections.application.selection(for: action)
+        case .department: return selections.department.selection(for: action)
+        case .location: return selections.location.selection(for: action)
+        default: return nil
+        }
+    }
+
+    private static let selections = (
+        opening: CompactFactsSelection(OpeningFacts.self), job: CompactFactsSelection(JobFacts.self),
+        offer: CompactFactsSelection(OfferFacts.self), application: CompactFactsSelection(ApplicationFacts.self),
+        department: CompactFactsSelection(DepartmentFacts.self), location: CompactFactsSelection(LocationFacts.self))
+
     /// The record kinds `apply` reads.
     public static let kinds: Set<EntityKind> = [.opening, .job, .offer, .application, .department, .location]
 

@@ -21,30 +21,56 @@ enum StateWriter {
         }
     }
 
-    /// The keys of `d` in canonical (UTF-8 byte) order.
-    static func sortedKeys<V>(_ d: [String: V]) -> [String] {
-        var keys = Array(d.keys)
-        // Sorting was most of the encode time. For ASCII strings Swift's `<` (Unicode scalar order of
-        // NFC text) is exactly UTF-8 byte order and takes a memcmp fast path, several times faster
-        // than `compareKeys`; any non-ASCII key sends the whole sort through `compareKeys`.
-        if keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
-            keys.sort(by: <)
-        } else {
-            keys.sort { JSONObject.compareKeys($0, $1) < 0 }
+    /// The indices of `d` in canonical (UTF-8 byte) order of their keys.
+    ///
+    /// Sorting was most of the encode time (a million-event state has 125k application ids). Each key
+    /// is sorted by its first 32 UTF-8 bytes loaded as four big-endian integers (zero-padded), which
+    /// orders like the bytes themselves for all but ties; ties (equal first 32 bytes, or keys that
+    /// differ only in trailing NUL bytes) are settled by comparing the whole keys. Sorting indices, not
+    /// keys, also saves the hash lookup per key when the values are written. Measured on 125k UUID keys:
+    /// several times faster than `keys.sort(by: <)` followed by `d[key]!`.
+    static func sortedIndices<V>(_ d: [String: V]) -> [Dictionary<String, V>.Index] {
+        var items: [(UInt64, UInt64, UInt64, UInt64, Dictionary<String, V>.Index)] = []
+        items.reserveCapacity(d.count)
+        var i = d.startIndex
+        while i != d.endIndex {
+            let p = prefix(d.keys[i])
+            items.append((p.0, p.1, p.2, p.3, i))
+            d.formIndex(after: &i)
         }
-        return keys
+        items.sort { x, y in
+            if x.0 != y.0 { return x.0 < y.0 }
+            if x.1 != y.1 { return x.1 < y.1 }
+            if x.2 != y.2 { return x.2 < y.2 }
+            if x.3 != y.3 { return x.3 < y.3 }
+            return JSONObject.compareKeys(d.keys[x.4], d.keys[y.4]) < 0
+        }
+        return items.map(\.4)
+    }
+
+    /// The first 32 UTF-8 bytes of `key` as four big-endian words, zero-padded.
+    @inline(__always) static func prefix(_ key: String) -> (UInt64, UInt64, UInt64, UInt64) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            if key.utf8.withContiguousStorageIfAvailable({ bytes in
+                raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<min(32, bytes.count)]))
+            }) == nil {
+                for (j, b) in key.utf8.prefix(32).enumerated() { raw[j] = b }
+            }
+        }
+        return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2), UInt64(bigEndian: words.3))
     }
 
     /// `{key: value, ...}` over `d` in canonical key order.
     static func object<V>(_ w: inout JSONWriter, _ d: [String: V], _ value: (inout JSONWriter, V) -> Void) {
         w.append(UInt8(ascii: "{"))
         var first = true
-        for key in sortedKeys(d) {
+        for index in sortedIndices(d) {
             if !first { w.append(UInt8(ascii: ",")) }
             first = false
-            w.writeString(key)
+            w.writeString(d.keys[index])
             w.append(UInt8(ascii: ":"))
-            value(&w, d[key]!)
+            value(&w, d.values[index])
         }
         w.append(UInt8(ascii: "}"))
     }

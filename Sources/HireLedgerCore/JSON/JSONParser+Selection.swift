@@ -1,0 +1,211 @@
+extension JSONValue {
+    /// Parses one JSON text but builds only what `selection` keeps (see `JSONSelection`); the result
+    /// equals `selection.prune(try JSONValue.parse(buffer))` whenever that parse succeeds.
+    ///
+    /// Skipped parts are checked as they are scanned: strings (escapes, UTF-8, control characters),
+    /// numbers, literals, brackets, commas and colons, nesting depth. Not checked there: duplicate keys
+    /// inside skipped objects (they would have to be built to be compared). Kept objects are checked
+    /// for duplicates among their kept members. So a text this accepts may be one the full parser
+    /// rejects; use it on data already validated once (HireLedger's own log), not on input from the
+    /// outside.
+    public static func parse(_ buffer: UnsafeRawBufferPointer, selecting selection: JSONSelection,
+                             maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        if case .all = selection { return try parse(buffer, maxDepth: maxDepth) }
+        guard let start = buffer.baseAddress, buffer.count > 0 else {
+            throw JSONParseError(offset: 0, reason: .unexpectedEnd)
+        }
+        var p = JSONParser(start.assumingMemoryBound(to: UInt8.self), count: buffer.count, maxDepth: maxDepth)
+        p.skipWhitespace()
+        let v = try p.parseValue(depth: 0, selecting: selection)
+        p.skipWhitespace()
+        guard p.pos == p.end else { throw JSONParseError(offset: p.pos, reason: .trailingData) }
+        return v
+    }
+
+    public static func parse(_ bytes: [UInt8], selecting selection: JSONSelection,
+                             maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buf) throws(JSONParseError) -> JSONValue in
+            try parse(UnsafeRawBufferPointer(buf), selecting: selection, maxDepth: maxDepth)
+        }
+    }
+}
+
+extension JSONParser {
+    mutating func parseValue(depth: Int, selecting selection: JSONSelection) throws(JSONParseError) -> JSONValue {
+        switch selection {
+        case .all:
+            return try parseValue(depth: depth)
+        case .object(let wanted):
+            guard pos < end, byte(pos) == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
+            return try parseSelectedObject(depth: depth + 1, wanted)
+        case .elements(let each):
+            guard pos < end, byte(pos) == UInt8(ascii: "[") else { return try parseValue(depth: depth) }
+            return try parseSelectedArray(depth: depth + 1, each)
+        }
+    }
+
+    mutating func parseSelectedArray(depth: Int, _ each: JSONSelection) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail(.nestingTooDeep(limit: maxDepth), at: pos) }
+        pos += 1
+        skipWhitespace()
+        if pos < end, byte(pos) == UInt8(ascii: "]") { pos += 1; return .array([]) }
+        var items: [JSONValue] = []
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth, selecting: each))
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            let b = byte(pos)
+            pos += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "]") { return .array(items) }
+            throw fail(.unexpectedByte(b), at: pos - 1)
+        }
+    }
+
+    mutating func parseSelectedObject(depth: Int, _ wanted: JSONMemberSelection) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail(.nestingTooDeep(limit: maxDepth), at: pos) }
+        let objectStart = pos
+        pos += 1
+        skipWhitespace()
+        if pos < end, byte(pos) == UInt8(ascii: "}") { pos += 1; return .object(JSONObject()) }
+        // At most one member per entry is kept: room for them all at once, no regrowth.
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(wanted.entries.count)
+        var sorted = true
+        while true {
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            guard byte(pos) == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
+            let keyAt = pos
+            let match = try matchKey(wanted)
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            guard byte(pos) == UInt8(ascii: ":") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
+            pos += 1
+            skipWhitespace()
+            if let match {
+                let value = try parseValue(depth: depth, selecting: wanted.entries[match].selection)
+                let key = wanted.entries[match].key
+                if sorted, let last = members.last {
+                    let c = JSONObject.compareKeys(last.key, key)
+                    if c == 0 { throw fail(.duplicateKey(key), at: keyAt) }
+                    if c > 0 { sorted = false }
+                }
+                members.append(JSONObject.Member(key: key, value: value))
+            } else {
+                try skipValue(depth: depth)
+            }
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            let b = byte(pos)
+            pos += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "}") { break }
+            throw fail(.unexpectedByte(b), at: pos - 1)
+        }
+        if !sorted {
+            JSONObject.sortMembers(&members)
+            for i in 1..<members.count where JSONObject.compareKeys(members[i - 1].key, members[i].key) == 0 {
+                let key = members[i].key
+                throw fail(.duplicateKey(key), at: offsetOfRepeatedKey(key, inObjectAt: objectStart))
+            }
+        }
+        return .object(JSONObject(sortedUniqueMembers: members))
+    }
+
+    /// Reads the key string at `pos` (its opening quote) and returns the index of the entry of
+    /// `wanted` it names, or nil. A key without escapes is compared in place, no `String` made.
+    mutating func matchKey(_ wanted: JSONMemberSelection) throws(JSONParseError) -> Int? {
+        let keyAt = pos
+        pos += 1
+        let start = pos
+        try skipPlainBytes()
+        guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+        if byte(pos) == UInt8(ascii: "\"") {
+            let match = wanted.index(ofKeyAt: base + start, count: pos - start)
+            pos += 1
+            return match
+        }
+        // Escapes or an error: the full string parser decodes it (or reports what is wrong).
+        pos = keyAt
+        let key = try parseString()
+        return wanted.entries.firstIndex { JSONObject.compareKeys($0.key, key) == 0 }
+    }
+
+    // MARK: skipping
+
+    /// Scans the value at `pos` and moves past it, checking it as `parseValue` would (but not for
+    /// duplicate keys) and building nothing.
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard pos < end else { throw fail(.unexpectedEnd, at: pos) }
+        switch byte(pos) {
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "{"): try skipObject(depth: depth + 1)
+        case UInt8(ascii: "["): try skipArray(depth: depth + 1)
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber()
+        case let b: throw fail(.unexpectedByte(b), at: pos)
+        }
+    }
+
+    mutating func skipString() throws(JSONParseError) {
+        pos += 1
+        while true {
+            try skipPlainBytes()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            let b = byte(pos)
+            if b == UInt8(ascii: "\"") { pos += 1; return }
+            guard b == UInt8(ascii: "\\") else { throw fail(.controlCharacterInString, at: pos) }
+            // Checked by decoding it into the scratch buffer, which is then dropped.
+            scratch.removeAll(keepingCapacity: true)
+            try unescape()
+        }
+    }
+
+    mutating func skipArray(depth: Int) throws(JSONParseError) {
+        guard depth <= maxDepth else { throw fail(.nestingTooDeep(limit: maxDepth), at: pos) }
+        pos += 1
+        skipWhitespace()
+        if pos < end, byte(pos) == UInt8(ascii: "]") { pos += 1; return }
+        while true {
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            let b = byte(pos)
+            pos += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "]") { return }
+            throw fail(.unexpectedByte(b), at: pos - 1)
+        }
+    }
+
+    mutating func skipObject(depth: Int) throws(JSONParseError) {
+        guard depth <= maxDepth else { throw fail(.nestingTooDeep(limit: maxDepth), at: pos) }
+        pos += 1
+        skipWhitespace()
+        if pos < end, byte(pos) == UInt8(ascii: "}") { pos += 1; return }
+        while true {
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            guard byte(pos) == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
+            try skipString()
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            guard byte(pos) == UInt8(ascii: ":") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
+            pos += 1
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
+            let b = byte(pos)
+            pos += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "}") { return }
+            throw fail(.unexpectedByte(b), at: pos - 1)
+        }
+    }
+}

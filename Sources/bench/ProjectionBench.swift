@@ -36,13 +36,17 @@ enum ProjectionBench {
     /// `ProjectionRunner`, the catch-up a query pays when the views are current, and headcount and
     /// pipeline query latency at random points on both axes.
     static func runStore(_ args: [String]) throws {
+        if let i = args.firstIndex(of: "--store") {
+            guard i + 1 < args.count else { throw BenchError("--store needs a store directory") }
+            return try runExistingStore(args[i + 1])
+        }
         let applications = args.first.flatMap(Int.init) ?? 125_000
         let events = makeLog(applications: applications)
         print("views bench: \(events.count) synthetic events in a real LMDB store, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel())")
         let dir = NSTemporaryDirectory() + "hireledger-views-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LedgerStore.open(directory: dir, options: Environment.Options(mapSize: 8 << 30))
-        var start = Date()
+        let start = Date()
         for chunk in stride(from: 0, to: events.count, by: 50_000) {
             let pending = events[chunk..<min(chunk + 50_000, events.count)].map { e in
                 PendingEvent(type: e.type, subject: e.subject, observedAt: e.observedAt, occurredAt: e.occurredAt,
@@ -52,6 +56,47 @@ enum ProjectionBench {
         }
         print(String(format: "write log: %.1f s", Date().timeIntervalSince(start)))
 
+        let (headcount, pipeline) = try rebuildFigures(store)
+
+        let first = events.first!.observedAt.millisecondsSinceEpoch, last = events.last!.observedAt.millisecondsSinceEpoch
+        var rng = SystemRandomNumberGenerator()
+        func randomPoint() -> Timestamp { Timestamp(millisecondsSinceEpoch: Int64.random(in: first...last, using: &rng)) }
+        func latencies(_ what: String, _ n: Int, _ body: (Timestamp) -> Void) {
+            body(randomPoint())
+            var ms: [Double] = []
+            for _ in 0..<n {
+                let t = randomPoint()
+                let s = Date()
+                body(t)
+                ms.append(Date().timeIntervalSince(s) * 1000)
+            }
+            ms.sort()
+            print(String(format: "%@ (%d random points): p50 %.1f ms, p99 %.1f ms, max %.1f ms", what, n,
+                         ms[ms.count / 2], ms[min(ms.count - 1, Int(Double(ms.count) * 0.99))], ms.last!))
+        }
+        latencies("headcount query --as-of T (department x month)", 200) {
+            _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(asOf: $0))
+        }
+        latencies("headcount query --known-at T (department x month)", 200) {
+            _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(knownAt: $0))
+        }
+        latencies("pipeline query --as-of T (by department)", 10) {
+            _ = PipelineProjection.view(pipeline.state, query: PipelineQuery(asOf: $0))
+        }
+    }
+
+    /// `bench views --store DIR`: the rebuild figures over an existing store (one a sync or the demo
+    /// made, so real event data). Rebuilding rewrites the projections' checkpoints and snapshots in
+    /// that store (the log is only read).
+    static func runExistingStore(_ path: String) throws {
+        let store = try LedgerStore.open(directory: path)
+        print("views bench over the store at \(path): \(try store.lastPosition.value) events, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel())")
+        _ = try rebuildFigures(store)
+    }
+
+    /// Prints where a rebuild's time goes and the full rebuild rate of each projection.
+    static func rebuildFigures(_ store: LedgerStore) throws -> (ProjectionRunner<HeadcountProjection>, ProjectionRunner<PipelineProjection>) {
+        var start = Date()
         // Where a rebuild's time goes: reading and decoding the events a projection handles, alone.
         func readOnly<P: Projection>(_: P.Type) throws {
             start = Date()
@@ -87,32 +132,7 @@ enum ProjectionBench {
         let headcount = try rebuild(HeadcountProjection.self)
         let pipeline = try rebuild(PipelineProjection.self)
         _ = try rebuild(PlanChangesProjection.self)
-
-        let first = events.first!.observedAt.millisecondsSinceEpoch, last = events.last!.observedAt.millisecondsSinceEpoch
-        var rng = SystemRandomNumberGenerator()
-        func randomPoint() -> Timestamp { Timestamp(millisecondsSinceEpoch: Int64.random(in: first...last, using: &rng)) }
-        func latencies(_ what: String, _ n: Int, _ body: (Timestamp) -> Void) {
-            body(randomPoint())
-            var ms: [Double] = []
-            for _ in 0..<n {
-                let t = randomPoint()
-                let s = Date()
-                body(t)
-                ms.append(Date().timeIntervalSince(s) * 1000)
-            }
-            ms.sort()
-            print(String(format: "%@ (%d random points): p50 %.1f ms, p99 %.1f ms, max %.1f ms", what, n,
-                         ms[ms.count / 2], ms[min(ms.count - 1, Int(Double(ms.count) * 0.99))], ms.last!))
-        }
-        latencies("headcount query --as-of T (department x month)", 200) {
-            _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(asOf: $0))
-        }
-        latencies("headcount query --known-at T (department x month)", 200) {
-            _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(knownAt: $0))
-        }
-        latencies("pipeline query --as-of T (by department)", 10) {
-            _ = PipelineProjection.view(pipeline.state, query: PipelineQuery(asOf: $0))
-        }
+        return (headcount, pipeline)
     }
 
     static func cpuModel() -> String {

@@ -66,7 +66,10 @@ public struct EntityTimelines<Facts: CompactFacts>: Sendable, Equatable {
     func writeCanonical(_ w: inout JSONWriter) {
         StateWriter.object(&w, byId) { w, timeline in
             w.append(UInt8(ascii: "["))
-            for (i, v) in timeline.versions.enumerated() {
+            // Indexing the buffer borrows each version; `for v in versions` retained its strings.
+            timeline.versions.withUnsafeBufferPointer { versions in
+            for i in versions.indices {
+                let v = versions[i]
                 w.append(i == 0 ? "[" : ",[")
                 w.writeTimestamp(v.valid)
                 w.append(UInt8(ascii: ","))
@@ -81,6 +84,7 @@ public struct EntityTimelines<Facts: CompactFacts>: Sendable, Equatable {
                     w.append("null")
                 }
                 w.append(UInt8(ascii: "]"))
+            }
             }
             w.append(UInt8(ascii: "]"))
         }

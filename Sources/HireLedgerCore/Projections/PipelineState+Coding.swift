@@ -58,14 +58,17 @@ extension PipelineState {
                 w.append("{\"departmentId\":")
                 w.writeOptional(a.departmentId)
                 w.append(",\"entries\":[")
-                for (i, e) in a.entries.enumerated() {
-                    w.append(i == 0 ? "[" : ",[")
-                    w.writeString(e.stageId)
-                    w.append(UInt8(ascii: ","))
-                    w.writeTimestamp(e.valid)
-                    w.append(UInt8(ascii: ","))
-                    w.writeTimestamp(e.known)
-                    w.append(UInt8(ascii: "]"))
+                // Indexing the buffer borrows each entry; `for e in a.entries` retained its string.
+                a.entries.withUnsafeBufferPointer { entries in
+                    for i in entries.indices {
+                        w.append(i == 0 ? "[" : ",[")
+                        w.writeString(entries[i].stageId)
+                        w.append(UInt8(ascii: ","))
+                        w.writeTimestamp(entries[i].valid)
+                        w.append(UInt8(ascii: ","))
+                        w.writeTimestamp(entries[i].known)
+                        w.append(UInt8(ascii: "]"))
+                    }
                 }
                 w.append("],\"jobId\":")
                 w.writeOptional(a.jobId)

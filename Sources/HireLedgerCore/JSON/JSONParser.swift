@@ -104,6 +104,12 @@ struct JSONParser {
     /// cannot continue it (e.g. the `1` of `01`, the end of `1.`).
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = pos
+        try scanNumber()
+        return JSONNumber(unchecked: makeString(start, pos))
+    }
+
+    /// Advances `pos` over the number at `pos`, checking its syntax (see `parseNumber`).
+    mutating func scanNumber() throws(JSONParseError) {
         if byte(pos) == UInt8(ascii: "-") { pos += 1 }
         guard pos < end, isDigit(byte(pos)) else { throw fail(.invalidNumber, at: pos) }
         if byte(pos) == UInt8(ascii: "0") {
@@ -124,7 +130,6 @@ struct JSONParser {
             guard pos < end, isDigit(byte(pos)) else { throw fail(.invalidNumber, at: pos) }
             skipDigits()
         }
-        return JSONNumber(unchecked: makeString(start, pos))
     }
 
     @inline(__always) mutating func skipDigits() {

@@ -82,7 +82,7 @@ public struct AshbyRawPage: Sendable {
         case .failure(let error):
             let offset = range.lowerBound + error.offset
             throw .malformedResponse(endpoint: endpoint, offset: offset,
-                                     reason: "results[\(index)]: \(error)",
+                                     reason: "results[\(index)]: \(JSONParseError(offset: offset, reason: error.reason))",
                                      excerpt: AshbyClient.maskedExcerpt(body, around: offset), attempts: attempts)
         }
     }

@@ -84,25 +84,64 @@ public struct AshbyClient: Sendable {
     public func listPage(_ endpoint: AshbyEndpoint, cursor: String? = nil, syncToken: String? = nil,
                          parameters: JSONObject? = nil,
                          pageSize: Int? = AshbyEndpoint.maximumPageSize) async throws -> AshbyPage {
+        let body = listBody(endpoint, cursor: cursor, syncToken: syncToken, parameters: parameters, pageSize: pageSize)
+        let (envelope, requestId, attempts) = try await perform(endpoint.method, body: .object(body))
+        guard let results = envelope["results"]?.arrayValue else {
+            throw listShapeError(endpoint, envelope, attempts, "`results` is missing or not an array")
+        }
+        let fields = try listFields(endpoint, envelope, attempts)
+        return AshbyPage(records: results, moreDataAvailable: fields.more, nextCursor: fields.nextCursor,
+                         syncToken: fields.syncToken, warnings: fields.warnings, requestId: requestId)
+    }
+
+    /// Fetches one page of a list endpoint like `listPage`, but leaves the records as the bytes Ashby
+    /// sent (`AshbyRawPage`): the body is scanned, not parsed, and each record is located in it. Same
+    /// parameters, retries and errors as `listPage`; a body the scan cannot lay out (e.g. `results` not
+    /// an array) goes through the full parser, so the error reported is the same.
+    public func listRawPage(_ endpoint: AshbyEndpoint, cursor: String? = nil, syncToken: String? = nil,
+                            parameters: JSONObject? = nil,
+                            pageSize: Int? = AshbyEndpoint.maximumPageSize) async throws -> AshbyRawPage {
+        let body = listBody(endpoint, cursor: cursor, syncToken: syncToken, parameters: parameters, pageSize: pageSize)
+        let (envelope, requestId, attempts, raw) = try await perform(endpoint.method, body: .object(body), rawResults: true)
+        let fields = try listFields(endpoint, envelope, attempts)
+        guard let raw else {
+            // Laid out by the parser (the scan declined): `results` must still be an array of records.
+            guard let results = envelope["results"]?.arrayValue else {
+                throw listShapeError(endpoint, envelope, attempts, "`results` is missing or not an array")
+            }
+            return AshbyRawPage(endpoint: endpoint.method, records: results, moreDataAvailable: fields.more,
+                                nextCursor: fields.nextCursor, syncToken: fields.syncToken, warnings: fields.warnings,
+                                requestId: requestId)
+        }
+        return AshbyRawPage(endpoint: endpoint.method, body: raw.body, items: raw.items, moreDataAvailable: fields.more,
+                            nextCursor: fields.nextCursor, syncToken: fields.syncToken, warnings: fields.warnings,
+                            requestId: requestId, attempts: attempts)
+    }
+
+    private func listBody(_ endpoint: AshbyEndpoint, cursor: String?, syncToken: String?, parameters: JSONObject?,
+                          pageSize: Int?) -> JSONObject {
         precondition(syncToken == nil || endpoint.supportsSyncToken, "\(endpoint.method) does not take a syncToken")
         var body = parameters ?? endpoint.defaultParameters
         if endpoint.pagination == .cursor, let pageSize { body = body.setting("limit", .number(JSONNumber(pageSize))) }
         if let cursor { body = body.setting("cursor", .string(cursor)) }
         if let syncToken { body = body.setting("syncToken", .string(syncToken)) }
+        return body
+    }
 
-        let (envelope, requestId, attempts) = try await perform(endpoint.method, body: .object(body))
-        func shapeError(_ reason: String) -> AshbyError {
-            .malformedResponse(endpoint: endpoint.method, offset: nil, reason: reason,
-                               excerpt: AshbyClient.maskedShape(of: .object(envelope)), attempts: attempts)
-        }
-        guard let results = envelope["results"]?.arrayValue else {
-            throw shapeError("`results` is missing or not an array")
-        }
+    private func listShapeError(_ endpoint: AshbyEndpoint, _ envelope: JSONObject, _ attempts: Int,
+                                _ reason: String) -> AshbyError {
+        .malformedResponse(endpoint: endpoint.method, offset: nil, reason: reason,
+                           excerpt: AshbyClient.maskedShape(of: .object(envelope)), attempts: attempts)
+    }
+
+    /// The paging members of a list envelope, checked.
+    private func listFields(_ endpoint: AshbyEndpoint, _ envelope: JSONObject, _ attempts: Int) throws
+        -> (more: Bool, nextCursor: String?, syncToken: String?, warnings: [String]) {
         func optionalString(_ key: String) throws -> String? {
             switch envelope[key] {
             case nil, .null?: return nil
             case .string(let s)?: return s
-            default: throw shapeError("`\(key)` is not a string")
+            default: throw listShapeError(endpoint, envelope, attempts, "`\(key)` is not a string")
             }
         }
         let nextCursor = try optionalString("nextCursor")
@@ -112,11 +151,10 @@ public struct AshbyClient: Sendable {
         case .bool(let b)?: more = b
         // Some non-paginated lists omit it; a cursor without the flag still means "more".
         case nil, .null?: more = nextCursor != nil && endpoint.pagination == .cursor
-        default: throw shapeError("`moreDataAvailable` is not a boolean")
+        default: throw listShapeError(endpoint, envelope, attempts, "`moreDataAvailable` is not a boolean")
         }
         let warnings = envelope["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return AshbyPage(records: results, moreDataAvailable: more, nextCursor: nextCursor, syncToken: token,
-                         warnings: warnings, requestId: requestId)
+        return (more, nextCursor, token, warnings)
     }
 
     /// A pager over every page of `endpoint`; see `AshbyPager`.
@@ -209,14 +247,28 @@ public struct AshbyClient: Sendable {
         }
     }
 
+    /// A success body's `results` left as bytes: the body and its items' ranges.
+    private struct RawResults {
+        let body: [UInt8]
+        let items: [JSONObjectLayout.Element]
+    }
+
     private enum Outcome {
-        case success(JSONObject, requestId: String?)
+        case success(JSONObject, requestId: String?, raw: RawResults?)
         case retry(Retriable)
         case failure(AshbyError)
     }
 
     private func perform(_ method: String, body: JSONValue) async throws
         -> (envelope: JSONObject, requestId: String?, attempts: Int) {
+        let (envelope, requestId, attempts, _) = try await perform(method, body: body, rawResults: false)
+        return (envelope, requestId, attempts)
+    }
+
+    /// With `rawResults`, a success body is scanned rather than parsed where possible: the envelope
+    /// holds every member but `results` (an empty array stands in for it) and `raw` locates the items.
+    private func perform(_ method: String, body: JSONValue, rawResults: Bool) async throws
+        -> (envelope: JSONObject, requestId: String?, attempts: Int, raw: RawResults?) {
         let request = HTTPRequest(method: "POST", url: baseURL + "/" + method, headers: fixedHeaders,
                                   body: body.canonicalBytes(), timeout: requestTimeout)
         let started = clock.monotonicNow()
@@ -226,7 +278,8 @@ public struct AshbyClient: Sendable {
             try Task.checkCancellation()
             let outcome: Outcome
             do {
-                outcome = classify(try await transport.send(request), method: method, attempt: attempt)
+                outcome = classify(try await transport.send(request), method: method, attempt: attempt,
+                                   rawResults: rawResults)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -236,8 +289,8 @@ public struct AshbyClient: Sendable {
                 outcome = .retry(.transport(error))
             }
             switch outcome {
-            case .success(let envelope, let requestId):
-                return (envelope, requestId, attempt)
+            case .success(let envelope, let requestId, let raw):
+                return (envelope, requestId, attempt, raw)
             case .failure(let error):
                 throw error
             case .retry(let reason):
@@ -252,7 +305,7 @@ public struct AshbyClient: Sendable {
         }
     }
 
-    private func classify(_ response: HTTPResponse, method: String, attempt: Int) -> Outcome {
+    private func classify(_ response: HTTPResponse, method: String, attempt: Int, rawResults: Bool) -> Outcome {
         let headerRequestId = response.header("x-ashby-request-id").map(apiKey.redact)
         let retryAfter = response.header("Retry-After").flatMap { RetryAfter.seconds($0, now: clock.wallNow()) }
         let status = response.status
@@ -263,6 +316,10 @@ public struct AshbyClient: Sendable {
             return .retry(.server(status: status, requestId: headerRequestId, retryAfter: retryAfter))
         }
 
+        if rawResults, (200...299).contains(status), let (envelope, raw) = AshbyClient.scanEnvelope(response.body),
+           envelope["success"]?.boolValue == true {
+            return .success(envelope, requestId: headerRequestId, raw: raw)
+        }
         let parsed: JSONValue
         do {
             parsed = try JSONValue.parse(response.body)
@@ -288,7 +345,7 @@ public struct AshbyClient: Sendable {
             guard (200...299).contains(status) else {
                 return .failure(.unexpectedStatus(endpoint: method, status: status, requestId: headerRequestId))
             }
-            return .success(envelope, requestId: headerRequestId)
+            return .success(envelope, requestId: headerRequestId, raw: nil)
         }
         let failure = AshbyErrorEnvelope(envelope, redact: apiKey.redact)
         let requestId = failure.requestId ?? headerRequestId
@@ -304,6 +361,30 @@ public struct AshbyClient: Sendable {
         }
         return .failure(.api(endpoint: method, code: failure.codes.first ?? "unknown_error",
                              message: failure.message, requestId: requestId))
+    }
+
+    /// Lays out a list envelope without parsing its `results`: every other member is parsed, `results`
+    /// (an empty array stands in) is located item by item. Nil when the body is not valid JSON, not an
+    /// object, has no `results` array, or a member other than `results` holds a repeated key: the
+    /// caller then runs the full parser, which reports exactly what is wrong.
+    private static func scanEnvelope(_ body: [UInt8]) -> (JSONObject, RawResults)? {
+        body.withUnsafeBytes { buffer -> (JSONObject, RawResults)? in
+            guard let layout = try? JSONObjectLayout.scan(buffer, elementsOf: "results", elementKey: "id"),
+                  let items = layout.elements else { return nil }
+            var members: [(String, JSONValue)] = []
+            members.reserveCapacity(layout.members.count)
+            for member in layout.members {
+                if member.key == "results" {
+                    members.append((member.key, .array([])))
+                } else {
+                    guard let value = try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: buffer[member.value])) else {
+                        return nil
+                    }
+                    members.append((member.key, value))
+                }
+            }
+            return (JSONObject(members), RawResults(body: body, items: items))
+        }
     }
 
     // MARK: - PII-free descriptions of bad bodies

@@ -50,9 +50,27 @@ public struct AshbyPager: Sendable {
         guard !isFinished else { return nil }
         let page = try await client.listPage(endpoint, cursor: nextCursor, syncToken: syncToken,
                                              parameters: parameters, pageSize: pageSize)
+        try advance(more: page.moreDataAvailable, cursor: page.nextCursor, syncToken: page.syncToken,
+                    records: page.records.count)
+        return page
+    }
+
+    /// `next()` with the records left as the bytes Ashby sent (`AshbyClient.listRawPage`). The two may
+    /// be mixed in one walk; the same rules and errors apply.
+    public mutating func nextRaw() async throws -> AshbyRawPage? {
+        guard !isFinished else { return nil }
+        let page = try await client.listRawPage(endpoint, cursor: nextCursor, syncToken: syncToken,
+                                                parameters: parameters, pageSize: pageSize)
+        try advance(more: page.moreDataAvailable, cursor: page.nextCursor, syncToken: page.syncToken,
+                    records: page.count)
+        return page
+    }
+
+    /// Checks a fetched page's paging fields and moves the walk past it (nothing changes on a throw).
+    private mutating func advance(more: Bool, cursor: String?, syncToken token: String?, records: Int) throws {
         let number = pagesFetched + 1
-        if page.moreDataAvailable {
-            guard let cursor = page.nextCursor, !cursor.isEmpty else {
+        if more {
+            guard let cursor, !cursor.isEmpty else {
                 throw AshbyError.missingNextCursor(endpoint: endpoint.method, page: number)
             }
             guard !usedCursors.contains(cursor) else {
@@ -63,13 +81,12 @@ public struct AshbyPager: Sendable {
         } else {
             isFinished = true
             nextCursor = nil
-            finalSyncToken = page.syncToken
+            finalSyncToken = token
         }
         pagesFetched = number
-        recordsFetched += page.records.count
+        recordsFetched += records
         progress?(AshbyListProgress(endpoint: endpoint.method, pages: pagesFetched, records: recordsFetched,
-                                    lastPageRecords: page.records.count, isFinished: isFinished))
-        return page
+                                    lastPageRecords: records, isFinished: isFinished))
     }
 }
 

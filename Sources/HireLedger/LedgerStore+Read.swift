@@ -107,6 +107,23 @@ extension LedgerStore {
         }
     }
 
+    /// For each observed record (key and `StateRow.rawHash` of the bytes the API sent), whether the state
+    /// index holds a live row for it with that raw hash: the record is then unchanged, and need not be
+    /// parsed or normalised. Rows without a raw hash (new, or written by an older build) answer false.
+    /// Read in one transaction, copying nothing.
+    public func matchesRawHash(_ observed: [(key: EntityKey, rawHash: ContentHash)]) throws -> [Bool] {
+        try environment.read { txn in
+            try observed.map { item in
+                let header = try txn.withValue(state, item.key.storageBytes) { StateRow.header($0) }
+                guard let header else { return false }
+                guard let header else {
+                    throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(item.key)")
+                }
+                return !header.deleted && header.rawHash == item.rawHash
+            }
+        }
+    }
+
     /// The keys of the live (not tombstoned) records of `kind`, in state key order.
     public func liveKeys(of kind: EntityKind) throws -> [EntityKey] {
         try keys(of: kind, after: nil, limit: .max, includeDeleted: false)

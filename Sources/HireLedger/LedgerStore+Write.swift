@@ -15,13 +15,18 @@ extension LedgerStore {
     ///   - finalCheckpoints: more checkpoints made from the append's result, written in the same
     ///     transaction (e.g. a run record counting the events). It may be called more than once (the
     ///     write may be re-run after map growth), so it must only compute, not change outside state.
+    ///   - rawHashes: for `.seen` observations, the `StateRow.rawHash` of the bytes the record came
+    ///     from, by key. The row written for such a key keeps it; a row whose record is unchanged but
+    ///     whose raw hash differs is rewritten with the new one (no event). A `.seen` key without an
+    ///     entry here gets no raw hash, since the bytes behind the record are unknown.
     /// Observations that change nothing append nothing; when nothing changes and there are no
     /// checkpoints, no write transaction is opened at all. The classifier sees the state as it is
     /// after the batch's earlier changes (an application after its job sees the job's new record).
     @discardableResult
     public func record(_ observations: [Observation], observedAt: Timestamp, histories: [String: [JSONValue]] = [:],
                        checkpoints: [CheckpointWrite] = [],
-                       finalCheckpoints: (@Sendable (AppendResult) -> [CheckpointWrite])? = nil) throws -> AppendResult {
+                       finalCheckpoints: (@Sendable (AppendResult) -> [CheckpointWrite])? = nil,
+                       rawHashes: [EntityKey: ContentHash] = [:]) throws -> AppendResult {
         if observations.isEmpty && checkpoints.isEmpty && finalCheckpoints == nil { return .empty }
         let storeId = self.storeId
         return try environment.write { txn in
@@ -35,7 +40,7 @@ extension LedgerStore {
             let cache = LookupCache(histories: histories)
             var built: (batch: EventBatch, rows: [EntityKey: StateRow], order: [EntityKey])
             while true {
-                built = try buildBatch(txn, observations, first: first, observedAt: at, cache: cache)
+                built = try buildBatch(txn, observations, first: first, observedAt: at, cache: cache, rawHashes: rawHashes)
                 if cache.misses.isEmpty { break }
                 for key in cache.misses {
                     if let row = try readRow(txn, key), !row.deleted {
@@ -65,7 +70,7 @@ extension LedgerStore {
     /// One round of turning observations into a batch (see `record`): the events, the new state rows
     /// and the order they were first touched in.
     private func buildBatch(_ txn: borrowing WriteTransaction, _ observations: [Observation], first: LogPosition,
-                            observedAt at: Timestamp, cache: LookupCache)
+                            observedAt at: Timestamp, cache: LookupCache, rawHashes: [EntityKey: ContentHash])
         throws -> (batch: EventBatch, rows: [EntityKey: StateRow], order: [EntityKey]) {
         cache.overlay = [:]
         var batch = EventBatch(classifier: classifier)
@@ -80,15 +85,24 @@ extension LedgerStore {
             var newRow: StateRow
             switch observation {
             case .seen(_, let record):
+                let rawHash = rawHashes[key]
                 if let row {
-                    if !row.deleted && row.hash == record.hash { continue }
+                    if !row.deleted && row.hash == record.hash {
+                        // Unchanged once normalised; only a new raw hash is worth a row write.
+                        if let rawHash, row.rawHash != rawHash {
+                            var updated = row
+                            updated.rawHash = rawHash
+                            if pending.updateValue(updated, forKey: key) == nil { order.append(key) }
+                        }
+                        continue
+                    }
                     let previous = try parseRecord(row.canonicalBytes, key)
                     change = row.deleted ? .restored(previous: previous, record: record.value)
                                          : .updated(before: previous, after: record.value)
-                    newRow = StateRow(record, lastSeq: row.lastSeq)
+                    newRow = StateRow(record, lastSeq: row.lastSeq, rawHash: rawHash)
                 } else {
                     change = .created(record.value)
-                    newRow = StateRow(record, lastSeq: .none)
+                    newRow = StateRow(record, lastSeq: .none, rawHash: rawHash)
                 }
             case .absent(_, let reason):
                 guard let row, !row.deleted else { continue }

@@ -7,8 +7,10 @@ import HireLedgerCore
 /// the endpoint takes one, full otherwise (or with `SyncOptions.forceFull`). A refused token
 /// (`sync_token_expired`, `incremental_sync_too_large`) is dropped and a full pass of that type follows.
 ///
-/// Per page: fetch (no transaction open), normalise and hash every record, compare with the state
-/// index in a read transaction, fetch `application.listHistory` for applications whose stage moved
+/// Per page: fetch (no transaction open), then skip every record whose bytes are exactly those the
+/// state index last recorded for it (its raw hash, `StateRow.rawHash`: one read transaction, no
+/// parsing); parse, normalise and hash the others and compare them with the state index in a read
+/// transaction, fetch `application.listHistory` for applications whose stage moved
 /// (so moves between two polls are recorded with their real `enteredStageAt`, flagged backfilled),
 /// then record the page in ONE write transaction (`LedgerStore.record`): events, state, indexes and,
 /// with the pass's last page, its new `syncToken` and run record. A page without changes opens no write
@@ -94,11 +96,14 @@ public final class SyncService: Sendable {
         var seen: Set<String> = []
         /// Whether applications new to the store get their history read.
         var historyForNew = false
+        /// The seed of this kind's raw hashes (`rawHashSeed`).
+        var rawSeed: UInt64 = 0
     }
 
     private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions) async throws -> SyncRun {
         let kind = SyncPlan.kind(of: type)!
         var state = PassState(type: type, kind: kind, mode: token == nil ? .full : .incremental, startedAt: clock.now())
+        state.rawSeed = Self.rawHashSeed(kind, normalizer)
         if type == .applications {
             state.historyForNew = try options.historyForNewApplications && store.lastSyncRun(entityType: type.rawValue) != nil
         }
@@ -115,16 +120,21 @@ public final class SyncService: Sendable {
                 } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingStages(interviewPlanId: plan.id))
                 }
-                try await recordPage(records, isLast: i == plans.count - 1, finalToken: nil, endpoint: endpoint, &state)
+                // Written canonically into a page of their own: their raw hashes are then of those bytes.
+                let page = AshbyRawPage(endpoint: endpoint.method, records: records, moreDataAvailable: false)
+                try await recordPage(page, isLast: i == plans.count - 1, finalToken: nil, endpoint: endpoint, &state)
             }
-            if plans.isEmpty { try await recordPage([], isLast: true, finalToken: nil, endpoint: endpoint, &state) }
+            if plans.isEmpty {
+                let empty = AshbyRawPage(endpoint: endpoint.method, records: [], moreDataAvailable: false)
+                try await recordPage(empty, isLast: true, finalToken: nil, endpoint: endpoint, &state)
+            }
         } else {
             // The next page is fetched while this one is compared and recorded: Ashby's response time and
             // our hashing and LMDB work overlap instead of adding up. Pages are still recorded strictly in
             // order, and a failure drops the page in flight (nothing of it was recorded).
             var inFlight = Self.fetchNext(client.pager(endpoint, syncToken: token, pageSize: options.pageSize))
             while true {
-                let page: AshbyPage?
+                let page: AshbyRawPage?
                 let pager: AshbyPager
                 do { (page, pager) = try await inFlight.value } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingPage)
@@ -132,7 +142,7 @@ public final class SyncService: Sendable {
                 guard let page else { break }
                 if !pager.isFinished { inFlight = Self.fetchNext(pager) }
                 do {
-                    try await recordPage(page.records, isLast: pager.isFinished, finalToken: pager.finalSyncToken,
+                    try await recordPage(page, isLast: pager.isFinished, finalToken: pager.finalSyncToken,
                                          endpoint: endpoint, &state)
                 } catch {
                     inFlight.cancel()
@@ -149,18 +159,55 @@ public final class SyncService: Sendable {
 
     /// Compares, fetches histories, records one page; with the pass's last page also the tombstones
     /// (full pass), the new sync token and the run record, in the same transaction.
-    private func recordPage(_ raw: [JSONValue], isLast: Bool, finalToken: String?, endpoint: AshbyEndpoint,
+    private func recordPage(_ page: AshbyRawPage, isLast: Bool, finalToken: String?, endpoint: AshbyEndpoint,
                             _ state: inout PassState) async throws {
         let pageNumber = state.pages + 1
-        // Records without a usable id cannot be keyed; Ashby always sends one, so they are skipped.
+        // Raw hashes first: an item whose bytes are those its state row was last made from is unchanged
+        // (the row's raw hash is only ever set from bytes that normalise to the row's record).
+        let seed = state.rawSeed
+        var rawHashes: [ContentHash] = []
+        rawHashes.reserveCapacity(page.count)
+        var keyed: [(key: EntityKey, rawHash: ContentHash)] = []
+        var keyedItems: [Int] = []
+        keyed.reserveCapacity(page.count)
+        keyedItems.reserveCapacity(page.count)
+        for i in 0..<page.count {
+            let rawHash = page.withBytes(ofItem: i) { ContentHash(value: XXH64.hash($0, seed: seed)) }
+            rawHashes.append(rawHash)
+            guard let id = page.items[i].key, !id.isEmpty else { continue }
+            let key = EntityKey(state.kind, id)
+            guard key.isStorable else { continue }
+            keyed.append((key, rawHash))
+            keyedItems.append(i)
+        }
+        var unchanged = [Bool](repeating: false, count: page.count)
+        if !keyed.isEmpty {
+            let matches: [Bool]
+            do { matches = try store.matchesRawHash(keyed) } catch {
+                throw wrap(error, state, page: pageNumber, step: .recording)
+            }
+            for (item, match) in zip(keyedItems, matches) where match { unchanged[item] = true }
+        }
+
+        // Every other item is parsed (which also checks it fully), normalised and hashed. Records without
+        // a usable id cannot be keyed; Ashby always sends one, so they are skipped.
         var seenRecords: [(key: EntityKey, record: NormalizedRecord)] = []
-        seenRecords.reserveCapacity(raw.count)
-        for record in raw {
+        var newRawHashes: [EntityKey: ContentHash] = [:]
+        for i in 0..<page.count {
+            if unchanged[i] {
+                if state.mode == .full { state.seen.insert(page.items[i].key!) }
+                continue
+            }
+            let record: JSONValue
+            do { record = try page.record(at: i) } catch {
+                throw wrap(error, state, page: pageNumber, step: .fetchingPage)
+            }
             guard let id = record.string("id"), !id.isEmpty else { continue }
             let key = EntityKey(state.kind, id)
             guard key.isStorable else { continue }
             if state.mode == .full { state.seen.insert(id) }
             seenRecords.append((key, normalizer.normalize(record, kind: state.kind)))
+            newRawHashes[key] = rawHashes[i]
         }
         var observations = seenRecords.map { Observation.seen($0.key, $0.record) }
         let differences: [ObservedDifference]
@@ -192,7 +239,9 @@ public final class SyncService: Sendable {
             }
         }
 
-        var changed = differences.contains { $0.isChange }
+        // Records parsed but unchanged once normalised still get their new raw hash written, so the next
+        // pass can skip them.
+        var changed = differences.contains { $0.isChange } || !newRawHashes.isEmpty
         var checkpoints: [CheckpointWrite] = []
         var tombstoneCount = 0
         if isLast {
@@ -213,7 +262,7 @@ public final class SyncService: Sendable {
             // With the last page, the run record goes into the same transaction; its event count
             // includes this page's, known only inside, so it is made from the append's result there.
             let runSoFar = SyncRun(entityType: state.type.rawValue, mode: state.mode, startedAt: state.startedAt,
-                                   finishedAt: state.startedAt, pages: pageNumber, records: state.records + raw.count,
+                                   finishedAt: state.startedAt, pages: pageNumber, records: state.records + page.count,
                                    events: state.events, tombstones: state.tombstones + tombstoneCount)
             let clock = self.clock
             let runRecord: @Sendable (AppendResult) -> [CheckpointWrite] = { result in
@@ -225,20 +274,20 @@ public final class SyncService: Sendable {
             let finalCheckpoints = isLast ? runRecord : nil
             do {
                 let store = self.store, toRecord = changed ? observations : []
-                let checkpointWrites = checkpoints, fetched = histories
+                let checkpointWrites = checkpoints, fetched = histories, raw = newRawHashes
                 appended = try await store.onWriterThread {
                     try store.record(toRecord, observedAt: observedAt, histories: fetched, checkpoints: checkpointWrites,
-                                     finalCheckpoints: finalCheckpoints).eventCount
+                                     finalCheckpoints: finalCheckpoints, rawHashes: raw).eventCount
                 }
             } catch {
                 throw wrap(error, state, page: pageNumber, step: .recording)
             }
         }
         state.pages = pageNumber
-        state.records += raw.count
+        state.records += page.count
         state.events += appended
         state.tombstones += tombstoneCount
-        observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: raw.count,
+        observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                          recordsInPass: state.records, events: appended,
                                          historiesFetched: histories.count)))
         if isLast, let run = try? store.lastSyncRun(entityType: state.type.rawValue) {
@@ -248,12 +297,25 @@ public final class SyncService: Sendable {
 
     /// Starts fetching the pager's next page; the task returns the page (nil when the listing is done)
     /// with the pager advanced past it.
-    private static func fetchNext(_ pager: AshbyPager) -> Task<(AshbyPage?, AshbyPager), any Error> {
+    private static func fetchNext(_ pager: AshbyPager) -> Task<(AshbyRawPage?, AshbyPager), any Error> {
         Task {
             var pager = pager
-            let page = try await pager.next()
+            let page = try await pager.nextRaw()
             return (page, pager)
         }
+    }
+
+    /// The seed of a kind's raw hashes: a hash of the kind and the normaliser's volatile fields for it, so
+    /// raw hashes recorded under another normaliser never match and those records take the full path.
+    static func rawHashSeed(_ kind: EntityKind, _ normalizer: RecordNormalizer) -> UInt64 {
+        let fields = (normalizer.volatileFields[kind] ?? []).map(\.description).joined(separator: ",")
+        return ContentHash(bytes: Array("\(kind.storageCode):\(fields)".utf8)).value
+    }
+
+    /// The raw hash of a record's bytes as the API sent them (`StateRow.rawHash`) for `kind` under
+    /// `normalizer`: XXH64 of the bytes, seeded with `rawHashSeed`.
+    public static func rawHash(_ bytes: UnsafeRawBufferPointer, kind: EntityKind, normalizer: RecordNormalizer) -> ContentHash {
+        ContentHash(value: XXH64.hash(bytes, seed: rawHashSeed(kind, normalizer)))
     }
 
     private func wrap(_ error: any Error, _ state: PassState, page: Int, step: SyncError.Step) -> any Error {

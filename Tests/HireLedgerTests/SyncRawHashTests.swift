@@ -1,0 +1,176 @@
+import AshbyAPI
+import CurlHTTP
+import Foundation
+@testable import HireLedger
+import HireLedgerCore
+import LMDB
+import Testing
+
+/// An Ashby stand-in whose list bodies the test writes byte for byte, to control the raw bytes a sync sees.
+final class ScriptedListTransport: HTTPTransport, @unchecked Sendable {
+    // Invariant: `bodies` is only touched with `lock` held.
+    private let lock = NSLock()
+    private var bodies: [String: [UInt8]] = [:]
+
+    /// Sets the body every later call of `method` (e.g. `candidate.list`) answers with.
+    func answer(_ method: String, _ text: String) { lock.withLock { bodies[method] = Array(text.utf8) } }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let method = String(request.url.split(separator: "/").last ?? "")
+        guard let body = lock.withLock({ bodies[method] }) else {
+            return HTTPResponse(status: 200, body: Array(#"{"success":false,"errors":["unknown_endpoint"]}"#.utf8))
+        }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+    }
+}
+
+struct SyncRawHashTests {
+    let now = Timestamp(iso8601: "2026-03-01T09:00:00Z")!
+
+    /// A `candidate.list` body holding `items` (JSON texts), as the last page.
+    func page(_ items: [String], spacing: String = "") -> String {
+        #"{"success":true,\#(spacing)"results":[\#(spacing)"# + items.joined(separator: ",\(spacing)")
+            + #"],"moreDataAvailable":false,"syncToken":"tok"}"#
+    }
+
+    let ann = #"{"id":"c1","name":"Ann","resumeFileHandle":{"id":"f1","handle":"signed-1"},"tags":[{"id":"t1","title":"Referral"}]}"#
+    /// `ann` with members reordered, whitespace added and the volatile `handle` re-signed.
+    let annReordered = #"{ "tags" : [ { "title" : "Referral", "id" : "t1" } ], "resumeFileHandle" : { "handle" : "signed-2", "id" : "f1" }, "name" : "Ann", "id" : "c1" }"#
+    let bob = #"{"id":"c2","name":"Bob","tags":[]}"#
+
+    func withService(_ body: (LedgerStore, ScriptedListTransport, SyncService) async throws -> Void) async throws {
+        try await withTemporaryDirectory { path in
+            let store = try openTestStore(path, now: now)
+            let transport = ScriptedListTransport()
+            let client = AshbyClient(baseURL: "http://scripted.invalid", apiKey: try APIKey("hlk_test_0123456789abcdef"),
+                                     transport: transport, retryPolicy: RetryPolicy(maxAttempts: 1, seed: 7),
+                                     clock: ManualAshbyClock())
+            let now = self.now
+            let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { now })
+            try await body(store, transport, service)
+        }
+    }
+
+    @discardableResult
+    func fullPass(_ service: SyncService) async throws -> SyncRun {
+        try await service.sync(.candidates, options: SyncOptions(forceFull: true))
+    }
+
+    /// The raw hash the sync keeps for a candidate sent as `text`.
+    func rawHash(_ text: String) -> ContentHash {
+        Array(text.utf8).withUnsafeBytes { SyncService.rawHash($0, kind: .candidate, normalizer: .standard) }
+    }
+
+    let c1 = EntityKey(.candidate, "c1")
+
+    @Test func aResyncWhoseBytesDifferOnlyInOrderWhitespaceOrAVolatileFieldAppendsNothing() async throws {
+        try await withService { store, transport, service in
+            transport.answer("candidate.list", page([ann, bob]))
+            #expect(try await fullPass(service).events == 2)
+            #expect(try store.stateRow(c1)?.rawHash == rawHash(ann))
+            let before = try store.lastPosition
+
+            transport.answer("candidate.list", page([annReordered, bob], spacing: "\n  "))
+            let run = try await fullPass(service)
+            #expect(run.events == 0 && run.tombstones == 0)
+            #expect(try store.lastPosition == before)
+            // The row now carries the new bytes' raw hash, so the next pass skips the record unparsed.
+            #expect(try store.stateRow(c1)?.rawHash == rawHash(annReordered))
+            #expect(try store.matchesRawHash([(c1, rawHash(annReordered)), (EntityKey(.candidate, "c2"), rawHash(bob))]) == [true, true])
+            #expect(try await fullPass(service).events == 0)
+            #expect(try store.lastPosition == before)
+        }
+    }
+
+    @Test func aChangeInsideANestedMemberIsDetectedAfterRawMatches() async throws {
+        try await withService { store, transport, service in
+            transport.answer("candidate.list", page([ann, bob]))
+            try await fullPass(service)
+            #expect(try await fullPass(service).events == 0)  // both rows matched by raw hash
+
+            let changed = ann.replacingOccurrences(of: #""title":"Referral""#, with: #""title":"Agency""#)
+            transport.answer("candidate.list", page([changed, bob]))
+            let run = try await fullPass(service)
+            #expect(run.events == 1)
+            let updates = try store.events(types: EventTypeFilter(["record.candidate.updated"]))
+            #expect(updates.count == 1 && updates.first?.subject == c1)
+            let expected = RecordNormalizer.standard.normalizedValue(try JSONValue.parse(changed), kind: .candidate)
+            #expect(try store.currentRecord(c1) == expected)
+            #expect(try store.stateRow(c1)?.rawHash == rawHash(changed))
+        }
+    }
+
+    @Test func recordsMatchedByRawHashStillCountAsSeenByAFullPass() async throws {
+        try await withService { store, transport, service in
+            transport.answer("candidate.list", page([ann, bob]))
+            try await fullPass(service)
+            #expect(try await fullPass(service).tombstones == 0)
+            transport.answer("candidate.list", page([ann]))
+            let run = try await fullPass(service)
+            #expect(run.tombstones == 1)
+            #expect(try store.stateRow(EntityKey(.candidate, "c2"))?.deleted == true)
+            #expect(try store.stateRow(c1)?.deleted == false)
+            // A tombstoned row never matches by raw hash: the record coming back is restored.
+            transport.answer("candidate.list", page([ann, bob]))
+            #expect(try store.matchesRawHash([(EntityKey(.candidate, "c2"), rawHash(bob))]) == [false])
+            #expect(try await fullPass(service).events == 1)
+            #expect(try store.events(types: EventTypeFilter(["record.candidate.restored"])).count == 1)
+        }
+    }
+
+    @Test func anOldFormatStateRowIsReadAndUpgradedByTheNextSync() async throws {
+        try await withService { store, transport, service in
+            transport.answer("candidate.list", page([ann]))
+            try await fullPass(service)
+            let row = try #require(try store.stateRow(c1))
+            // Rewrite the row as the previous build stored it: version 1, no raw hash.
+            var old: [UInt8] = [1, 0]
+            old += row.hash.value.bigEndianBytes
+            old += row.lastSeq.bigEndianBytes
+            old += row.canonicalBytes
+            try store.environment.write { txn in try txn.put(store.state, c1.storageBytes, old) }
+
+            let read = try #require(try store.stateRow(c1))
+            #expect(read.rawHash == nil && read.hash == row.hash && read.lastSeq == row.lastSeq && !read.deleted)
+            #expect(read.canonicalBytes == row.canonicalBytes)
+            #expect(try store.matchesRawHash([(c1, rawHash(ann))]) == [false])
+
+            let before = try store.lastPosition
+            #expect(try await fullPass(service).events == 0)
+            #expect(try store.lastPosition == before)
+            let stored = try store.environment.read { txn in try txn.get(store.state, c1.storageBytes) }
+            #expect(stored?.first == StateRow.formatVersion)
+            let upgraded = try #require(try store.stateRow(c1))
+            #expect(upgraded == row && upgraded.rawHash == rawHash(ann))
+        }
+    }
+
+    @Test func stateRowsRoundTripWithAndWithoutARawHash() {
+        for raw in [nil, ContentHash(value: 0x0123_4567_89AB_CDEF)] {
+            for deleted in [false, true] {
+                let row = StateRow(hash: ContentHash(value: 42), lastSeq: LogPosition(7), deleted: deleted, rawHash: raw,
+                                   canonicalBytes: Array(#"{"id":"x"}"#.utf8))
+                let bytes = row.storageBytes()
+                let decoded = bytes.withUnsafeBytes { StateRow(storageBytes: $0) }
+                #expect(decoded == row && decoded?.rawHash == raw)
+                #expect(bytes.withUnsafeBytes { StateRow.peek($0)?.deleted } == deleted)
+            }
+        }
+        // Unknown versions and flags are refused, not misread.
+        let unknownVersion: [UInt8] = [3, 0] + [UInt8](repeating: 0, count: 16)
+        let unknownFlag: [UInt8] = [2, 4] + [UInt8](repeating: 0, count: 16)
+        let truncatedRaw: [UInt8] = [2, 2] + [UInt8](repeating: 0, count: 20)
+        for bytes in [unknownVersion, unknownFlag, truncatedRaw] {
+            #expect(bytes.withUnsafeBytes { StateRow(storageBytes: $0) } == nil)
+        }
+    }
+
+    @Test func aRecordWithARepeatedKeyFailsThePageAsTheParserWould() async throws {
+        try await withService { store, transport, service in
+            transport.answer("candidate.list", page([#"{"id":"c1","name":"A","name":"B"}"#]))
+            await #expect(throws: SyncError.self) { try await fullPass(service) }
+            let last = try store.lastPosition
+            #expect(last == .none)
+        }
+    }
+}

@@ -28,7 +28,12 @@ import LMDB
 /// threads and processes.
 public final class LedgerStore: Sendable {
     /// The layout version this build reads and writes. A layout change bumps it and adds a migration.
-    public static let formatVersion: UInt64 = 1
+    /// 2: state rows may carry the hash of the record's raw bytes (`StateRow` version 2). A format-1
+    /// store is read as it is (its rows take the full comparison once) and is marked 2 when opened, so
+    /// an older HireLedger then refuses it with a clear message instead of failing on a newer row.
+    public static let formatVersion: UInt64 = 2
+    /// The oldest format this build opens (and upgrades in place).
+    public static let oldestReadableFormatVersion: UInt64 = 1
 
     /// The environment (for maintenance and for later parts that add their own reads).
     public let environment: Environment
@@ -86,14 +91,20 @@ public final class LedgerStore: Sendable {
         let meta = self.meta, log = self.log
         let existing = try env.read { txn in try LedgerStore.readMeta(txn, meta: meta, path: path) }
         if let existing {
-            (storeId, createdAt) = existing
+            (storeId, createdAt) = (existing.id, existing.created)
+            if existing.version < LedgerStore.formatVersion {
+                try env.write { txn in try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion) }
+            }
             return
         }
         // A new store. The id is drawn outside the write closure, which may run more than once.
         let newId = LedgerStore.randomStoreId()
         let created = try env.write { txn -> (String, Timestamp) in
             // Another process may have created it between our read and this write.
-            if let raced = try LedgerStore.readMeta(txn, meta: meta, path: path) { return raced }
+            if let raced = try LedgerStore.readMeta(txn, meta: meta, path: path) {
+                if raced.version < LedgerStore.formatVersion { try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion) }
+                return (raced.id, raced.created)
+            }
             if try txn.count(log) > 0 {
                 throw LedgerStoreError.damagedMeta(path: path, what: "the log holds events but `meta` has no format version")
             }
@@ -119,12 +130,12 @@ public final class LedgerStore: Sendable {
 
     /// Reads and checks `meta`; nil for a store that was never initialised.
     private static func readMeta(_ txn: borrowing some ReadableTransaction & ~Copyable, meta: Database,
-                                 path: String) throws -> (String, Timestamp)? {
+                                 path: String) throws -> (id: String, created: Timestamp, version: UInt64)? {
         guard let versionBytes = try txn.get(meta, StoreKeys.formatVersion) else { return nil }
         guard let version = UInt64(bigEndianBytes: versionBytes) else {
             throw LedgerStoreError.damagedMeta(path: path, what: "the format version is not an 8-byte number")
         }
-        guard version == formatVersion else {
+        guard (oldestReadableFormatVersion...formatVersion).contains(version) else {
             throw LedgerStoreError.formatVersionMismatch(path: path, found: version, supported: formatVersion)
         }
         guard let idBytes = try txn.get(meta, StoreKeys.storeId), !idBytes.isEmpty,
@@ -133,7 +144,7 @@ public final class LedgerStore: Sendable {
         guard let createdBytes = try txn.get(meta, StoreKeys.createdAt), let created = UInt64(bigEndianBytes: createdBytes) else {
             throw LedgerStoreError.damagedMeta(path: path, what: "the creation time is missing")
         }
-        return (id, Timestamp(millisecondsSinceEpoch: Int64(bitPattern: created)))
+        return (id, Timestamp(millisecondsSinceEpoch: Int64(bitPattern: created)), version)
     }
 
     /// 16 random bytes as 32 lowercase hex digits.

@@ -182,6 +182,30 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test func aFormatOneStoreOpensAndIsMarkedFormatTwo() async throws {
+        try await withTemporaryDirectory { path in
+            let id: String
+            do {
+                let store = try openTestStore(path)
+                id = store.storeId
+            }
+            do {
+                let env = try Environment.open(directory: path, options: testStoreOptions)
+                let meta = try env.openDatabase(name: "meta")
+                try env.write { txn in try txn.put(meta, "format_version", UInt64(1)) }
+            }
+            do {
+                let reopened = try openTestStore(path)
+                #expect(reopened.storeId == id)
+            }
+            let env = try Environment.open(directory: path, options: testStoreOptions)
+            let meta = try env.openDatabase(name: "meta")
+            let version = try env.read { txn in try txn.get(meta, "format_version").flatMap { UInt64(bigEndianBytes: $0) } }
+            #expect(version == LedgerStore.formatVersion)
+            #expect(LedgerStore.formatVersion == 2)
+        }
+    }
+
     @Test func appendedEventsAreIndexedAndClamped() async throws {
         try await withTemporaryDirectory { path in
             let store = try openTestStore(path)

@@ -7,6 +7,9 @@ import Testing
 /// (shared/reference/ashby-recorded): same keys, nesting and value kinds, values ignored.
 struct RecordedShapeTests {
     static let referenceDir: URL = {
+        if let dir = ProcessInfo.processInfo.environment["HIRELEDGER_REFERENCE_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir).appendingPathComponent("ashby-recorded")
+        }
         // Tests/AshbySimulatorTests/<file> → repository root → ../shared/reference
         let here = URL(fileURLWithPath: #filePath)
         let repo = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

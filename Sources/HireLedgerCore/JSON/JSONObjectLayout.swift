@@ -111,8 +111,7 @@ public struct JSONObjectLayout: Sendable {
                         try p.skipValue(depth: 1)
                     }
                     layout.members.append(Member(key: key, value: valueAt..<p.pos))
-                    try p.skipSeparator(closing: UInt8(ascii: "}"))
-                    if p.byte(p.pos - 1) == UInt8(ascii: "}") { break }
+                    if try p.endOfItem(closing: UInt8(ascii: "}")) { break }
                 }
             }
             try finish()
@@ -141,8 +140,7 @@ public struct JSONObjectLayout: Sendable {
                     try p.skipValue(depth: depth)
                 }
                 elements.append(Element(range: start..<p.pos, key: key))
-                try p.skipSeparator(closing: UInt8(ascii: "]"))
-                if p.byte(p.pos - 1) == UInt8(ascii: "]") { return elements }
+                if try p.endOfItem(closing: UInt8(ascii: "]")) { return elements }
             }
         }
 
@@ -175,8 +173,7 @@ public struct JSONObjectLayout: Sendable {
                 } else {
                     try p.skipValue(depth: depth)
                 }
-                try p.skipSeparator(closing: UInt8(ascii: "}"))
-                if p.byte(p.pos - 1) == UInt8(ascii: "}") { break }
+                if try p.endOfItem(closing: UInt8(ascii: "}")) { break }
             }
             return matches == 1 ? found : nil
         }

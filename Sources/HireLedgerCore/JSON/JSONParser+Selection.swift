@@ -53,13 +53,7 @@ extension JSONParser {
         while true {
             skipWhitespace()
             items.append(try parseValue(depth: depth, selecting: each))
-            skipWhitespace()
-            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-            let b = byte(pos)
-            pos += 1
-            if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "]") { return .array(items) }
-            throw fail(.unexpectedByte(b), at: pos - 1)
+            if try endOfItem(closing: UInt8(ascii: "]")) { return .array(items) }
         }
     }
 
@@ -74,43 +68,18 @@ extension JSONParser {
         members.reserveCapacity(wanted.entries.count)
         var sorted = true
         while true {
-            skipWhitespace()
-            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-            guard byte(pos) == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
-            let keyAt = pos
+            let keyAt = try expectKey()
             let match = try matchKey(wanted)
-            skipWhitespace()
-            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-            guard byte(pos) == UInt8(ascii: ":") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
-            pos += 1
-            skipWhitespace()
+            try skipColon()
             if let match {
                 let value = try parseValue(depth: depth, selecting: wanted.entries[match].selection)
-                let key = wanted.entries[match].key
-                if sorted, let last = members.last {
-                    let c = JSONObject.compareKeys(last.key, key)
-                    if c == 0 { throw fail(.duplicateKey(key), at: keyAt) }
-                    if c > 0 { sorted = false }
-                }
-                members.append(JSONObject.Member(key: key, value: value))
+                try append(key: wanted.entries[match].key, value: value, to: &members, sorted: &sorted, keyAt: keyAt)
             } else {
                 try skipValue(depth: depth)
             }
-            skipWhitespace()
-            guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-            let b = byte(pos)
-            pos += 1
-            if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "}") { break }
-            throw fail(.unexpectedByte(b), at: pos - 1)
+            if try endOfItem(closing: UInt8(ascii: "}")) { break }
         }
-        if !sorted {
-            JSONObject.sortMembers(&members)
-            for i in 1..<members.count where JSONObject.compareKeys(members[i - 1].key, members[i].key) == 0 {
-                let key = members[i].key
-                throw fail(.duplicateKey(key), at: offsetOfRepeatedKey(key, inObjectAt: objectStart))
-            }
-        }
+        if !sorted { try sortAndCheck(&members, objectStart: objectStart) }
         return .object(JSONObject(sortedUniqueMembers: members))
     }
 

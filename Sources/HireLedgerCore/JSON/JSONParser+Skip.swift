@@ -47,8 +47,7 @@ extension JSONParser {
         while true {
             skipWhitespace()
             try skipValue(depth: depth)
-            try skipSeparator(closing: UInt8(ascii: "]"))
-            if byte(pos - 1) == UInt8(ascii: "]") { return }
+            if try endOfItem(closing: UInt8(ascii: "]")) { return }
         }
     }
 
@@ -60,8 +59,7 @@ extension JSONParser {
         while true {
             try skipKeyAndColon()
             try skipValue(depth: depth)
-            try skipSeparator(closing: UInt8(ascii: "}"))
-            if byte(pos - 1) == UInt8(ascii: "}") { return }
+            if try endOfItem(closing: UInt8(ascii: "}")) { return }
         }
     }
 
@@ -69,28 +67,10 @@ extension JSONParser {
     /// literal starts and ends (after its closing quote) and whether it holds an escape.
     @discardableResult
     mutating func skipKeyAndColon() throws(JSONParseError) -> (keyAt: Int, keyEnd: Int, escaped: Bool) {
-        skipWhitespace()
-        guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-        guard byte(pos) == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
-        let keyAt = pos
+        let keyAt = try expectKey()
         let escaped = try skipString()
         let keyEnd = pos
-        skipWhitespace()
-        guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-        guard byte(pos) == UInt8(ascii: ":") else { throw fail(.unexpectedByte(byte(pos)), at: pos) }
-        pos += 1
-        skipWhitespace()
+        try skipColon()
         return (keyAt, keyEnd, escaped)
-    }
-
-    /// After a member or element: skips whitespace and then a comma or `closing` (the byte before the
-    /// new `pos` tells which); anything else fails as in the parser.
-    @inline(__always) mutating func skipSeparator(closing: UInt8) throws(JSONParseError) {
-        skipWhitespace()
-        guard pos < end else { throw fail(.unexpectedEnd, at: end) }
-        let b = byte(pos)
-        pos += 1
-        if b == UInt8(ascii: ",") || b == closing { return }
-        throw fail(.unexpectedByte(b), at: pos - 1)
     }
 }

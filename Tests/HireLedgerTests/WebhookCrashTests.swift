@@ -25,39 +25,22 @@ struct WebhookCrashTests {
     @Test func killingTheDispatcherMidDeliveryLosesNothing() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.hireledgerPath), "build the hireledger product first (swift build --build-tests)")
         try await withTemporaryDirectory { path in
-            let total = 20_000
-            // Default options (fsync on), as the child process opens the store.
-            let store = try LedgerStore.open(directory: path)
-            try WebhookDeliveryTests.appendEvents(store, total)
-            // Answers stop after request 700 until the first process is dead, so the kill lands mid-delivery
-            // however fast or loaded the machine.
-            let gate = TestGate()
-            let receiver = try WebhookTestReceiver { index, _ in
-                if index >= 700 { gate.wait() }
-                return .status(204)
-            }
-            let (sub, _) = try SubscriptionStore(store: store).create(url: receiver.url, types: [], startAt: .beginning)
-
+            let held = try HeldDelivery(path: path)
             let first = try Self.run(["deliver", "--store", path])
-            await receiver.waitForRequests(700)
-            kill(first.processIdentifier, SIGKILL)
-            first.waitUntilExit()
-            #expect(first.terminationReason == .uncaughtSignal)
-            let atKill = receiver.requests.count
-            #expect(atKill < total, "the kill must land during delivery")
-            gate.open()
+            await held.killMidDelivery {
+                kill(first.processIdentifier, SIGKILL)
+                first.waitUntilExit()
+                #expect(first.terminationReason == .uncaughtSignal)
+            }
 
             let second = try Self.run(["deliver", "--once", "--store", path])
             second.waitUntilExit()
             #expect(second.terminationStatus == 0)
 
-            let seqs = receiver.requests.compactMap(WebhookDeliveryTests.seq)
-            var seen = Set<UInt64>()
-            let firstReceipts = seqs.filter { seen.insert($0).inserted }
-            #expect(firstReceipts == (1...UInt64(total)).map { $0 })
-            #expect(try SubscriptionStore(store: store).get(sub.id)?.cursor == LogPosition(UInt64(total)))
+            #expect(held.firstReceipts == (1...UInt64(held.total)).map { $0 })
+            #expect(try held.cursor == LogPosition(UInt64(held.total)))
             // At least once: events sent but not yet committed when killed were sent again (≤ one commit window).
-            #expect(seqs.count - total <= 256)
+            #expect(held.receiver.requests.compactMap(WebhookDeliveryTests.seq).count - held.total <= 256)
         }
     }
 }

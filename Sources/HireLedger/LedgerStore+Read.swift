@@ -114,6 +114,7 @@ extension LedgerStore {
     public func matchesRawHash(_ observed: [(key: EntityKey, rawHash: ContentHash)]) throws -> [Bool] {
         try environment.read { txn in
             try observed.map { item in
+                // Outer nil: no row for the key. Inner nil: a row that cannot be read.
                 let header = try txn.withValue(state, item.key.storageBytes) { StateRow.header($0) }
                 guard let header else { return false }
                 guard let header else {

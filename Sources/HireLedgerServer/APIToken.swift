@@ -108,3 +108,9 @@ extension Substring {
         return String(s)
     }
 }
+
+/// A token file problem, with what to do about it.
+public struct APITokenError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -197,3 +197,9 @@ public final class SSEClient {
 extension String {
     func trimmingPrefixSpaces() -> String { String(drop { $0 == " " }) }
 }
+
+/// A connection or protocol failure of `SSEClient`.
+public struct SSEClientError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -42,3 +42,9 @@ public struct ServerOptions: Sendable {
         guard pollMilliseconds >= 10 else { throw ServerOptionsError("the poll interval must be at least 10 ms; got \(pollMilliseconds).") }
     }
 }
+
+/// Options that cannot work, with what to change.
+public struct ServerOptionsError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

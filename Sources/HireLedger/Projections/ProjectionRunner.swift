@@ -260,3 +260,29 @@ private final class BackgroundWrite: @unchecked Sendable {
         return result!
     }
 }
+
+/// Tuning of batches, checkpoints and snapshots.
+public struct ProjectionRunnerOptions: Sendable, Hashable {
+    /// Events read per read transaction.
+    public var batchSize: Int
+    /// Events folded since the stored checkpoint before `catchUp` writes a new one.
+    public var checkpointAfter: UInt64
+    /// A snapshot is stored after every event whose seq is a multiple of this (0: no snapshots).
+    public var snapshotEvery: UInt64
+
+    public init(batchSize: Int = 50_000, checkpointAfter: UInt64 = 50_000, snapshotEvery: UInt64 = 500_000) {
+        precondition(batchSize > 0, "batchSize must be positive")
+        self.batchSize = batchSize
+        self.checkpointAfter = checkpointAfter
+        self.snapshotEvery = snapshotEvery
+    }
+}
+
+/// One change to the `projections` database (`LedgerStore.writeProjections`).
+public enum ProjectionWrite: Sendable, Hashable {
+    case put(key: [UInt8], value: [UInt8])
+    case delete(key: [UInt8])
+    /// Removes every key starting with `prefix` except `keeping` itself and the keys under it
+    /// (`keeping` followed by `/`).
+    case deletePrefix([UInt8], keeping: [UInt8]?)
+}

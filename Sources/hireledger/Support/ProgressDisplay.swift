@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import Foundation
 
 /// Live progress of a long job on a terminal: one line per entity type, redrawn in place, with pages,
@@ -78,4 +79,25 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     static func seconds(_ t: TimeInterval) -> String { String(format: "%.1f s", t) }
+}
+
+@preconcurrency import Glibc
+
+/// Writing to the terminal: standard error for progress and diagnostics, standard output for data.
+enum Terminal {
+    /// Whether standard error is an interactive terminal (progress is drawn only then).
+    static let stderrIsTTY: Bool = isatty(2) == 1
+
+    static func writeError(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stderr) }
+        fflush(stderr)
+    }
+
+    static func writeOut(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stdout) }
+    }
+
+    static func flushOut() { fflush(stdout) }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HireLedger
 import HireLedgerCore
@@ -140,4 +141,9 @@ enum Views {
         }
         return "Plan changes: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")) + "\n" + table.render()
     }
+}
+
+/// How a command prints data. Every format but `table` is meant for programs and has a schema in `schemas/`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case table, json, ndjson, csv
 }

@@ -124,3 +124,35 @@ public final class HistoryBackfill: Sendable {
         return out.reversed()
     }
 }
+
+/// Why a backfill stopped; everything recorded before is kept and the next run resumes after the last
+/// application recorded.
+public struct BackfillError: Error, Sendable, CustomStringConvertible {
+    public var applicationId: String
+    public var underlying: any Error
+
+    public var description: String {
+        "history backfill stopped while reading the history of application \(applicationId): \(underlying). "
+            + "Applications done so far are recorded; run `hireledger sync --backfill-history` again to resume from here."
+    }
+}
+
+/// One application done by a backfill, with running totals.
+public struct BackfillProgress: Sendable, Hashable {
+    public var applicationId: String
+    /// Events appended for this application.
+    public var events: Int
+    /// Applications done and events appended in this run so far.
+    public var applicationsDone: Int
+    public var eventsTotal: Int
+}
+
+/// What a backfill run did.
+public struct BackfillReport: Sendable, Hashable {
+    /// Applications whose history was read in this run.
+    public var applications = 0
+    /// Events appended.
+    public var events = 0
+    /// True when every application is done (now or in an earlier run).
+    public var completed = false
+}

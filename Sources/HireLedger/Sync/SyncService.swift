@@ -324,3 +324,132 @@ public final class SyncService: Sendable {
                          underlying: error)
     }
 }
+
+/// Why a sync stopped. Everything committed before the failure stays in the store; the next sync
+/// continues from there (an interrupted full pass starts again from its first page, which records
+/// nothing twice because unchanged records append nothing).
+public struct SyncError: Error, Sendable, CustomStringConvertible {
+    /// What the sync was doing.
+    public enum Step: Sendable {
+        case fetchingPage
+        case fetchingHistory(applicationId: String)
+        case fetchingStages(interviewPlanId: String)
+        case recording
+    }
+
+    public var entityType: AshbyEntityType
+    public var mode: SyncRun.Mode
+    /// The 1-based page of the pass being fetched or recorded.
+    public var page: Int
+    public var step: Step
+    /// Pages of this pass already recorded.
+    public var pagesRecorded: Int
+    public var underlying: any Error
+
+    public init(entityType: AshbyEntityType, mode: SyncRun.Mode, page: Int, step: Step, pagesRecorded: Int,
+                underlying: any Error) {
+        self.entityType = entityType
+        self.mode = mode
+        self.page = page
+        self.step = step
+        self.pagesRecorded = pagesRecorded
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        let doing: String
+        switch step {
+        case .fetchingPage: doing = "fetching page \(page)"
+        case .fetchingHistory(let id): doing = "fetching the stage history of application \(id) (page \(page))"
+        case .fetchingStages(let id): doing = "fetching the stages of interview plan \(id)"
+        case .recording: doing = "recording page \(page)"
+        }
+        let kept = pagesRecorded == 0 ? "nothing of this pass was recorded yet"
+                                       : "\(pagesRecorded) page\(pagesRecorded == 1 ? "" : "s") of this pass are recorded and kept"
+        let what: String
+        if let ashby = underlying as? AshbyError, ashby.isAuthenticationFailure {
+            what = "Fix the API key, then run `hireledger sync` again."
+        } else if let ashby = underlying as? AshbyError, case .missingPermission = ashby {
+            what = "Grant the permission, then run `hireledger sync` again."
+        } else {
+            what = "Run `hireledger sync` again to continue; "
+                + (mode == .full ? "the full pass of \(entityType.rawValue) starts again from its first page."
+                                 : "the incremental pass resumes from the last stored sync token.")
+        }
+        return "sync of \(entityType.rawValue) (\(mode.rawValue) pass) stopped while \(doing): \(underlying). "
+            + "Everything recorded before is kept (\(kept)). \(what)"
+    }
+}
+
+/// How `SyncService.sync` runs.
+public struct SyncOptions: Sendable {
+
+    /// Full passes for every type, ignoring stored sync tokens (`hireledger sync --full`). Only full
+    /// passes find deletions.
+    public var forceFull: Bool
+    /// The types to sync, run in `SyncPlan.order` whatever order they are given in.
+    public var types: Set<AshbyEntityType>
+    /// `limit` per list page (Ashby's maximum is 100).
+    public var pageSize: Int
+    /// Read `application.listHistory` for applications that first appear after the first completed
+    /// pass of applications, so moves they made before the next poll are recorded with their real
+    /// times. (On the first pass, history is left to `HistoryBackfill`: one request per application.)
+    public var historyForNewApplications: Bool
+    /// Do a full pass of a type when its last full pass is at least this many days old (by the sync's
+    /// clock), so deletions are found without asking; nil: only when forced or when Ashby refuses the
+    /// token. Default 7.
+    public var fullPassIntervalDays: Int?
+
+    public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
+                pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,
+                fullPassIntervalDays: Int? = 7) {
+        self.fullPassIntervalDays = fullPassIntervalDays
+        self.forceFull = forceFull
+        self.types = types
+        self.pageSize = pageSize
+        self.historyForNewApplications = historyForNewApplications
+    }
+}
+
+/// What `SyncService.sync(_:)` did.
+public struct SyncReport: Sendable {
+    /// One run per synced type, in sync order.
+    public var runs: [SyncRun]
+    /// The first position this sync could have appended at, and the log's last position after it;
+    /// `appendedEvents` is 0 when nothing changed.
+    public var firstPosition: LogPosition
+    public var lastPosition: LogPosition
+
+    public var appendedEvents: Int { lastPosition >= firstPosition ? Int(lastPosition.value - firstPosition.value) + 1 : 0 }
+}
+
+/// What `SyncService` reports while it runs, for a progress display (the library prints nothing).
+public enum SyncProgress: Sendable {
+    /// A pass of one entity type begins.
+    case passStarted(entityType: AshbyEntityType, mode: SyncRun.Mode)
+    /// Ashby refused the stored sync token (`reason` says why); the token was dropped and a full pass
+    /// of the type follows.
+    case fellBackToFull(entityType: AshbyEntityType, reason: String)
+    /// One page was fetched and recorded.
+    case page(SyncPageProgress)
+    /// A pass finished (after its tombstones, for a full pass).
+    case passFinished(SyncRun)
+}
+
+/// Receives `SyncProgress`; called on the syncing task, so it must be quick and must not block.
+public typealias SyncObserver = @Sendable (SyncProgress) -> Void
+
+/// One recorded page.
+public struct SyncPageProgress: Sendable, Hashable {
+    public var entityType: AshbyEntityType
+    public var mode: SyncRun.Mode
+    /// 1-based page number within the pass.
+    public var page: Int
+    /// Records on this page, and in the pass so far.
+    public var records: Int
+    public var recordsInPass: Int
+    /// Events this page appended (0 when nothing changed: then no write transaction was opened).
+    public var events: Int
+    /// Application histories fetched for this page.
+    public var historiesFetched: Int
+}

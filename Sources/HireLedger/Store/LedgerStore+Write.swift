@@ -159,3 +159,34 @@ extension LedgerStore {
         }
     }
 }
+
+/// What one append wrote.
+public struct AppendResult: Sendable, Hashable {
+    /// The positions the events got, consecutive; empty when nothing was appended.
+    public var positions: ClosedRange<LogPosition>?
+    /// The observation time the events carry (the requested one, clamped to the log's last).
+    public var observedAt: Timestamp?
+    /// Number of record changes (record events) among the events.
+    public var recordChanges: Int
+
+    public var eventCount: Int { positions.map { Int($0.upperBound.value - $0.lowerBound.value) + 1 } ?? 0 }
+
+    public static let empty = AppendResult(positions: nil, observedAt: nil, recordChanges: 0)
+}
+
+/// A write to the `checkpoints` database made in the same transaction as the events it belongs to.
+public struct CheckpointWrite: Sendable, Hashable {
+    public var key: String
+    /// The new value; nil removes the key.
+    public var value: [UInt8]?
+
+    public init(key: String, value: [UInt8]?) {
+        self.key = key
+        self.value = value
+    }
+
+    /// Stores (or with nil, removes) the `syncToken` of a list endpoint.
+    public static func syncToken(_ token: String?, endpoint: String) -> CheckpointWrite {
+        CheckpointWrite(key: StoreKeys.syncToken(endpoint), value: token.map { Array($0.utf8) })
+    }
+}

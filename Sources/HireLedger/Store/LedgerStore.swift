@@ -1,3 +1,5 @@
+import HireLedgerCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -159,4 +161,67 @@ public final class LedgerStore: Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// Why the store could not be opened, read or written, beyond LMDB's own errors (`LMDBError`, which
+/// the store passes through unchanged).
+public enum LedgerStoreError: Error, Sendable, CustomStringConvertible {
+    /// The store was written with a layout this build does not read.
+    case formatVersionMismatch(path: String, found: UInt64, supported: UInt64)
+    /// The `meta` database is missing a value that every store has, or holds one that cannot be read.
+    case damagedMeta(path: String, what: String)
+    /// A log entry or state row could not be decoded.
+    case damagedEntry(path: String, database: String, what: String)
+    /// A log append found the log in a state that contradicts the batch (a sequence bug).
+    case inconsistentAppend(path: String, what: String)
+
+    public var description: String {
+        switch self {
+        case .formatVersionMismatch(let path, let found, let supported):
+            if found > supported {
+                return "the store at \(path) has format version \(found), newer than this HireLedger reads (\(supported)). "
+                    + "Upgrade HireLedger, or point --store at another directory."
+            }
+            return "the store at \(path) has format version \(found); this HireLedger reads version \(supported) and has no "
+                + "migration from \(found). Rebuild it: move the directory away and run `hireledger sync --full` into a new store."
+        case .damagedMeta(let path, let what):
+            return "the store at \(path) is damaged: \(what). Restore it from a copy (`hireledger` copies are made with "
+                + "`LedgerStore.copy(to:)`) or move it away and run `hireledger sync --full` into a new store."
+        case .damagedEntry(let path, let database, let what):
+            return "the store at \(path) has an unreadable entry in `\(database)`: \(what). Restore it from a copy, "
+                + "or move it away and run `hireledger sync --full` into a new store."
+        case .inconsistentAppend(let path, let what):
+            return "refused to append to the store at \(path): \(what). Nothing was written. This is a bug in HireLedger; "
+                + "please report it with the output of `hireledger status`."
+        }
+    }
+}
+
+/// A summary of a store for `hireledger status`: identity, positions, counts and sizes.
+public struct StoreStatus: Sendable {
+    /// The store directory (canonical path).
+    public var path: String
+    public var storeId: String
+    public var formatVersion: UInt64
+    public var createdAt: Timestamp
+    /// The last position in the log (`LogPosition.none` when empty).
+    public var lastPosition: LogPosition
+    /// `observedAt` of the last event, if any.
+    public var lastObservedAt: Timestamp?
+    /// Number of events in the log.
+    public var eventCount: Int
+    /// Per entity kind: live records and tombstoned ones in the state index.
+    public var records: [EntityKind: (live: Int, deleted: Int)]
+    /// The last completed sync pass per entity type (`AshbyEntityType.rawValue`).
+    public var lastSyncs: [String: SyncRun]
+    /// Entity types holding a stored `syncToken` (keyed by list endpoint method).
+    public var syncTokens: Set<String>
+    /// Bytes of the data file in use, and the current map size.
+    public var usedBytes: Int
+    public var mapSize: Int
+    /// Bytes of the log database's pages (leaf, branch and overflow).
+    public var logBytes: Int
+    /// The history backfill's position: the last application done, or nil; and whether it finished.
+    public var backfillCursor: EntityKey?
+    public var backfillCompleted: Bool
 }

@@ -99,29 +99,34 @@ public final class HistoryBackfill: Sendable {
         let observedAt = max(clock.now(), try store.lastObservedAt ?? clock.now())
         let context = StoreClassificationContext(store: store, histories: [key.id: history])
         let all = store.classifier.classify(.created(application), subject: key, observedAt: observedAt, context: context)
-            .filter { $0.type == .domain(.applicationStageChanged) && $0.data["historyEntryId"]?.stringValue != nil }
+            .compactMap { e in Self.stageChange(e.type, e.data).flatMap { $0.historyEntryId == nil ? nil : (e, $0) } }
 
         let recorded = try store.events(after: .none, types: EventTypeFilter(["application.stage_changed"]), entity: key)
-        let recordedEntries = Set(recorded.compactMap { $0.data["historyEntryId"]?.stringValue })
+            .compactMap { Self.stageChange($0.type, $0.data) }
+        let recordedEntries = Set(recorded.compactMap(\.historyEntryId))
         // Moves recorded without history (a first sighting, or no history at hand), by the stage
         // entered; each stands for the latest not yet matched history move into that stage, since the
         // sync saw them as they were current.
         var untimed: [String: Int] = [:]
-        for e in recorded where e.data["historyEntryId"]?.stringValue == nil {
-            if let to = e.data["toStage"]?.string("id") { untimed[to, default: 0] += 1 }
-        }
+        for move in recorded where move.historyEntryId == nil { untimed[move.toStage.id, default: 0] += 1 }
         var out: [PendingEvent] = []
-        for var e in all.reversed() {
-            if let id = e.data["historyEntryId"]?.stringValue, recordedEntries.contains(id) { continue }
-            if let to = e.data["toStage"]?.string("id"), let n = untimed[to], n > 0 {
-                untimed[to] = n - 1
+        for (event, move) in all.reversed() {
+            if let id = move.historyEntryId, recordedEntries.contains(id) { continue }
+            if let n = untimed[move.toStage.id], n > 0 {
+                untimed[move.toStage.id] = n - 1
                 continue
             }
+            var e = event
             e.backfilled = true
             e.causationIndex = nil
             out.append(e)
         }
         return out.reversed()
+    }
+
+    /// The data of an `application.stage_changed` event, nil for other types or unreadable data.
+    private static func stageChange(_ type: EventType, _ data: JSONValue) -> ApplicationEvent.StageChanged? {
+        type == ApplicationEvent.StageChanged.type ? try? ApplicationEvent.StageChanged(data: data) : nil
     }
 }
 

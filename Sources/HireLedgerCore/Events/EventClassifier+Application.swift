@@ -7,7 +7,7 @@ extension EventClassifier {
         guard let after = change.after else { return }
         let before = change.before
         let applicationId = out.subject.id
-        let base = applicationBase(after, context)
+        let base = applicationBase(after, id: applicationId, context)
 
         // Stage moves.
         let stageBefore = before?["currentInterviewStage"]?.string("id")
@@ -26,54 +26,46 @@ extension EventClassifier {
             if let last = moves.last, last.to.stageId == stageAfter {
                 for move in moves {
                     let isLast = move == last
-                    let fromStage: JSONValue = move.fromStageId.map { id in
+                    let fromStage = move.fromStageId.map { id in
                         id == stageBefore
                             ? stageSummary(before?["currentInterviewStage"], id: id, title: move.from?.title, context)
                             : stageSummary(nil, id: id, title: move.from?.title, context)
-                    } ?? .null
+                    }
                     let toStage = stageSummary(isLast ? currentStage : nil, id: move.to.stageId, title: move.to.title, context)
-                    var data = base
-                    data["fromStage"] = fromStage
-                    data["toStage"] = toStage
-                    data["enteredStageAt"] = move.to.enteredStageAt.json
-                    data["historyEntryId"] = .string(move.to.id)
-                    out.emit(.applicationStageChanged, read: move.to.enteredStageAt, record: after, backfilled: move.backfilled, data: data)
+                    let event = ApplicationEvent.StageChanged(application: base, fromStage: fromStage, toStage: toStage,
+                                                              enteredStageAt: move.to.enteredStageAt, historyEntryId: move.to.id)
+                    out.emit(event, read: move.to.enteredStageAt, record: after, backfilled: move.backfilled)
                 }
                 currentEntry = last.to
             } else {
                 // No usable history (not fetched, or stale): one move, timed by updatedAt.
-                var data = base
-                data["fromStage"] = stageBefore.map { stageSummary(before?["currentInterviewStage"], id: $0, title: nil, context) } ?? .null
-                data["toStage"] = stageSummary(currentStage, id: stageAfter, title: nil, context)
-                data["enteredStageAt"] = .null
-                data["historyEntryId"] = .null
-                out.emit(.applicationStageChanged, read: nil, record: after, data: data)
+                let fromStage = stageBefore.map { stageSummary(before?["currentInterviewStage"], id: $0, title: nil, context) }
+                let event = ApplicationEvent.StageChanged(application: base, fromStage: fromStage,
+                                                          toStage: stageSummary(currentStage, id: stageAfter, title: nil, context),
+                                                          enteredStageAt: nil, historyEntryId: nil)
+                out.emit(event, read: nil, record: after)
             }
         }
 
         // Hire.
+        // Read only when an event carries it (the stage's record is looked up).
+        func stage() -> StageSummary? { stageAfter.map { stageSummary(currentStage, id: $0, title: nil, context) } }
         if isHired(after, context), !(before.map { isHired($0, context) } ?? false) {
-            var data = base
-            data["stage"] = stageAfter.map { stageSummary(currentStage, id: $0, title: nil, context) } ?? .null
-            out.emit(.applicationHired, read: currentEntry?.enteredStageAt, record: after, data: data)
+            out.emit(ApplicationEvent.Hired(application: base, stage: stage()), read: currentEntry?.enteredStageAt, record: after)
         }
 
         // Archive and unarchive.
         let archivedBefore = before?.string("status") == "Archived"
         let archivedAfter = after.string("status") == "Archived"
         if archivedAfter, !archivedBefore {
-            var data = base
-            let reason = after["archiveReason"]
-            data["archiveReason"] = reason.map { r -> JSONValue in
-                r.isNull ? .null : ["id": r.orNull("id"), "text": r.orNull("text"), "reasonType": r.orNull("reasonType")]
-            } ?? .null
-            data["archivedAt"] = after.orNull("archivedAt")
-            data["stage"] = stageAfter.map { stageSummary(currentStage, id: $0, title: nil, context) } ?? .null
-            out.emit(.applicationArchived, read: after.timestamp("archivedAt"), record: after, data: data)
+            let reason = after["archiveReason"].flatMap { r in
+                r.isNull ? nil : ApplicationEvent.ArchiveReason(id: r.string("id"), text: r.string("text"), reasonType: r.string("reasonType"))
+            }
+            let event = ApplicationEvent.Archived(application: base, stage: stage(), archivedAt: after.string("archivedAt"),
+                                                  archiveReason: reason)
+            out.emit(event, read: after.timestamp("archivedAt"), record: after)
         } else if archivedBefore, !archivedAfter {
-            var data = base
-            data["stage"] = stageAfter.map { stageSummary(currentStage, id: $0, title: nil, context) } ?? .null
-            out.emit(.applicationUnarchived, read: currentEntry?.enteredStageAt, record: after, data: data)
+            out.emit(ApplicationEvent.Unarchived(application: base, stage: stage()), read: currentEntry?.enteredStageAt, record: after)
         }
     }
 
@@ -86,39 +78,36 @@ extension EventClassifier {
     }
 
     /// The members every application event carries: ids, status, job summary. No candidate names.
-    private func applicationBase(_ application: JSONValue, _ context: some ClassificationContext) -> JSONObject {
-        [
-            "applicationId": application.orNull("id"),
-            "candidateId": application["candidate"].orNull("id"),
-            "status": application.orNull("status"),
-            "job": jobSummary(embedded: application["job"], id: application["job"]?.string("id"), context),
-        ]
+    private func applicationBase(_ application: JSONValue, id: String, _ context: some ClassificationContext) -> ApplicationEvent.Application {
+        let job = application["job"]
+        return ApplicationEvent.Application(applicationId: application.string("id") ?? id,
+                                            candidateId: application["candidate"]?.string("id"),
+                                            status: application.string("status"),
+                                            job: job?.string("id").map { jobSummary(embedded: job, id: $0, context) })
     }
 }
 
 extension EventClassifier {
-    /// `{id, title, departmentId, locationId}` of a job, from an embedded summary completed by the
-    /// job's own record; `null` without an id.
-    func jobSummary(embedded: JSONValue?, id: String?, _ context: some ClassificationContext) -> JSONValue {
-        guard let id else { return .null }
+    /// The job's summary, from an embedded summary completed by the job's own record.
+    func jobSummary(embedded: JSONValue?, id: String, _ context: some ClassificationContext) -> JobSummary {
         let record = context.currentRecord(EntityKey(.job, id))
-        func field(_ key: String) -> JSONValue {
-            if let v = embedded?[key], !v.isNull { return v }
-            return record.orNull(key)
+        func field(_ key: String) -> String? {
+            if let v = embedded?[key], !v.isNull { return v.stringValue }
+            return record?.string(key)
         }
-        return ["id": .string(id), "title": field("title"), "departmentId": field("departmentId"), "locationId": field("locationId")]
+        return JobSummary(id: id, title: field("title"), departmentId: field("departmentId"), locationId: field("locationId"))
     }
 
-    /// `{id, title, type, orderInInterviewPlan}` of a stage, from an embedded stage object, a history
-    /// title and the stage's own record, in that order of preference.
-    func stageSummary(_ embedded: JSONValue?, id: String, title: String?, _ context: some ClassificationContext) -> JSONValue {
+    /// The stage's summary, from an embedded stage object, a history title and the stage's own
+    /// record, in that order of preference.
+    func stageSummary(_ embedded: JSONValue?, id: String, title: String?, _ context: some ClassificationContext) -> StageSummary {
         let record = context.currentRecord(EntityKey(.interviewStage, id))
-        func field(_ key: String, _ fallback: String? = nil) -> JSONValue {
+        func field(_ key: String) -> JSONValue? {
             if let v = embedded?[key], !v.isNull { return v }
-            if let fallback { return .string(fallback) }
-            return record.orNull(key)
+            return record?[key]
         }
-        return ["id": .string(id), "title": field("title", title), "type": field("type"),
-                "orderInInterviewPlan": field("orderInInterviewPlan")]
+        let embeddedTitle = embedded?["title"].flatMap { $0.isNull ? nil : $0 }
+        return StageSummary(id: id, title: embeddedTitle.map(\.stringValue) ?? title ?? record?.string("title"),
+                            type: field("type")?.stringValue, orderInInterviewPlan: field("orderInInterviewPlan")?.intValue)
     }
 }

@@ -5,24 +5,23 @@ extension EventClassifier {
         guard let after = change.after else { return }
         let before = change.before
         let status = after.string("status"), previous = before?.string("status")
-        let data: JSONObject = [
-            "jobId": after.orNull("id"),
-            "title": after.orNull("title"),
-            "status": after.orNull("status"),
-            "previousStatus": previous.map(JSONValue.string) ?? .null,
-            "departmentId": after.orNull("departmentId"),
-            "locationId": after.orNull("locationId"),
-            "employmentType": after.orNull("employmentType"),
-            "confidential": after.orNull("confidential"),
-            "requisitionId": after.orNull("customRequisitionId"),
-            "openedAt": after.orNull("openedAt"),
-            "closedAt": after.orNull("closedAt"),
-        ]
+        let job = JobEvent.Job(
+            jobId: after.string("id") ?? out.subject.id,
+            title: after.string("title"),
+            status: status,
+            previousStatus: previous,
+            departmentId: after.string("departmentId"),
+            locationId: after.string("locationId"),
+            employmentType: after.string("employmentType"),
+            confidential: after["confidential"]?.boolValue,
+            requisitionId: after.string("customRequisitionId"),
+            openedAt: after.string("openedAt"),
+            closedAt: after.string("closedAt"))
         if (status == "Open" && previous != "Open") || (before.isAbsent && status != "Open" && after.timestamp("openedAt") != nil) {
-            out.emit(.jobOpened, read: after.timestamp("openedAt"), record: after, data: data)
+            out.emit(JobEvent.Opened(job: job), read: after.timestamp("openedAt"), record: after)
         }
         if status == "Closed", previous != "Closed" {
-            out.emit(.jobClosed, read: after.timestamp("closedAt"), record: after, data: data)
+            out.emit(JobEvent.Closed(job: job), read: after.timestamp("closedAt"), record: after)
         }
     }
 
@@ -30,16 +29,17 @@ extension EventClassifier {
     /// any other deletion. Only ids: the candidate's personal data stays in the record events.
     func candidateEvents(_ change: RecordChange, _ out: inout Emitter) {
         guard case .deleted(let lastKnown, let reason) = change else { return }
-        var data: JSONObject = [
-            "candidateId": .string(out.subject.id),
-            "applicationIds": lastKnown?["applicationIds"] ?? .null,
-        ]
-        if case .merged(let into) = reason {
-            data["mergedIntoCandidateId"] = into.map(JSONValue.string) ?? .null
-            out.emit(.candidateMerged, read: nil, record: nil, data: data)
-        } else {
-            data["reason"] = .string(reason.wireName)
-            out.emit(.candidateDeleted, read: nil, record: nil, data: data)
+        let applicationIds = lastKnown?["applicationIds"]?.arrayValue?.compactMap(\.stringValue)
+        switch reason {
+        case .merged(let into):
+            out.emit(CandidateEvent.Merged(candidateId: out.subject.id, applicationIds: applicationIds, mergedIntoCandidateId: into),
+                     read: nil, record: nil)
+        case .absentFromFullSync:
+            out.emit(CandidateEvent.Deleted(candidateId: out.subject.id, applicationIds: applicationIds, reason: .absentFromFullSync),
+                     read: nil, record: nil)
+        case .deletedInSource:
+            out.emit(CandidateEvent.Deleted(candidateId: out.subject.id, applicationIds: applicationIds, reason: .deletedInSource),
+                     read: nil, record: nil)
         }
     }
 }

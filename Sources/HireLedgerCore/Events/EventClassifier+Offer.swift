@@ -5,34 +5,36 @@ extension EventClassifier {
     func offerEvents(_ change: RecordChange, _ out: inout Emitter, _ context: some ClassificationContext) {
         guard let after = change.after else { return }
         let before = change.before
-        let base = offerBase(after, context)
+        let base = offerBase(after, id: out.subject.id, context)
         let version = after["latestVersion"]
         let versionChanged = version?.string("id") != before?["latestVersion"]?.string("id")
 
         if before.isAbsent {
-            out.emit(.offerCreated, read: version?.timestamp("createdAt"), record: after, data: base)
+            out.emit(OfferEvent.Created(offer: base), read: version?.timestamp("createdAt"), record: after)
         }
 
         let outcome = Self.offerOutcome(after)
         if let outcome, outcome != before.flatMap(Self.offerOutcome) {
-            var data = base
-            data["decidedAt"] = after.orNull("decidedAt")
-            out.emit(outcome, read: after.timestamp("decidedAt"), record: after, data: data)
+            let decidedAt = after.string("decidedAt")
+            let event: any OfferEvent.Decision = switch outcome {
+            case .offerDeclined: OfferEvent.Declined(offer: base, decidedAt: decidedAt)
+            case .offerCancelled: OfferEvent.Cancelled(offer: base, decidedAt: decidedAt)
+            default: OfferEvent.Accepted(offer: base, decidedAt: decidedAt)
+            }
+            out.emit(event, read: after.timestamp("decidedAt"), record: after)
         }
 
         if let before {
             let old = before["latestVersion"].orNull("startDate"), new = version.orNull("startDate")
             if old != new {
-                var data = base
-                data["previousStartDate"] = old
-                out.emit(.offerStartDateChanged, read: versionChanged ? version?.timestamp("createdAt") : nil,
-                         record: after, data: data)
+                out.emit(OfferEvent.StartDateChanged(offer: base, previousStartDate: old.stringValue),
+                         read: versionChanged ? version?.timestamp("createdAt") : nil, record: after)
             }
         }
     }
 
-    /// The decided outcome of an offer, if any. Ashby reports it twice (`acceptanceStatus` and
-    /// `offerStatus`); either is enough.
+    /// The decided outcome of an offer, if any (`offerAccepted`, `offerDeclined` or `offerCancelled`).
+    /// Ashby reports it twice (`acceptanceStatus` and `offerStatus`); either is enough.
     static func offerOutcome(_ offer: JSONValue) -> DomainEventType? {
         switch (offer.string("acceptanceStatus"), offer.string("offerStatus")) {
         case ("Accepted", _), (_, "CandidateAccepted"): .offerAccepted
@@ -44,24 +46,24 @@ extension EventClassifier {
 
     /// Ids, statuses, the latest version's terms (start date, salary, opening) and the job, read
     /// through the offer's application. No candidate names.
-    private func offerBase(_ offer: JSONValue, _ context: some ClassificationContext) -> JSONObject {
+    private func offerBase(_ offer: JSONValue, id: String, _ context: some ClassificationContext) -> OfferEvent.Offer {
         let version = offer["latestVersion"]
         let applicationId = offer.string("applicationId")
         let application = applicationId.flatMap { context.currentRecord(EntityKey(.application, $0)) }
-        let salary = version?["salary"]
-        return [
-            "offerId": offer.orNull("id"),
-            "applicationId": offer.orNull("applicationId"),
-            "candidateId": application?["candidate"].orNull("id") ?? .null,
-            "job": jobSummary(embedded: application?["job"], id: application?["job"]?.string("id"), context),
-            "acceptanceStatus": offer.orNull("acceptanceStatus"),
-            "offerStatus": offer.orNull("offerStatus"),
-            "versionId": version.orNull("id"),
-            "openingId": version.orNull("openingId"),
-            "startDate": version.orNull("startDate"),
-            "salary": salary.map { s -> JSONValue in
-                s.isNull ? .null : ["currencyCode": s.orNull("currencyCode"), "value": s.orNull("value")]
-            } ?? .null,
-        ]
+        let job = application?["job"]
+        let salary = version?["salary"].flatMap { s in
+            s.isNull ? nil : OfferEvent.Salary(currencyCode: s.string("currencyCode"), value: s["value"]?.numberValue)
+        }
+        return OfferEvent.Offer(
+            offerId: offer.string("id") ?? id,
+            applicationId: applicationId,
+            candidateId: application?["candidate"]?.string("id"),
+            job: job?.string("id").map { jobSummary(embedded: job, id: $0, context) },
+            acceptanceStatus: offer.string("acceptanceStatus"),
+            offerStatus: offer.string("offerStatus"),
+            versionId: version?.string("id"),
+            openingId: version?.string("openingId"),
+            startDate: version?.string("startDate"),
+            salary: salary)
     }
 }

@@ -7,49 +7,47 @@ extension EventClassifier {
         let before = change.before
         let state = after.string("openingState"), previous = before?.string("openingState")
         let version = after["latestVersion"]
-        var base = openingBase(after, context)
-        base["previousState"] = previous.map(JSONValue.string) ?? .null
+        let base = openingBase(after, id: out.subject.id, previousState: previous, context)
 
         let firstSighting = before.isAbsent
         if (state == "Open" && previous != "Open") || (firstSighting && state != "Open" && after.timestamp("openedAt") != nil) {
-            out.emit(.openingOpened, read: after.timestamp("openedAt"), record: after, data: base)
+            out.emit(OpeningEvent.Opened(opening: base), read: after.timestamp("openedAt"), record: after)
         }
         if state == "Filled", previous != "Filled" {
-            out.emit(.openingFilled, read: after.timestamp("closedAt"), record: after, data: base)
+            out.emit(OpeningEvent.Filled(opening: base), read: after.timestamp("closedAt"), record: after)
         }
         if state == "Closed", previous != "Closed" {
-            out.emit(.openingClosed, read: after.timestamp("closedAt"), record: after, data: base)
+            out.emit(OpeningEvent.Closed(opening: base), read: after.timestamp("closedAt"), record: after)
         }
         if let before {
             let old = before["latestVersion"].orNull("targetStartDate"), new = version.orNull("targetStartDate")
             if old != new {
-                var data = base
-                data["previousTargetStartDate"] = old
                 let versionChanged = version?.string("id") != before["latestVersion"]?.string("id")
-                out.emit(.openingTargetStartDateChanged, read: versionChanged ? version?.timestamp("createdAt") : nil,
-                         record: after, data: data)
+                out.emit(OpeningEvent.TargetStartDateChanged(opening: base, previousTargetStartDate: old.stringValue),
+                         read: versionChanged ? version?.timestamp("createdAt") : nil, record: after)
             }
         }
     }
 
     /// Ids, state, dates, department, locations and a summary of each job the opening is for.
-    private func openingBase(_ opening: JSONValue, _ context: some ClassificationContext) -> JSONObject {
+    private func openingBase(_ opening: JSONValue, id: String, previousState: String?,
+                             _ context: some ClassificationContext) -> OpeningEvent.Opening {
         let version = opening["latestVersion"]
         let jobIds = version?["jobIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return [
-            "openingId": opening.orNull("id"),
-            "identifier": version.orNull("identifier"),
-            "state": opening.orNull("openingState"),
-            "openedAt": opening.orNull("openedAt"),
-            "closedAt": opening.orNull("closedAt"),
-            "closeReasonId": opening.orNull("closeReasonId"),
-            "departmentId": version.orNull("teamId"),
-            "locationIds": version?["locationIds"] ?? [],
-            "jobs": .array(jobIds.map { jobSummary(embedded: nil, id: $0, context) }),
-            "employmentType": version.orNull("employmentType"),
-            "isBackfill": version.orNull("isBackfill"),
-            "targetHireDate": version.orNull("targetHireDate"),
-            "targetStartDate": version.orNull("targetStartDate"),
-        ]
+        return OpeningEvent.Opening(
+            openingId: opening.string("id") ?? id,
+            identifier: version?.string("identifier"),
+            state: opening.string("openingState"),
+            previousState: previousState,
+            openedAt: opening.string("openedAt"),
+            closedAt: opening.string("closedAt"),
+            closeReasonId: opening.string("closeReasonId"),
+            departmentId: version?.string("teamId"),
+            locationIds: version?["locationIds"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            jobs: jobIds.map { jobSummary(embedded: nil, id: $0, context) },
+            employmentType: version?.string("employmentType"),
+            isBackfill: version?["isBackfill"]?.boolValue,
+            targetHireDate: version?.string("targetHireDate"),
+            targetStartDate: version?.string("targetStartDate"))
     }
 }

@@ -40,12 +40,12 @@ struct Emitter {
     let observedAt: Timestamp
     var events: [PendingEvent] = []
 
-    /// Appends an event; `read` is the source time that states when it happened, `record` the record
-    /// whose `updatedAt` is the fallback.
-    mutating func emit(_ type: DomainEventType, read: Timestamp?, record: JSONValue?, backfilled: Bool = false, data: JSONObject) {
+    /// Appends an event with `payload` as its data; `read` is the source time that states when it
+    /// happened, `record` the record whose `updatedAt` is the fallback.
+    mutating func emit(_ payload: some DomainEventPayload, read: Timestamp?, record: JSONValue?, backfilled: Bool = false) {
         let (at, inferred) = occurrence(read: read, record: record)
-        events.append(PendingEvent(type: .domain(type), subject: subject, observedAt: observedAt, occurredAt: at,
-                                   occurredAtInferred: inferred, backfilled: backfilled, data: .object(data)))
+        events.append(PendingEvent(type: type(of: payload).type, subject: subject, observedAt: observedAt, occurredAt: at,
+                                   occurredAtInferred: inferred, backfilled: backfilled, data: payload.data))
     }
 
     func occurrence(read: Timestamp?, record: JSONValue?) -> (Timestamp, Bool) {

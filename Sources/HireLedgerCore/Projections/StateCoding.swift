@@ -67,5 +67,10 @@ enum StateCoding {
 
 extension JSONValue {
     /// A member read as a date (`YYYY-MM-DD` or a timestamp), as days since 1970-01-01.
-    func day(_ key: String) -> Int? { string(key).flatMap(Timestamp.init(iso8601:))?.day.daysSinceEpoch }
+    func day(_ key: String) -> Int? { StateCoding.day(string(key)) }
+}
+
+extension StateCoding {
+    /// A date (`YYYY-MM-DD` or a timestamp) as days since 1970-01-01; nil when absent or unreadable.
+    static func day(_ text: String?) -> Int? { text.flatMap(Timestamp.init(iso8601:))?.day.daysSinceEpoch }
 }

@@ -22,7 +22,8 @@ public enum PipelineProjection: Projection {
         }
     }
 
-    /// Only the members `apply` reads.
+    /// Only the members `apply` reads, and the required members of the payloads it decodes
+    /// (`DomainEventPayload`: a pruned nullable member reads as nil, a missing required one fails).
     public static func dataSelection(for type: EventType) -> JSONSelection {
         switch type {
         case .domain(.applicationStageChanged): selections.stageChanged
@@ -35,30 +36,31 @@ public enum PipelineProjection: Projection {
     }
 
     private static let selections = (
-        stageChanged: JSONSelection.members(["toStage": .only(["id", "title", "type", "orderInInterviewPlan"]),
+        stageChanged: JSONSelection.members(["applicationId": .all, "toStage": .only(["id", "title", "type", "orderInInterviewPlan"]),
                                              "job": .only(["id", "title", "departmentId"])]),
-        openingOpened: JSONSelection.members(["departmentId": .all, "jobs": .elements(.only(["id"]))]),
-        jobOpened: JSONSelection.only(["departmentId"]),
-        offerAccepted: JSONSelection.members(["startDate": .all, "openingId": .all, "job": .only(["id"])]),
+        openingOpened: JSONSelection.members(["openingId": .all, "departmentId": .all, "locationIds": .all,
+                                              "jobs": .elements(.only(["id"]))]),
+        jobOpened: JSONSelection.only(["jobId", "departmentId"]),
+        offerAccepted: JSONSelection.members(["offerId": .all, "startDate": .all, "openingId": .all, "job": .only(["id"])]),
         department: CompactFactsSelection(DepartmentFacts.self))
 
     public static func apply(_ event: RecordedEvent, to state: inout PipelineState) {
         if event.observedAt > state.head { state.head = event.observedAt }
         let instant = PipelineState.Instant(valid: event.occurredAt, known: event.observedAt)
-        let data = event.data
         switch event.type {
         case .domain(.applicationStageChanged):
-            guard let to = data["toStage"], let parsedStageId = to.string("id") else { return }
+            guard let e = event.payload(ApplicationEvent.StageChanged.self) else { return }
+            let to = e.toStage
             // The ids kept in entries and applications are the dictionaries' own key strings, so a
             // million entries share a few hundred strings instead of holding one copy each (less
             // memory, and a cheaper encode and snapshot copy); one hash lookup per dictionary.
-            let stageId = Self.intern(parsedStageId, PipelineState.Stage(title: to.string("title"), type: to.string("type"),
-                                                                        order: to["orderInInterviewPlan"]?.intValue), in: &state.stages)
-            let job = data["job"]
-            var jobId = job?.string("id")
-            let departmentId = job?.string("departmentId")
+            let stageId = Self.intern(to.id, PipelineState.Stage(title: to.title, type: to.type, order: to.orderInInterviewPlan),
+                                      in: &state.stages)
+            let job = e.application.job
+            var jobId = job?.id
+            let departmentId = job?.departmentId
             if let id = jobId {
-                jobId = Self.intern(id, PipelineState.Job(title: job?.string("title"), departmentId: departmentId), in: &state.jobs)
+                jobId = Self.intern(id, PipelineState.Job(title: job?.title, departmentId: departmentId), in: &state.jobs)
             }
             // One lookup, in place: no copy of the entries array per event.
             Self.update(&state.applications[event.subject.id, default: PipelineState.Application()]) { a in
@@ -68,23 +70,24 @@ public enum PipelineProjection: Projection {
             }
         case .domain(.openingOpened):
             let id = event.subject.id
-            guard state.openingFills[id]?.opened == nil else { return }
+            guard state.openingFills[id]?.opened == nil, let opening = event.payload(OpeningEvent.Opened.self)?.opening else { return }
             state.openingFills[id, default: PipelineState.Fill()].opened = instant
-            state.openingFills[id]!.departmentId = data.string("departmentId")
-            state.openingFills[id]!.jobId = data["jobs"]?[0]?.string("id")
+            state.openingFills[id]!.departmentId = opening.departmentId
+            state.openingFills[id]!.jobId = opening.jobs.first?.id
         case .domain(.jobOpened):
             let id = event.subject.id
-            guard state.jobFills[id]?.opened == nil else { return }
+            guard state.jobFills[id]?.opened == nil, let job = event.payload(JobEvent.Opened.self)?.job else { return }
             state.jobFills[id, default: PipelineState.Fill()].opened = instant
-            state.jobFills[id]!.departmentId = data.string("departmentId")
+            state.jobFills[id]!.departmentId = job.departmentId
             state.jobFills[id]!.jobId = id
         case .domain(.offerAccepted):
-            let startDay = data.day("startDate")
-            if let opening = data.string("openingId"), state.openingFills[opening]?.accepted == nil {
+            guard let offer = event.payload(OfferEvent.Accepted.self)?.offer else { return }
+            let startDay = StateCoding.day(offer.startDate)
+            if let opening = offer.openingId, state.openingFills[opening]?.accepted == nil {
                 state.openingFills[opening, default: PipelineState.Fill()].accepted = instant
                 state.openingFills[opening]!.startDay = startDay
             }
-            if let job = data["job"]?.string("id"), state.jobFills[job]?.accepted == nil {
+            if let job = offer.job?.id, state.jobFills[job]?.accepted == nil {
                 state.jobFills[job, default: PipelineState.Fill()].accepted = instant
                 state.jobFills[job]!.startDay = startDay
             }

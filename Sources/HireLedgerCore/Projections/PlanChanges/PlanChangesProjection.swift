@@ -31,34 +31,50 @@ public enum PlanChangesProjection: Projection {
 
     public static func apply(_ event: RecordedEvent, to state: inout State) {
         guard case .domain(let type) = event.type, let kind = PlanChange.Kind(type) else { return }
-        let data = event.data
         var change = PlanChange(kind: kind, event: event)
-        switch type.subjectKind {
-        case .opening:
-            let dims = Dims(departmentId: data.string("departmentId"), locationId: data["locationIds"]?[0]?.stringValue,
-                            employmentType: data.string("employmentType"), isBackfill: data["isBackfill"]?.boolValue,
-                            identifier: data.string("identifier"))
+        switch type {
+        case .openingOpened, .openingFilled, .openingClosed, .openingTargetStartDateChanged:
+            let opening: OpeningEvent.Opening
+            switch type {
+            case .openingOpened: guard let e = event.payload(OpeningEvent.Opened.self) else { return }; opening = e.opening
+            case .openingFilled: guard let e = event.payload(OpeningEvent.Filled.self) else { return }; opening = e.opening
+            case .openingClosed: guard let e = event.payload(OpeningEvent.Closed.self) else { return }; opening = e.opening
+            default:
+                guard let e = event.payload(OpeningEvent.TargetStartDateChanged.self) else { return }
+                opening = e.opening
+                change.previousDay = StateCoding.day(e.previousTargetStartDate)
+            }
+            let dims = Dims(departmentId: opening.departmentId, locationId: opening.locationIds.first,
+                            employmentType: opening.employmentType, isBackfill: opening.isBackfill, identifier: opening.identifier)
             state.openingDims[event.subject.id] = dims
             change.openingId = event.subject.id
-            change.jobId = data["jobs"]?[0]?.string("id")
+            change.jobId = opening.jobs.first?.id
             change.fill(dims)
-            change.day = data.day("targetStartDate")
-            if kind == .targetStartDateChanged { change.previousDay = data.day("previousTargetStartDate") }
-        case .offer:
+            change.day = StateCoding.day(opening.targetStartDate)
+        case .offerAccepted, .offerDeclined, .offerStartDateChanged:
+            let offer: OfferEvent.Offer
+            switch type {
+            case .offerAccepted: guard let e = event.payload(OfferEvent.Accepted.self) else { return }; offer = e.offer
+            case .offerDeclined: guard let e = event.payload(OfferEvent.Declined.self) else { return }; offer = e.offer
+            default:
+                guard let e = event.payload(OfferEvent.StartDateChanged.self) else { return }
+                offer = e.offer
+                change.previousDay = StateCoding.day(e.previousStartDate)
+            }
             change.offerId = event.subject.id
-            change.applicationId = data.string("applicationId")
-            change.openingId = data.string("openingId")
-            change.jobId = data["job"]?.string("id")
-            change.departmentId = data["job"]?.string("departmentId")
-            change.locationId = data["job"]?.string("locationId")
+            change.applicationId = offer.applicationId
+            change.openingId = offer.openingId
+            change.jobId = offer.job?.id
+            change.departmentId = offer.job?.departmentId
+            change.locationId = offer.job?.locationId
             if let opening = change.openingId, let dims = state.openingDims[opening] { change.fill(dims) }
-            change.day = data.day("startDate")
-            if kind == .startDateChanged { change.previousDay = data.day("previousStartDate") }
-        case .application:
+            change.day = StateCoding.day(offer.startDate)
+        case .applicationHired:
+            guard let e = event.payload(ApplicationEvent.Hired.self) else { return }
             change.applicationId = event.subject.id
-            change.jobId = data["job"]?.string("id")
-            change.departmentId = data["job"]?.string("departmentId")
-            change.locationId = data["job"]?.string("locationId")
+            change.jobId = e.application.job?.id
+            change.departmentId = e.application.job?.departmentId
+            change.locationId = e.application.job?.locationId
         default:
             return
         }

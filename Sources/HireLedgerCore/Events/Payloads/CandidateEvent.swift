@@ -1,0 +1,76 @@
+/// The payloads of the candidate domain events: only ids, never the candidate's personal data (that
+/// stays in the record events).
+public enum CandidateEvent {
+    /// `candidate.merged`: the candidate was merged into another and its record removed.
+    public struct Merged: DomainEventPayload, Hashable {
+        public static let eventType = DomainEventType.candidateMerged
+        public var candidateId: String
+        /// The last known record's `applicationIds`; nil when unknown.
+        public var applicationIds: [String]?
+        /// The surviving candidate, when Ashby said which.
+        public var mergedIntoCandidateId: String?
+
+        public init(candidateId: String, applicationIds: [String]?, mergedIntoCandidateId: String?) {
+            self.candidateId = candidateId
+            self.applicationIds = applicationIds
+            self.mergedIntoCandidateId = mergedIntoCandidateId
+        }
+
+        public var data: JSONValue {
+            EventDataWriter.object { w in
+                w.set("candidateId", candidateId)
+                w.set("applicationIds", applicationIds)
+                w.set("mergedIntoCandidateId", mergedIntoCandidateId)
+            }
+        }
+
+        public init(data: JSONValue) throws(EventDataError) {
+            let r = try EventDataReader(data, as: Self.eventType)
+            candidateId = try r.requiredString("candidateId")
+            applicationIds = r.strings("applicationIds")
+            mergedIntoCandidateId = r.string("mergedIntoCandidateId")
+        }
+    }
+
+    /// `candidate.deleted`: the candidate record is gone for another reason than a merge.
+    public struct Deleted: DomainEventPayload, Hashable {
+        public static let eventType = DomainEventType.candidateDeleted
+
+        /// Why the record is gone (`DeletionReason` without the merge).
+        public enum Reason: String, Sendable, Hashable, CaseIterable {
+            case absentFromFullSync = "absent_from_full_sync"
+            case deletedInSource = "deleted_in_source"
+        }
+
+        public var candidateId: String
+        /// The last known record's `applicationIds`; nil when unknown.
+        public var applicationIds: [String]?
+        public var reason: Reason
+
+        public init(candidateId: String, applicationIds: [String]?, reason: Reason) {
+            self.candidateId = candidateId
+            self.applicationIds = applicationIds
+            self.reason = reason
+        }
+
+        public var data: JSONValue {
+            EventDataWriter.object { w in
+                w.set("candidateId", candidateId)
+                w.set("applicationIds", applicationIds)
+                w.set("reason", reason.rawValue)
+            }
+        }
+
+        public init(data: JSONValue) throws(EventDataError) {
+            let r = try EventDataReader(data, as: Self.eventType)
+            candidateId = try r.requiredString("candidateId")
+            applicationIds = r.strings("applicationIds")
+            let text = try r.requiredString("reason")
+            guard let reason = Reason(rawValue: text) else {
+                throw EventDataError(type: Self.eventType, member: "reason",
+                                     problem: "is '\(text)', not one of \(Reason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.reason = reason
+        }
+    }
+}

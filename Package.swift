@@ -47,7 +47,7 @@ let package = Package(
         ]),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
         .target(name: "HireLedgerServer", dependencies: [
-            "HireLedger", "HireLedgerCore", "CurlHTTP",
+            "HireLedger", "HireLedgerCore", "CurlHTTP", "LMDB",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -69,7 +69,7 @@ let package = Package(
 
         // MARK: tests (one target per source target)
         // Helpers shared by test targets (a loopback webhook receiver); never linked into a product.
-        .target(name: "HireLedgerTestSupport", path: "Tests/Support"),
+        .target(name: "HireLedgerTestSupport", dependencies: ["HireLedgerCore"], path: "Tests/Support"),
         .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CurlHTTPTests", dependencies: [

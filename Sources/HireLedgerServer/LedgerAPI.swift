@@ -36,7 +36,7 @@ public struct LedgerAPI: Sendable {
         source = options.eventSource ?? "urn:hireledger:store:\(store.storeId)"
         watcher = try LogWatcher(store: store, pollInterval: .milliseconds(options.pollMilliseconds))
         metrics = ServerMetrics()
-        views = ViewStates(store: store)
+        views = ViewStates(store: store, watcher: watcher)
         frames = SSEFrameCache(store: store, source: source)
         subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store)
         self.webhooks = webhooks
@@ -59,9 +59,9 @@ public struct LedgerAPI: Sendable {
         router.add(middleware: BearerAuthMiddleware(token: token))
         router.get("/v1/events") { request, _ in try self.eventsPage(request) }
         router.get("/v1/events/stream") { request, _ in try self.eventStream(request) }
-        router.get("/v1/headcount") { request, _ in try self.headcount(request) }
-        router.get("/v1/pipeline") { request, _ in try self.pipeline(request) }
-        router.get("/v1/changes") { request, _ in try self.changes(request) }
+        router.get("/v1/headcount") { request, _ in try await self.headcount(request) }
+        router.get("/v1/pipeline") { request, _ in try await self.pipeline(request) }
+        router.get("/v1/changes") { request, _ in try await self.changes(request) }
         router.get("/v1/state/{kind}/{id}") { request, context in try self.state(request, context) }
         router.post("/v1/subscriptions") { request, _ in try await self.createSubscription(request) }
         router.get("/v1/subscriptions") { request, _ in try self.listSubscriptions(request) }
@@ -124,7 +124,7 @@ public struct LedgerAPI: Sendable {
                      "lastSeq": JSONValue(max(last, events.last?.seq ?? .none).value)])
     }
 
-    func headcount(_ request: Request) throws -> Response {
+    func headcount(_ request: Request) async throws -> Response {
         let q = QueryParameters(request)
         try q.allowOnly(["by", "interval", "from", "to", "as_of", "known_at"])
         var dims: [HeadcountQuery.Dimension] = []
@@ -137,18 +137,18 @@ public struct LedgerAPI: Sendable {
         let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
         let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
                                    asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        return json(HeadcountProjection.view(try views.headcount(), query: query).json)
+        return json(HeadcountProjection.view(try await views.headcount(), query: query).json)
     }
 
-    func pipeline(_ request: Request) throws -> Response {
+    func pipeline(_ request: Request) async throws -> Response {
         let q = QueryParameters(request)
         try q.allowOnly(["by", "as_of", "known_at"])
         let query = PipelineQuery(groupBy: try q.oneOf("by", PipelineQuery.Grouping.self) ?? .department,
                                   asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        return json(PipelineProjection.view(try views.pipeline(), query: query).json)
+        return json(PipelineProjection.view(try await views.pipeline(), query: query).json)
     }
 
-    func changes(_ request: Request) throws -> Response {
+    func changes(_ request: Request) async throws -> Response {
         let q = QueryParameters(request)
         try q.allowOnly(["since", "until", "axis", "known_at"])
         guard let since = try q.time("since") else {
@@ -156,7 +156,7 @@ public struct LedgerAPI: Sendable {
         }
         let query = PlanChangesQuery(axis: try q.oneOf("axis", PlanChangesQuery.Axis.self) ?? .occurred, since: since,
                                      until: try q.time("until"), knownAt: try q.time("known_at"))
-        return json(PlanChangesProjection.changes(try views.changes(), query: query).json)
+        return json(PlanChangesProjection.changes(try await views.changes(), query: query).json)
     }
 
     func state(_ request: Request, _ context: BasicRequestContext) throws -> Response {

@@ -1,75 +1,53 @@
 import HireLedger
 import HireLedgerCore
-import Synchronization
+import LMDB
 
-/// The projection states the view endpoints answer from, kept current through `ProjectionRunner`s
-/// (checkpointed in the store's `projections` database, shared with the CLI): the same runners and
-/// folds `hireledger headcount|pipeline|changes` use, so the API answers exactly what the CLI prints.
+/// The projection states the view endpoints answer from: published by a `ProjectionService` that
+/// folds on its own thread when the `LogWatcher` sees the log grow, and writes the checkpoints
+/// (shared with the CLI) through the store's writer thread. The same folds `hireledger
+/// headcount|pipeline|changes` use, so the API answers exactly what the CLI prints for the log
+/// prefix the published state covers.
 ///
-/// Each view has its own runner, folded only when a request for that view finds the log grown. Two
-/// locks per view keep readers short: the published state (a copy-on-write value and the position it
-/// covers) is read under a lock held only for the copy, so a reader finds a current state without
-/// waiting; the runner sits behind another lock held while it catches up, which only readers that
-/// need the newer events wait for. Every fold runs synchronously in read transactions of at most
-/// `batchSize` events (and a checkpoint write after `checkpointAfter` events); none is held across an
-/// `await`.
+/// A handler only reads: it takes the last published state without waiting for a fold in progress
+/// (a request during a long catch-up is answered from the previous state), and waits, suspended,
+/// only for the very first publication after startup. A read that finds the log ahead of the
+/// published state nudges the service, so the next request sees the newer events. In debug builds
+/// every read runs with `BlockingWriteGuard.forbidden` bound, so a store write (and its fsync) on
+/// this path trips an assertion.
 public final class ViewStates: Sendable {
     public let store: LedgerStore
-    let headcountView: View<HeadcountProjection>
-    let pipelineView: View<PipelineProjection>
-    let changesView: View<PlanChangesProjection>
+    public let service: ProjectionService
 
-    public init(store: LedgerStore, options: ProjectionRunnerOptions = ProjectionRunnerOptions()) {
+    /// Starts the service (its first catch-up loads the stored checkpoints and folds on). With a
+    /// `watcher`, every advance it sees wakes the service.
+    public init(store: LedgerStore, watcher: LogWatcher? = nil,
+                options: ProjectionService.Options = ProjectionService.Options()) {
         self.store = store
-        headcountView = View(store: store, options: options)
-        pipelineView = View(store: store, options: options)
-        changesView = View(store: store, options: options)
+        service = ProjectionService(store: store, options: options)
+        service.add(HeadcountProjection.self)
+        service.add(PipelineProjection.self)
+        service.add(PlanChangesProjection.self)
+        service.start()
+        watcher?.onAdvance { [service] _ in service.logAdvanced() }
     }
 
-    /// The headcount state caught up with the log as of this call.
-    public func headcount() throws -> PlanEntities { try headcountView.current(last: store.lastPosition) }
-    /// The pipeline state caught up with the log as of this call.
-    public func pipeline() throws -> PipelineState { try pipelineView.current(last: store.lastPosition) }
-    /// The plan-changes state caught up with the log as of this call.
-    public func changes() throws -> PlanChangesProjection.State { try changesView.current(last: store.lastPosition) }
+    deinit { service.stop() }
 
-    /// Brings every view up to the log's end (e.g. once at startup, so the first requests are fast).
-    public func catchUpAll() throws {
-        let last = try store.lastPosition
-        _ = try headcountView.current(last: last)
-        _ = try pipelineView.current(last: last)
-        _ = try changesView.current(last: last)
+    /// The last published headcount state.
+    public func headcount() async throws -> PlanEntities { try await read(HeadcountProjection.self) }
+    /// The last published pipeline state.
+    public func pipeline() async throws -> PipelineState { try await read(PipelineProjection.self) }
+    /// The last published plan-changes state.
+    public func changes() async throws -> PlanChangesProjection.State { try await read(PlanChangesProjection.self) }
+
+    /// Waits until every view covers the log's last position (for callers that just appended).
+    public func waitUntilCurrent(timeout: Duration = .seconds(30)) async throws {
+        try await service.waitUntilCurrent(timeout: timeout)
     }
 
-    /// One view: its runner and the state it last published.
-    final class View<P: Projection>: Sendable {
-        private struct Published: Sendable {
-            var state: P.State
-            var position: LogPosition
-            var loaded: Bool
-        }
-        // The runner is not Sendable; it is only touched with `runner`'s lock held.
-        private struct RunnerBox: @unchecked Sendable { let runner: ProjectionRunner<P> }
-
-        private let runner: Mutex<RunnerBox>
-        private let published: Mutex<Published>
-
-        init(store: LedgerStore, options: ProjectionRunnerOptions) {
-            runner = Mutex(RunnerBox(runner: ProjectionRunner<P>(store: store, options: options)))
-            published = Mutex(Published(state: P.initialState(), position: .none, loaded: false))
-        }
-
-        /// The state covering at least `last`.
-        func current(last: LogPosition) throws -> P.State {
-            if let ready = published.withLock({ p in p.loaded && p.position >= last ? p.state : nil }) { return ready }
-            return try runner.withLock { box in
-                // Another reader may have caught up while this one waited for the lock.
-                if let ready = published.withLock({ p in p.loaded && p.position >= last ? p.state : nil }) { return ready }
-                try box.runner.catchUp()
-                let state = box.runner.state, position = box.runner.position
-                published.withLock { $0 = Published(state: state, position: position, loaded: true) }
-                return state
-            }
+    private func read<P: Projection>(_: P.Type) async throws -> P.State {
+        try await BlockingWriteGuard.$forbidden.withValue(true) {
+            try await service.state(P.self).state
         }
     }
 }

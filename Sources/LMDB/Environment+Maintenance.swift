@@ -45,6 +45,7 @@ extension Environment {
     /// Flushes committed data to disk. Only needed with `options.noSync` (commits flush otherwise);
     /// `force` flushes even then, which is what a bulk load should do at its end.
     public func sync(force: Bool = true) throws {
+        BlockingWriteGuard.check("an LMDB sync of \(path)")
         resizeLock.lockShared()
         let rc = mdb_env_sync(raw, force ? 1 : 0)
         resizeLock.unlock()

@@ -173,6 +173,7 @@ public final class Environment: @unchecked Sendable {
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         precondition(!threadState.isWriting && threadState.readDepth == 0,
                      "Environment.write called inside read or write on the same thread (\(path)); this would deadlock")
+        BlockingWriteGuard.check("an LMDB write transaction on \(path)")
         writerLock.lock()
         threadState.beginWrite()
         defer {

@@ -55,3 +55,14 @@ public struct ProjectionCheckpoint: Sendable, Hashable {
         return (LogPosition(seq), ms == .min ? nil : Timestamp(millisecondsSinceEpoch: ms))
     }
 }
+
+/// A checkpoint encoded by a runner (`ProjectionRunner.pendingCheckpoint`) for another thread to
+/// store: `write` stores it in one transaction unless the store already holds a newer one, and
+/// says whether it did. Call it where a blocking write is allowed (the store's writer thread).
+public struct ProjectionCheckpointWrite: Sendable {
+    /// The position the checkpoint covers.
+    public let position: LogPosition
+    /// Size of the stored value.
+    public let byteCount: Int
+    public let write: @Sendable (LedgerStore) throws -> Bool
+}

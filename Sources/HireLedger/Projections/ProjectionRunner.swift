@@ -106,6 +106,24 @@ public final class ProjectionRunner<P: Projection> {
         _ = try write(snapshot: false)
     }
 
+    /// The current state encoded as a checkpoint for another thread to store (the projection service
+    /// writes it on the store's writer thread), when it covers at least `minimumEvents` more of the
+    /// log than the stored one; nil otherwise. Encoding runs on the calling thread. Report a write
+    /// that was made with `checkpointStored(_:)`.
+    public func pendingCheckpoint(minimumEvents: UInt64) -> ProjectionCheckpointWrite? {
+        guard position > storedPosition, position.value - storedPosition.value >= minimumEvents else { return nil }
+        let value = Self.checkpointValue(state, position, observedAt)
+        let at = position
+        return ProjectionCheckpointWrite(position: at, byteCount: value.count) { store in
+            try Self.store(value, at: at, snapshot: false, in: store)
+        }
+    }
+
+    /// Takes in that `write` (from `pendingCheckpoint`) was stored.
+    public func checkpointStored(_ write: ProjectionCheckpointWrite) {
+        storedPosition = max(storedPosition, write.position)
+    }
+
     /// The encoded state as this runner holds it (for comparing kept and rebuilt states).
     public var encodedState: [UInt8] { P.encode(state) }
 
@@ -276,6 +294,12 @@ public struct ProjectionRunnerOptions: Sendable, Hashable {
         self.checkpointAfter = checkpointAfter
         self.snapshotEvery = snapshotEvery
     }
+}
+
+extension ProjectionRunnerOptions {
+    /// Folds in memory and writes nothing: no checkpoint, no snapshot (the read commands, and the
+    /// projection service, which writes its checkpoints itself).
+    public static let inMemory = ProjectionRunnerOptions(checkpointAfter: .max, snapshotEvery: 0)
 }
 
 /// One change to the `projections` database (`LedgerStore.writeProjections`).

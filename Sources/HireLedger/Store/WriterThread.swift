@@ -23,6 +23,25 @@ final class WriterThread: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on the writer thread and waits for its result, blocking the calling thread. For
+    /// callers on a dedicated thread of their own (the projection service), never for async code.
+    func performAndWait<R: Sendable>(_ body: @escaping @Sendable () throws -> R) throws -> R {
+        assert(withUnsafeCurrentTask { $0 == nil }, "WriterThread.performAndWait blocks its thread; call it from a dedicated thread, not a task")
+        let done = NSCondition()
+        nonisolated(unsafe) var outcome: Result<R, any Error>?
+        submit {
+            let result = Result { try body() }
+            done.lock()
+            outcome = result
+            done.signal()
+            done.unlock()
+        }
+        done.lock()
+        defer { done.unlock() }
+        while outcome == nil { done.wait() }
+        return try outcome!.get()
+    }
+
     private func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         defer { condition.unlock() }

@@ -77,9 +77,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         let now = sim.now
         // The runners fold the whole log once and checkpoint it, so later commands start from there.
-        let headcountState = try Views.current(HeadcountProjection.self, store, checkpointAfter: 0)
-        let pipelineState = try Views.current(PipelineProjection.self, store, checkpointAfter: 0)
-        let changesState = try Views.current(PlanChangesProjection.self, store, checkpointAfter: 0)
+        let headcountState = try Views.current(HeadcountProjection.self, store, writeCheckpoint: true)
+        let pipelineState = try Views.current(PipelineProjection.self, store, writeCheckpoint: true)
+        let changesState = try Views.current(PlanChangesProjection.self, store, writeCheckpoint: true)
         let today = now.day
         let thisMonth = YearMonth(today)
         let sixMonthsOn = YearMonth(today.adding(days: 183))

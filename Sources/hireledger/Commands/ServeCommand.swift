@@ -62,16 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
                                              requestTimeout: webhookTimeout)
         }
         let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
-        // Bring the views up to the log's end in the background, so the first view request does not pay
-        // for folding what was synced since the last checkpoint. On a thread of its own: the folds are
-        // synchronous LMDB reads that must not hold a cooperative-pool thread; requests that come
-        // first simply wait for the same runner.
-        let views = api.views
-        Thread.detachNewThread {
-            do { try views.catchUpAll() } catch {
-                Terminal.writeError("hireledger serve: catching up the views failed (\(error)); view requests will retry.\n")
-            }
-        }
+        // The views catch up in the background (`ProjectionService`, started by the API): requests
+        // never wait for a fold, only for the first publication after startup.
         let app = api.application(onListening: { port in
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Terminal.writeError("""

@@ -11,6 +11,13 @@ struct TimeAxisOptions: ParsableArguments {
     var knownAt: String?
 }
 
+/// The explicit way for a read command to store what it folded.
+struct CheckpointOptions: ParsableArguments {
+    @Flag(name: .customLong("write-checkpoint"),
+          help: "Also store the folded state as the view's checkpoint, so later reads and serve start from it (without it the command writes nothing).")
+    var writeCheckpoint = false
+}
+
 /// `hireledger headcount`: planned, committed and filled headcount by department, location and month.
 struct HeadcountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +28,7 @@ struct HeadcountCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var axes: TimeAxisOptions
+    @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "Group rows by a comma-separated list of: department, location, employmentType.")
     var by: String = "department"
     @Option(help: "month (rows per month of target start) or none.") var interval: String = "month"
@@ -41,7 +49,8 @@ struct HeadcountCommand: AsyncParsableCommand {
                                    to: try Views.parseMonth(to, flag: "--to"),
                                    asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                    knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let state = try Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let state = try Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path),
+                                     writeCheckpoint: checkpoint.writeCheckpoint)
         let view = HeadcountProjection.view(state, query: query)
         switch format {
         case .json, .ndjson: Terminal.writeOut(view.json.canonicalString + "\n")
@@ -60,6 +69,7 @@ struct PipelineCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var axes: TimeAxisOptions
+    @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "Rows per job or department.") var by: String = "department"
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
@@ -67,7 +77,8 @@ struct PipelineCommand: AsyncParsableCommand {
         guard let grouping = PipelineQuery.Grouping(rawValue: by) else { throw CLIError("--by is job or department; got '\(by)'.") }
         let query = PipelineQuery(groupBy: grouping, asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                   knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let state = try Views.current(PipelineProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let state = try Views.current(PipelineProjection.self, try LedgerStore.openExisting(storeOptions.path),
+                                     writeCheckpoint: checkpoint.writeCheckpoint)
         let view = PipelineProjection.view(state, query: query)
         switch format {
         case .json, .ndjson, .csv: Terminal.writeOut(view.json.canonicalString + "\n")
@@ -84,6 +95,7 @@ struct ChangesCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "Start of the window (ISO-8601).") var since: String
     @Option(help: "End of the window (ISO-8601; default now).") var until: String?
     @Option(help: "Which time the window is on: occurred (when it happened) or observed (when HireLedger saw it).")
@@ -96,7 +108,8 @@ struct ChangesCommand: AsyncParsableCommand {
         let query = PlanChangesQuery(axis: ax, since: try Views.parseTime(since, flag: "--since")!,
                                      until: try Views.parseTime(until, flag: "--until"),
                                      knownAt: try Views.parseTime(knownAt, flag: "--known-at"))
-        let state = try Views.current(PlanChangesProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let state = try Views.current(PlanChangesProjection.self, try LedgerStore.openExisting(storeOptions.path),
+                                     writeCheckpoint: checkpoint.writeCheckpoint)
         let view = PlanChangesProjection.changes(state, query: query)
         switch format {
         case .json, .ndjson, .csv: Terminal.writeOut(view.json.canonicalString + "\n")

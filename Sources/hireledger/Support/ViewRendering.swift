@@ -3,14 +3,15 @@ import Foundation
 import HireLedger
 import HireLedgerCore
 
-/// Reads the views' states through `ProjectionRunner`s (checkpointed in the store's `projections`
-/// database: a query loads the checkpoint, folds the events appended since, and answers from the
-/// state) and renders the views.
+/// Reads the views' states through `ProjectionRunner`s (a query loads the stored checkpoint, if any,
+/// folds the events appended since in memory, and answers from the state) and renders the views.
 enum Views {
-    /// The current state of projection `P` in `store`, caught up with the log; a checkpoint is
-    /// written when at least `checkpointAfter` events were folded since the stored one.
-    static func current<P: Projection>(_: P.Type, _ store: LedgerStore, checkpointAfter: UInt64 = 50_000) throws -> P.State {
-        let runner = ProjectionRunner<P>(store: store, options: ProjectionRunnerOptions(checkpointAfter: checkpointAfter))
+    /// The current state of projection `P` in `store`, caught up with the log. Writes nothing to the
+    /// store unless `writeCheckpoint`: then the state is stored as the projection's checkpoint (and
+    /// snapshots at their boundaries), so later reads and `serve` start from it.
+    static func current<P: Projection>(_: P.Type, _ store: LedgerStore, writeCheckpoint: Bool = false) throws -> P.State {
+        let options = writeCheckpoint ? ProjectionRunnerOptions(checkpointAfter: 0) : .inMemory
+        let runner = ProjectionRunner<P>(store: store, options: options)
         do { try runner.catchUp() } catch {
             throw CLIError("Cannot bring the \(P.name) view up to date in \(store.path): \(error)")
         }

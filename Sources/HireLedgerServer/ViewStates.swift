@@ -33,6 +33,13 @@ public final class ViewStates: Sendable {
     /// The plan-changes state caught up with the log as of this call.
     public func changes() throws -> PlanChangesProjection.State { try changesView.current(last: store.lastPosition) }
 
+    /// Each view's name and the log position its published state covers (nil before its first fold):
+    /// the view lag `/metrics` shows.
+    public var publishedPositions: [(view: String, position: LogPosition?)] {
+        [("headcount", headcountView.publishedPosition), ("pipeline", pipelineView.publishedPosition),
+         ("changes", changesView.publishedPosition)]
+    }
+
     /// Brings every view up to the log's end (e.g. once at startup, so the first requests are fast).
     public func catchUpAll() throws {
         let last = try store.lastPosition
@@ -58,6 +65,9 @@ public final class ViewStates: Sendable {
             runner = Mutex(RunnerBox(runner: ProjectionRunner<P>(store: store, options: options)))
             published = Mutex(Published(state: P.initialState(), position: .none, loaded: false))
         }
+
+        /// The position the published state covers; nil before the first fold.
+        var publishedPosition: LogPosition? { published.withLock { $0.loaded ? $0.position : nil } }
 
         /// The state covering at least `last`.
         func current(last: LogPosition) throws -> P.State {

@@ -2,11 +2,15 @@
 import PackageDescription
 
 // HireLedger: an Ashby ATS account as a replayable, append-only history.
-// Target layout: ../shared/docs/ARCHITECTURE.md §2. Swift 6 language mode (strict concurrency) throughout.
+// Targets, folders and what is in which: docs/ARCHITECTURE.md. Swift 6 language mode (strict concurrency)
+// throughout.
 
 let package = Package(
     name: "HireLedger",
-    platforms: [.macOS(.v14)],
+    // Linux is where HireLedger runs; macOS 15 is declared because the one lock type used throughout is
+    // the standard library's `Synchronization.Mutex`, which needs it (macOS 14 would need a pthread
+    // wrapper beside it, which is what this declaration avoids).
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hireledger", targets: ["hireledger"]),
         .executable(name: "ashby-sim", targets: ["ashby-sim"]),
@@ -25,6 +29,13 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         // Already in the graph through Hummingbird; named so the server can end SSE streams on graceful shutdown.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // Structured logs (`serve`, `deliver`, the sync engine's outcome) and metrics. Both are already in
+        // the graph through Hummingbird; named so the targets that log and measure can import them.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
+        // `/metrics`: the Prometheus exposition of what swift-metrics records (histograms included).
+        // Adds only swift-atomics to the graph.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -44,43 +55,53 @@ let package = Package(
         ]),
         .target(name: "HireLedger", dependencies: [
             "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
-        .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
         .target(name: "HireLedgerServer", dependencies: [
             "HireLedger", "HireLedgerCore", "CurlHTTP", "LMDB",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // MARK: executables
         .executableTarget(name: "hireledger", dependencies: [
             "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ashby-sim", dependencies: [
             "AshbySimulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks: `tools/bench.sh` builds this in release mode and runs it. Never run by `swift test`.
+        // It uses the test-support loopback server and SSE client, never linked into a product.
         .executableTarget(name: "bench", dependencies: [
             "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
+            "HireLedgerTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: tests (one target per source target)
-        // Helpers shared by test targets (a loopback webhook receiver); never linked into a product.
-        .target(name: "HireLedgerTestSupport", dependencies: ["HireLedgerCore"], path: "Tests/Support"),
+        // Test-support targets, used by tests and bench only and never linked into a product: the one
+        // loopback HTTP server (webhook receiver, transport tests, benchmarks), the SSE client, and the
+        // JSON Schema validator (event, view and API schemas, Ashby's OpenAPI document).
+        .target(name: "HireLedgerTestSupport", dependencies: ["HireLedgerCore"], path: "Tests/Support/HireLedgerTestSupport"),
+        .target(name: "JSONSchema", dependencies: ["HireLedgerCore"], path: "Tests/Support/JSONSchema"),
         .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CurlHTTPTests", dependencies: [
-            "CurlHTTP", .product(name: "FlyingFox", package: "FlyingFox"),
+            "CurlHTTP", "HireLedgerTestSupport",
         ]),
         .testTarget(name: "AshbySimulatorTests", dependencies: ["AshbySimulator", "HireLedgerCore", "CurlHTTP", "JSONSchema"]),
         .testTarget(name: "AshbyAPITests", dependencies: ["AshbyAPI", "AshbySimulator", "HireLedgerCore", "CurlHTTP"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
-            "HireLedgerTestSupport",
+            "HireLedgerTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HireLedgerServerTests", dependencies: [
             "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",

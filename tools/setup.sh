@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages HireLedger builds against, when they are missing. Idempotent.
+# Installs what HireLedger builds and tests with, when it is missing: Debian packages, and the Python test
+# tools in .venv-tools/. Idempotent.
+cd "$(dirname "$0")/.."
 set -euo pipefail
 need=()
 dpkg -s liblmdb-dev >/dev/null 2>&1 || need+=(liblmdb-dev)
@@ -14,3 +16,11 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "setup: no swift on PATH; install the Swift 6.3 toolchain first" >&2; exit 1; }
+# Python test tools, in a venv of the checkout (.venv-tools/, gitignored): prometheus_client, whose
+# exposition-format parser checks /metrics (HireLedgerServerTests). Created once; kept when present.
+if [[ ! -x .venv-tools/bin/python ]] || ! .venv-tools/bin/python -c 'import prometheus_client' 2>/dev/null; then
+  command -v python3 >/dev/null || { echo "setup: no python3 on PATH; install python3 (with venv) for the test tools" >&2; exit 1; }
+  echo "setup: creating .venv-tools with prometheus_client" >&2
+  python3 -m venv .venv-tools
+  .venv-tools/bin/pip install --quiet --disable-pip-version-check 'prometheus_client>=0.20,<1'
+fi

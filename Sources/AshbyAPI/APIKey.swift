@@ -18,7 +18,7 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     /// Throws when nothing is left, or when the key contains whitespace, control characters or `:`
     /// (a Basic-auth user name cannot contain `:`), which means the wrong text was supplied.
     public init(_ text: String) throws(APIKeyError) {
-        let trimmed = APIKey.trimmed(text)
+        let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw .empty }
         for scalar in trimmed.unicodeScalars where scalar.value <= 0x20 || scalar.value == 0x7F || scalar == ":" {
             throw .malformed(reason: scalar == ":"
@@ -52,13 +52,6 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
         return out
     }
 
-    static func trimmed(_ text: String) -> String {
-        let scalars = text.unicodeScalars
-        let isSpace: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace || $0.value == 0xFEFF }
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(scalars[first...last])
-    }
 }
 
 /// Where a key came from and what to tell the user about it.
@@ -108,7 +101,7 @@ extension APIKey {
             }
         }
         let lookup = environment ?? { FileAccess.environment($0) }
-        guard let value = lookup(environmentVariable), !trimmed(value).isEmpty else {
+        guard let value = lookup(environmentVariable), !value.trimmingWhitespace().isEmpty else {
             throw .missing
         }
         do {

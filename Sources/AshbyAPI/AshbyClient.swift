@@ -1,5 +1,6 @@
 import CurlHTTP
 import HireLedgerCore
+import Synchronization
 
 /// The Ashby API client: Basic auth, Ashby's response envelope, retries with backoff, and list pages.
 ///
@@ -26,7 +27,7 @@ public struct AshbyClient: Sendable {
     public let apiVersion: String?
     /// Per-request timeout handed to the transport, in seconds.
     public let requestTimeout: Double?
-    private let jitter: Locked<SplitMix64>
+    private let jitter: JitterSource
     private let fixedHeaders: [(name: String, value: String)]
 
     /// - Parameters:
@@ -49,7 +50,7 @@ public struct AshbyClient: Sendable {
         self.requestTimeout = requestTimeout
         var seed = retryPolicy.seed ?? UInt64.random(in: .min ... .max)
         if retryPolicy.seed == nil { seed ^= 0x5DEE_CE66_D1CE_4E5B }
-        jitter = Locked(SplitMix64(seed: seed))
+        jitter = JitterSource(seed: seed)
         var headers: [(name: String, value: String)] = [
             ("Authorization", apiKey.authorizationHeaderValue),
             ("Content-Type", "application/json"),
@@ -295,9 +296,9 @@ public struct AshbyClient: Sendable {
                 throw error
             case .retry(let reason):
                 guard attempt < retryPolicy.maxAttempts else { throw reason.error(endpoint: method, attempts: attempt) }
-                let delay = reason.retryAfter
-                    ?? retryPolicy.backoff(retry: attempt, unit: jitter.withLock { $0.unit() })
-                guard clock.monotonicNow() - started + delay <= retryPolicy.totalBudget else {
+                let delay = reason.retryAfter.map { min($0, retryPolicy.maxRetryAfter) }
+                    ?? retryPolicy.delay(afterFailures: attempt, unit: jitter.unit())
+                guard clock.monotonicNow() - started + delay <= retryPolicy.giveUpAfter else {
                     throw reason.error(endpoint: method, attempts: attempt)
                 }
                 try await clock.sleep(seconds: delay)
@@ -307,7 +308,7 @@ public struct AshbyClient: Sendable {
 
     private func classify(_ response: HTTPResponse, method: String, attempt: Int, rawResults: Bool) -> Outcome {
         let headerRequestId = response.header("x-ashby-request-id").map(apiKey.redact)
-        let retryAfter = response.header("Retry-After").flatMap { RetryAfter.seconds($0, now: clock.wallNow()) }
+        let retryAfter = response.header("Retry-After").flatMap { HTTPRetryAfter.seconds($0, now: clock.wallNow()) }
         let status = response.status
 
         if status == 401 { return .failure(.unauthorized(endpoint: method)) }
@@ -445,4 +446,15 @@ extension JSONObject {
         copy[key] = value
         return copy
     }
+}
+
+/// The client's jitter generator: one per client, shared by its copies (the client is a struct), drawn
+/// from under a lock because concurrent calls retry at once.
+private final class JitterSource: Sendable {
+    private let generator: Mutex<SplitMix64>
+
+    init(seed: UInt64) { generator = Mutex(SplitMix64(seed: seed)) }
+
+    /// A uniform draw in [0, 1).
+    func unit() -> Double { generator.withLock { $0.unit() } }
 }

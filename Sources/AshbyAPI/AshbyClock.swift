@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import HireLedgerCore
+import Synchronization
 
 /// Time as the client needs it: a monotonic reading for budgets and token buckets, the wall clock for
 /// `Retry-After` HTTP dates, and a way to wait. Injected so retries and rate limits are tested without
@@ -46,18 +47,18 @@ public struct SystemAshbyClock: AshbyClock {
 
 /// A clock for tests and simulations: `sleep` returns immediately after advancing the time, and every
 /// requested wait is recorded in `sleeps`, so a test can assert the exact backoff schedule.
-public final class ManualAshbyClock: AshbyClock, @unchecked Sendable {
+public final class ManualAshbyClock: AshbyClock, Sendable {
     private struct State {
         var monotonic: Double
         var wall: Timestamp
         var sleeps: [Double] = []
     }
     // Invariant: all state lives in `state`, behind its lock.
-    private let state: Locked<State>
+    private let state: Mutex<State>
 
     /// - Parameter wall: the wall-clock time at monotonic reading 0.
     public init(wall: Timestamp = Timestamp(millisecondsSinceEpoch: 1_780_000_000_000)) {
-        state = Locked(State(monotonic: 0, wall: wall))
+        state = Mutex(State(monotonic: 0, wall: wall))
     }
 
     public func monotonicNow() -> Double { state.withLock { $0.monotonic } }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import HireLedgerCore
+import Synchronization
 
 /// An in-memory `HTTPTransport` that plays Ashby from scripted replies: the recorded real responses in
 /// `shared/reference/ashby-recorded/` plus pages and faults a test adds. The test double for the
@@ -68,7 +69,7 @@ public final class RecordedAshbyTransport: HTTPTransport, Sendable {
         var requests: [ReceivedRequest] = []
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     /// Basic-auth user names accepted; nil accepts any request.
     public let acceptedKeys: Set<String>?
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A token bucket that paces requests to a configured rate (e.g. the per-application history
 /// backfill), with an injected clock so tests need no real time.
 ///
@@ -9,7 +11,7 @@ public final class RequestRateLimiter: Sendable {
     public let burst: Int
     private let clock: any AshbyClock
     private struct Bucket { var tokens: Double; var updatedAt: Double }
-    private let bucket: Locked<Bucket>
+    private let bucket: Mutex<Bucket>
 
     /// - Parameters:
     ///   - requestsPerSecond: sustained rate, > 0.
@@ -20,7 +22,7 @@ public final class RequestRateLimiter: Sendable {
         self.requestsPerSecond = requestsPerSecond
         self.burst = burst
         self.clock = clock
-        bucket = Locked(Bucket(tokens: Double(burst), updatedAt: clock.monotonicNow()))
+        bucket = Mutex(Bucket(tokens: Double(burst), updatedAt: clock.monotonicNow()))
     }
 
     /// Waits until a request may be sent. Throws `CancellationError` if cancelled while waiting (the

@@ -64,48 +64,11 @@ struct TokenCodec: Sendable {
         return (0..<6).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) }
     }
 
-    private func seal(_ b: [UInt8]) -> String { Base64URL.encode(b + check(b)) }
+    private func seal(_ b: [UInt8]) -> String { Base64Codec.encode(b + check(b), .urlSafe) }
 
     private func open(_ s: String) -> [UInt8]? {
-        guard let all = Base64URL.decode(s), all.count > 6 else { return nil }
+        guard let all = Base64Codec.decode(s, .urlSafe), all.count > 6 else { return nil }
         let body = Array(all.dropLast(6))
         return Array(all.suffix(6)) == check(body) ? body : nil
-    }
-}
-
-/// Unpadded URL-safe base64.
-enum Base64URL {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            let n = min(3, bytes.count - i)
-            var v = UInt32(bytes[i]) << 16
-            if n > 1 { v |= UInt32(bytes[i + 1]) << 8 }
-            if n > 2 { v |= UInt32(bytes[i + 2]) }
-            for k in 0...n { out.append(alphabet[Int((v >> (18 - 6 * UInt32(k))) & 63)]) }
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ s: String) -> [UInt8]? {
-        var out: [UInt8] = [], acc: UInt32 = 0, bits = 0
-        for c in s.utf8 {
-            let v: UInt32
-            switch c {
-            case 0x41...0x5A: v = UInt32(c - 0x41)
-            case 0x61...0x7A: v = UInt32(c - 0x61 + 26)
-            case 0x30...0x39: v = UInt32(c - 0x30 + 52)
-            case 0x2D: v = 62
-            case 0x5F: v = 63
-            default: return nil
-            }
-            acc = acc << 6 | v; bits += 6
-            if bits >= 8 { bits -= 8; out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits))) }
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HireLedgerCore
+import Synchronization
 
 /// A deterministic, evolving stand-in for an Ashby account: the world, its simulated clock, API keys,
 /// fault injection, and the whole HTTP API as a function (`handle`), shared by tests and `SimulatorServer`.
@@ -8,7 +9,7 @@ import HireLedgerCore
 /// Determinism: the same configuration, the same `advance` calls and the same request sequence give
 /// byte-identical responses (request ids, cursors, tokens and faults included).
 ///
-/// API behaviour (see shared/docs/ASHBY_API.md): `POST /<category>.<method>` with a JSON body and
+/// API behaviour (as Ashby documents it; its OpenAPI document and recorded responses are the tests' reference): `POST /<category>.<method>` with a JSON body and
 /// `Content-Type: application/json`; Basic auth with the key as user name (password ignored); 401 without
 /// a key, 403 for an unknown or revoked key, `missing_endpoint_permission` (HTTP 403, or 200 per
 /// configuration) when the key lacks the endpoint's module; logical errors (`invalid_input`,
@@ -35,7 +36,7 @@ public final class SimulatedAshby: @unchecked Sendable {
     /// A key holding the six read permissions a sync needs (not API Keys: Read).
     public let fullAccessKey: String
 
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private let engine: WorldEngine
     private let codec: TokenCodec
     private var keys: [String: APIKey] = [:]
@@ -129,10 +130,11 @@ public final class SimulatedAshby: @unchecked Sendable {
         return s
     }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+    private func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        // The result leaves the lock through a local: `Mutex.withLock` returns only `sending` values.
+        var result: T?
+        try lock.withLock { _ throws(E) in result = try body() }
+        return result!
     }
 
     // MARK: the API
@@ -262,7 +264,7 @@ public final class SimulatedAshby: @unchecked Sendable {
     private func basicUser(_ header: String) -> String? {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)) else { return nil }
+              let data = Base64Codec.decode(parts[1].trimmingWhitespace()) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         return String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }

@@ -1,6 +1,7 @@
 import FlyingFox
 import FlyingSocks
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -144,12 +145,11 @@ struct SimulatorServerError: Error, CustomStringConvertible {
 }
 
 /// The bound port, set once after listening starts and read by the request handler.
-private final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: UInt16 = 0
+private final class PortBox: Sendable {
+    private let stored = Mutex<UInt16>(0)
     var value: UInt16 {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 }
 

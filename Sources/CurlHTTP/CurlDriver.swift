@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Runs libcurl's multi interface on one dedicated OS thread.
 ///
@@ -20,19 +21,21 @@ import Darwin
 /// - `multi`, `active`, `idleHandles` and every libcurl call except `curl_multi_wakeup` belong to the
 ///   driver thread. `multi` is created in `init` before the thread starts (thread creation orders it)
 ///   and cleaned up by the driver thread as its last act.
-/// - `incoming`, `cancellations`, `stopRequested`, `closed` and `statistics` are guarded by `lock`.
+/// - `incoming`, `cancellations`, `stopRequested`, `closed` and `statistics` live in `shared`, a `Mutex`.
 /// - `curl_multi_wakeup` is documented as callable from any thread; it is only called while holding
-///   `lock` and while `closed` is false, so it never races with `curl_multi_cleanup`.
+///   `shared`'s lock and while `closed` is false, so it never races with `curl_multi_cleanup`.
 final class CurlDriver: @unchecked Sendable {
     private let configuration: CurlTransport.Configuration
     private let multi: UnsafeMutableRawPointer
 
-    private let lock = PThreadMutex()
-    private var incoming: [CurlTransfer] = []
-    private var cancellations: [CurlTransfer] = []
-    private var stopRequested = false
-    private var closed = false
-    private var statistics = CurlTransport.Statistics()
+    private struct Shared {
+        var incoming: [CurlTransfer] = []
+        var cancellations: [CurlTransfer] = []
+        var stopRequested = false
+        var closed = false
+        var statistics = CurlTransport.Statistics()
+    }
+    private let shared = Mutex(Shared())
 
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [EasyHandle] = []
@@ -70,9 +73,9 @@ final class CurlDriver: @unchecked Sendable {
 
     /// Hands a transfer to the driver thread, which will resume its continuation exactly once.
     func submit(_ transfer: CurlTransfer) {
-        let refused: Bool = lock.withLock {
-            guard !closed, !stopRequested else { return true }
-            incoming.append(transfer)
+        let refused: Bool = shared.withLock { s in
+            guard !s.closed, !s.stopRequested else { return true }
+            s.incoming.append(transfer)
             curl_multi_wakeup(multi)
             return false
         }
@@ -88,10 +91,10 @@ final class CurlDriver: @unchecked Sendable {
     /// Asks the driver thread to abort `transfer` (its task was cancelled). Safe to call before
     /// `submit`, after completion, or more than once.
     func cancel(_ transfer: CurlTransfer) {
-        lock.withLock {
+        shared.withLock { s in
             transfer.cancelRequested = true
-            guard !closed else { return }
-            cancellations.append(transfer)
+            guard !s.closed else { return }
+            s.cancellations.append(transfer)
             curl_multi_wakeup(multi)
         }
     }
@@ -99,23 +102,23 @@ final class CurlDriver: @unchecked Sendable {
     /// Ends the driver thread: transfers still running fail with `.cancelled`, then libcurl's handles
     /// and connections are closed on that thread.
     func stop() {
-        lock.withLock {
-            guard !closed else { return }
-            stopRequested = true
+        shared.withLock { s in
+            guard !s.closed else { return }
+            s.stopRequested = true
             curl_multi_wakeup(multi)
         }
     }
 
-    var currentStatistics: CurlTransport.Statistics { lock.withLock { statistics } }
+    var currentStatistics: CurlTransport.Statistics { shared.withLock { $0.statistics } }
 
     // MARK: driver thread
 
     private func run() {
         var running: Int32 = 0
         while true {
-            let (added, cancelled, stopping) = lock.withLock {
-                defer { incoming.removeAll(); cancellations.removeAll() }
-                return (incoming.map { ($0, $0.cancelRequested) }, cancellations, stopRequested)
+            let (added, cancelled, stopping) = shared.withLock { s in
+                defer { s.incoming.removeAll(); s.cancellations.removeAll() }
+                return (s.incoming.map { ($0, $0.cancelRequested) }, s.cancellations, s.stopRequested)
             }
             for (transfer, alreadyCancelled) in added {
                 if alreadyCancelled {
@@ -154,10 +157,10 @@ final class CurlDriver: @unchecked Sendable {
                 detail: "the transport was shut down while the request was in flight")))
         }
         active.removeAll()
-        let late: [CurlTransfer] = lock.withLock {
-            closed = true
-            defer { incoming.removeAll(); cancellations.removeAll() }
-            return incoming
+        let late: [CurlTransfer] = shared.withLock { s in
+            s.closed = true
+            defer { s.incoming.removeAll(); s.cancellations.removeAll() }
+            return s.incoming
         }
         for transfer in late {
             transfer.finish(.failure(HTTPTransportError(
@@ -211,10 +214,10 @@ final class CurlDriver: @unchecked Sendable {
         }
         curl_multi_remove_handle(multi, easy.raw)
         recycle(transfer)
-        lock.withLock {
-            statistics.requestsCompleted += 1
-            statistics.connectionsOpened += connects
-            if code != CURLE_OK { statistics.requestsFailed += 1 }
+        shared.withLock { s in
+            s.statistics.requestsCompleted += 1
+            s.statistics.connectionsOpened += connects
+            if code != CURLE_OK { s.statistics.requestsFailed += 1 }
         }
         transfer.finish(result)
     }

@@ -1,3 +1,4 @@
+import HireLedgerCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,15 +100,6 @@ public struct APIToken: Sendable {
     }
 }
 
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        var s = self[...]
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
-    }
-}
 
 /// A token file problem, with what to do about it.
 public struct APITokenError: Error, Sendable, CustomStringConvertible {

@@ -13,7 +13,7 @@ extension LedgerAPI {
         try q.allowOnly(["after", "types"])
         var start = try q.position("after") ?? .none
         if let header = request.headers[.init("Last-Event-ID")!] {
-            guard let v = UInt64(header.trimmingCharacters(in: " ")) else {
+            guard let v = UInt64(header.trimmingWhitespace()) else {
                 throw APIProblem.badParameter("Last-Event-ID", "the Last-Event-ID header must be the id of an event of this stream (its seq); got '\(header)'.")
             }
             start = LogPosition(v)
@@ -77,14 +77,5 @@ extension LedgerAPI {
         // A short page means the scan reached the log's end, which is at least `last`.
         let next = events.count == limit ? events.last!.seq : max(last, events.last?.seq ?? position)
         return (buffer, events.count, next)
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = self[...]
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -35,15 +35,15 @@ public struct LedgerAPI: Sendable {
         self.options = options
         source = options.eventSource ?? "urn:hireledger:store:\(store.storeId)"
         watcher = try LogWatcher(store: store, pollInterval: .milliseconds(options.pollMilliseconds))
-        metrics = ServerMetrics()
+        metrics = webhooks?.metrics ?? ServerMetrics()
         views = ViewStates(store: store, watcher: watcher)
         frames = SSEFrameCache(store: store, source: source)
         subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store)
         self.webhooks = webhooks
         if let webhooks {
             watcher.onAdvance { _ in webhooks.wake() }
-            metrics.addSection { webhooks.metricsSection(store: store) }
         }
+        StoreMetrics.register(on: metrics, store: store, views: views, watcher: watcher)
     }
 
     /// The routes, every one listed in `LedgerAPI.routes`.
@@ -52,10 +52,7 @@ public struct LedgerAPI: Sendable {
         // Middleware applies to routes added after it: metrics first (all routes), auth after the open ones.
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in try self.health() }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.render(store: self.store))))
-        }
+        router.get("/metrics") { _, _ in try self.metricsResponse() }
         router.add(middleware: BearerAuthMiddleware(token: token))
         router.get("/v1/events") { request, _ in try self.eventsPage(request) }
         router.get("/v1/events/stream") { request, _ in try self.eventStream(request) }
@@ -108,6 +105,20 @@ public struct LedgerAPI: Sendable {
             return json(["status": "unavailable", "storeId": .string(store.storeId), "error": .string(String(describing: error))],
                         status: .serviceUnavailable)
         }
+    }
+
+    /// The exposition text; a store that cannot be read answers 500 with a problem naming the error
+    /// (a scraper then records the scrape as failed), never figures of zero.
+    func metricsResponse() throws -> Response {
+        let text: String
+        do {
+            text = try metrics.render()
+        } catch {
+            throw APIProblem(.internalServerError, "Metrics unavailable",
+                             detail: "reading the store for /metrics failed: \(error). Check the store with 'hireledger status'.")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     func eventsPage(_ request: Request) throws -> Response {

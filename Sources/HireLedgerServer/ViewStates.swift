@@ -40,6 +40,14 @@ public final class ViewStates: Sendable {
     /// The last published plan-changes state.
     public func changes() async throws -> PlanChangesProjection.State { try await read(PlanChangesProjection.self) }
 
+    /// Each view's name and the log position its published state covers (nil before its first
+    /// publication): the view lag `/metrics` shows.
+    public var publishedPositions: [(view: String, position: LogPosition?)] {
+        [("headcount", service.published(HeadcountProjection.self)?.position),
+         ("pipeline", service.published(PipelineProjection.self)?.position),
+         ("changes", service.published(PlanChangesProjection.self)?.position)]
+    }
+
     /// Waits until every view covers the log's last position (for callers that just appended).
     public func waitUntilCurrent(timeout: Duration = .seconds(30)) async throws {
         try await service.waitUntilCurrent(timeout: timeout)

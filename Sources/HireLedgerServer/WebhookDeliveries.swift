@@ -3,32 +3,65 @@ import HireLedger
 import HireLedgerCore
 import Logging
 import ServiceLifecycle
+import Prometheus
 import Synchronization
 
 /// The webhook dispatcher as `hireledger serve` runs it: a `Service` beside the HTTP server (started
 /// by `LedgerAPI.application()`, cancelled on graceful shutdown), woken by the `LogWatcher` when the
-/// log grows and by the subscription routes when a subscription changes, with delivery counters for
-/// `/metrics`.
+/// log grows and by the subscription routes when a subscription changes. Every attempt is recorded
+/// by an `ObservedWebhookTransport` (metrics into `metrics`, failed attempts logged); at each scrape
+/// of `/metrics` it sets the subscriptions-by-state and per-subscription lag gauges.
 ///
 /// Rules: run one dispatcher per store (a `hireledger deliver` next to `serve` would send events
 /// twice). Requests go through `transport` (a `CurlTransport` in `serve`); secrets are never logged.
 public final class WebhookDeliveries: Service, Sendable {
     public let dispatcher: WebhookDispatcher
     public let subscriptions: SubscriptionStore
-    private let counter: CountingTransport
+    /// Where attempts are recorded; `LedgerAPI` serves these on `/metrics`.
+    public let metrics: ServerMetrics
+    private let transport: ObservedWebhookTransport
     private let logger: Logger
+    private let lagGauges = Mutex([String: Prometheus.Gauge]())
 
     /// - Parameters:
     ///   - source: the CloudEvents `source` of delivered events (the API's, so both agree).
     ///   - pollInterval: seconds between looks for events when nothing wakes the dispatcher (retries
     ///     due, appends by other processes the watcher has not seen yet).
     public init(store: LedgerStore, transport: any HTTPTransport, source: String, clock: any WebhookClock = SystemWebhookClock(),
-                requestTimeout: Double = 10, pollInterval: Double = 1, logger: Logger = Logger(label: "hireledger.webhooks")) throws {
-        counter = CountingTransport(base: transport)
+                requestTimeout: Double = 10, pollInterval: Double = 1, metrics: ServerMetrics = ServerMetrics(),
+                logger: Logger = Logger(label: "hireledger.webhooks")) throws {
+        self.transport = ObservedWebhookTransport(base: transport, logger: logger, metrics: metrics.factory)
         subscriptions = try SubscriptionStore(store: store, clock: clock)
-        dispatcher = WebhookDispatcher(store: store, subscriptions: subscriptions, transport: counter, clock: clock,
+        dispatcher = WebhookDispatcher(store: store, subscriptions: subscriptions, transport: self.transport, clock: clock,
                                        source: source, requestTimeout: requestTimeout, pollInterval: pollInterval)
+        self.metrics = metrics
         self.logger = logger
+        let byState = Dictionary(uniqueKeysWithValues: ["active", "retrying", "disabled"].map { state in
+            (state, metrics.registry.makeGauge(
+                descriptor: ServerMetrics.describe("hireledger_webhook_subscriptions", "Webhook subscriptions by state."),
+                labels: [("state", state)]))
+        })
+        metrics.addCollector { [weak self, registry = metrics.registry] in
+            guard let self else { return }
+            let subs = try self.subscriptions.list()
+            let last = try store.lastPosition
+            var counts = ["active": 0, "retrying": 0, "disabled": 0]
+            for s in subs { counts[s.isActive ? (s.retry == nil ? "active" : "retrying") : "disabled", default: 0] += 1 }
+            for (state, gauge) in byState { gauge.set(Int64(counts[state] ?? 0)) }
+            let lagDescriptor = ServerMetrics.describe("hireledger_webhook_lag_events", "Events in the log after a subscription's cursor.")
+            self.lagGauges.withLock { gauges in
+                let current = Set(subs.map(\.id))
+                for (id, gauge) in gauges where !current.contains(id) {
+                    registry.unregisterGauge(gauge)
+                    gauges[id] = nil
+                }
+                for s in subs {
+                    let gauge = gauges[s.id] ?? registry.makeGauge(descriptor: lagDescriptor, labels: [("subscription", s.id)])
+                    gauges[s.id] = gauge
+                    gauge.set(Int64(last.value >= s.cursor.value ? last.value - s.cursor.value : 0))
+                }
+            }
+        }
     }
 
     /// Tells the dispatcher new events or subscription changes may be there.
@@ -45,7 +78,7 @@ public final class WebhookDeliveries: Service, Sendable {
                     return
                 } catch {
                     if Task.isCancelled { return }
-                    self.logger.error("webhook delivery stopped: \(error); retrying in 5 s")
+                    self.logger.error("webhook delivery stopped; retrying in 5 s", metadata: ["error": "\(error)"])
                     do { try await Task.sleep(for: .seconds(5)) } catch { return }
                 }
             }
@@ -53,47 +86,5 @@ public final class WebhookDeliveries: Service, Sendable {
     }
 
     /// Webhook requests answered so far, by status class (`2xx`, `3xx`, `4xx`, `5xx`) or `error` (no response).
-    public var requestCounts: [String: Int] { counter.counts }
-
-    /// Prometheus exposition lines: requests by outcome, and per subscription state and lag.
-    public func metricsSection(store: LedgerStore) -> String {
-        var out = "# HELP hireledger_webhook_requests_total Webhook delivery requests sent by this server, by outcome.\n"
-        out += "# TYPE hireledger_webhook_requests_total counter\n"
-        let counts = counter.counts
-        for outcome in ["2xx", "3xx", "4xx", "5xx", "error"] {
-            out += "hireledger_webhook_requests_total{outcome=\"\(outcome)\"} \(counts[outcome] ?? 0)\n"
-        }
-        guard let subs = try? subscriptions.list(), let last = try? store.lastPosition else { return out }
-        var byStatus = ["active": 0, "retrying": 0, "disabled": 0]
-        for s in subs { byStatus[s.isActive ? (s.retry == nil ? "active" : "retrying") : "disabled", default: 0] += 1 }
-        out += "# HELP hireledger_webhook_subscriptions Webhook subscriptions by state.\n# TYPE hireledger_webhook_subscriptions gauge\n"
-        for key in ["active", "retrying", "disabled"] { out += "hireledger_webhook_subscriptions{state=\"\(key)\"} \(byStatus[key]!)\n" }
-        out += "# HELP hireledger_webhook_lag_events Events in the log after a subscription's cursor.\n# TYPE hireledger_webhook_lag_events gauge\n"
-        for s in subs {
-            out += "hireledger_webhook_lag_events{subscription=\"\(s.id)\"} \(last.value >= s.cursor.value ? last.value - s.cursor.value : 0)\n"
-        }
-        return out
-    }
-}
-
-/// Counts the outcomes of the requests it passes on.
-private final class CountingTransport: HTTPTransport {
-    let base: any HTTPTransport
-    private let state = Mutex([String: Int]())
-
-    init(base: any HTTPTransport) { self.base = base }
-
-    var counts: [String: Int] { state.withLock { $0 } }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        do {
-            let response = try await base.send(request)
-            let outcome = (200...599).contains(response.status) ? "\(response.status / 100)xx" : "error"
-            state.withLock { $0[outcome, default: 0] += 1 }
-            return response
-        } catch {
-            state.withLock { $0["error", default: 0] += 1 }
-            throw error
-        }
-    }
+    public var requestCounts: [String: Int] { transport.requestCounts }
 }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An open LMDB store (one directory holding `data.mdb` and `lock.mdb`), shared by every thread and
 /// task of the process.
@@ -33,7 +34,7 @@ public final class Environment: @unchecked Sendable {
     // Sendable invariants: `raw`, `path` and `options` are set once in init and never change; the
     // environment handle is closed only in deinit, when no transaction can be open (every transaction
     // lives inside a method call on `self`). All mutable state is guarded: `mapFullSeen` is touched only
-    // by the thread holding `writerLock`; `databases` only with `databasesLock` held. Every open
+    // by the thread holding `writerLock`; `databases` is a `Mutex`. Every open
     // transaction holds `resizeLock` shared; the map is resized only with it held exclusively, which
     // is LMDB's rule that no transaction is open in the process during `mdb_env_set_mapsize`.
 
@@ -43,11 +44,10 @@ public final class Environment: @unchecked Sendable {
     public let options: Options
 
     let raw: OpaquePointer
-    private let writerLock = PosixMutex()
+    private let writerLock = Mutex(())
     let resizeLock = PosixRWLock()
     let threadState = ThreadTransactionState()
-    private let databasesLock = PosixMutex()
-    private var databases: [String: Database] = [:]
+    private let databases = Mutex<[String: Database]>([:])
     /// Set by a write transaction's operations when LMDB reported `MDB_MAP_FULL`.
     var mapFullSeen = false
 
@@ -79,7 +79,7 @@ public final class Environment: @unchecked Sendable {
         try step(mdb_env_set_maxreaders(env, UInt32(options.maxReaders)), "set max readers")
         try step(mdb_env_set_mapsize(env, Environment.roundedToPages(options.mapSize)), "set map size")
         // MDB_NOTLS always: reader slots belong to the transaction, not the thread, so reads may run on
-        // any thread and two reads may be open on one thread (SWIFT_NOTES §2.1 rule 1).
+        // any thread and two reads may be open on one thread (Swift tasks change threads across `await`).
         var flags = UInt32(MDB_NOTLS)
         if options.noSync { flags |= UInt32(MDB_NOSYNC) }
         try step(mdb_env_open(env, canonicalPath, flags, options.fileMode), "open environment")
@@ -126,12 +126,12 @@ public final class Environment: @unchecked Sendable {
             return dbi
         }
         let database = Database(name: name, flags: flags, dbi: dbi, environmentID: ObjectIdentifier(self))
-        databasesLock.withLock { databases[name] = database }
+        databases.withLock { $0[name] = database }
         return database
     }
 
     /// The databases opened through this environment so far.
-    var openedDatabases: [Database] { databasesLock.withLock { Array(databases.values) } }
+    var openedDatabases: [Database] { databases.withLock { Array($0.values) } }
 
     // MARK: Transactions
 
@@ -174,12 +174,19 @@ public final class Environment: @unchecked Sendable {
         precondition(!threadState.isWriting && threadState.readDepth == 0,
                      "Environment.write called inside read or write on the same thread (\(path)); this would deadlock")
         BlockingWriteGuard.check("an LMDB write transaction on \(path)")
-        writerLock.lock()
-        threadState.beginWrite()
-        defer {
-            threadState.endWrite()
-            writerLock.unlock()
+        // The result leaves the lock through a local: `Mutex.withLock` returns only `sending` values,
+        // which a caller's generic `R` is not.
+        var result: R?
+        try writerLock.withLock { _ throws in
+            threadState.beginWrite()
+            defer { threadState.endWrite() }
+            result = try writeLocked(body)
         }
+        return result!
+    }
+
+    /// `write`'s body, with the writer lock held by this thread.
+    private func writeLocked<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         while true {
             resizeLock.lockShared()
             let txn: OpaquePointer
@@ -234,7 +241,7 @@ public final class Environment: @unchecked Sendable {
                                 path: path)
             }
             // Loop, not retry once: with several processes growing the map, it can move again between
-            // our adoption and the next begin (SWIFT_NOTES §2.2).
+            // our adoption and the next begin.
             resizeLock.unlock()
             resizeLock.lockExclusive()
             let adopt = mdb_env_set_mapsize(raw, 0)

@@ -1,3 +1,4 @@
+import HireLedgerTestSupport
 import CurlHTTP
 import Foundation
 import HireLedger

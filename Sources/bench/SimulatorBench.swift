@@ -40,7 +40,7 @@ enum SimulatorBench {
         print("counts: " + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
 
         // In-process: render every application page through handle() (no sockets).
-        let auth = "Basic " + Data("\(sim.fullAccessKey):".utf8).base64EncodedString()
+        let auth = "Basic " + Base64Codec.encode(Array("\(sim.fullAccessKey):".utf8))
         t0 = clock.now
         var records = 0, bytes = 0
         var cursor: String? = nil

@@ -4,6 +4,7 @@ import CurlHTTP
 import Foundation
 import HireLedger
 import HireLedgerCore
+import Synchronization
 
 /// `bench sync [--size large] [--seed N]`: the whole sync path end to end in one process — a simulated
 /// Ashby world behind `SimulatorServer` on loopback, `CurlTransport`, `SyncService`, a fresh LMDB store
@@ -176,13 +177,12 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 /// A timestamp shared between the benchmark and the sync's clock closure.
-final class LockedTimestamp: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Timestamp
-    init(_ t: Timestamp) { stored = t }
+final class LockedTimestamp: Sendable {
+    private let stored: Mutex<Timestamp>
+    init(_ t: Timestamp) { stored = Mutex(t) }
     var value: Timestamp {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 }
 

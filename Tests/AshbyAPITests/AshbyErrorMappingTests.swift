@@ -159,7 +159,7 @@ struct AshbyErrorMappingTests {
         for reply in replies {
             let transport = RecordedAshbyTransport()
             transport.on("/candidate.list", reply: reply)
-            let client = makeClient(transport, retry: RetryPolicy(maxAttempts: 2, baseDelay: 0, jitter: 0, seed: 1))
+            let client = makeClient(transport, retry: RetryPolicy.ashbyClient(maxAttempts: 2, baseDelay: 0, jitter: 0, seed: 1))
             do {
                 _ = try await client.listPage(.candidateList)
                 Issue.record("expected a failure for \(reply)")

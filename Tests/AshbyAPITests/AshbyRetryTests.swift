@@ -44,7 +44,7 @@ struct AshbyRetryTests {
             let transport = RecordedAshbyTransport()
             transport.on("/candidate.list", replies: [.raw([], status: 500), .raw([], status: 500), .raw([], status: 500), ok])
             let clock = ManualAshbyClock()
-            let policy = RetryPolicy(maxAttempts: 4, baseDelay: 1, maxDelay: 8, jitter: 0.5, totalBudget: 100, seed: seed)
+            let policy = RetryPolicy.ashbyClient(maxAttempts: 4, baseDelay: 1, maxDelay: 8, jitter: 0.5, totalBudget: 100, seed: seed)
             _ = try await makeClient(transport, clock: clock, retry: policy).listPage(.candidateList)
             return clock.sleeps
         }
@@ -118,7 +118,7 @@ struct AshbyRetryTests {
         let transport = RecordedAshbyTransport()
         transport.on("/candidate.list", reply: .raw([], status: 429, headers: [("Retry-After", "50")]))
         let clock = ManualAshbyClock()
-        let policy = RetryPolicy(maxAttempts: 10, baseDelay: 1, maxDelay: 8, jitter: 0, totalBudget: 120, seed: 1)
+        let policy = RetryPolicy.ashbyClient(maxAttempts: 10, baseDelay: 1, maxDelay: 8, jitter: 0, totalBudget: 120, seed: 1)
         await #expect {
             _ = try await makeClient(transport, clock: clock, retry: policy).listPage(.candidateList)
         } throws: { error in
@@ -163,7 +163,7 @@ struct AshbyRetryTests {
         transport.on("/candidate.list", reply: .raw([], status: 500))
         // The real clock: the first backoff (60 s) is interrupted by cancelling the task.
         let client = AshbyClient(apiKey: testKey(), transport: transport,
-                                 retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: 60, jitter: 0, seed: 1))
+                                 retryPolicy: RetryPolicy.ashbyClient(maxAttempts: 3, baseDelay: 60, jitter: 0, seed: 1))
         let task = Task { try await client.listPage(.candidateList) }
         while transport.requests.isEmpty { await Task.yield() }
         task.cancel()

@@ -11,7 +11,7 @@ struct RetryAfterTests {
             .raw([], status: 429, headers: [("Retry-After", retryAfter)]),
             .json(successList([], more: false)),
         ])
-        let policy = RetryPolicy(maxAttempts: 2, baseDelay: 0.25, maxDelay: 1, jitter: 0, totalBudget: 1000, seed: 1)
+        let policy = RetryPolicy.ashbyClient(maxAttempts: 2, baseDelay: 0.25, maxDelay: 1, jitter: 0, totalBudget: 1000, seed: 1)
         _ = try await makeClient(transport, clock: clock, retry: policy).listPage(.candidateList)
         return clock.sleeps.first
     }

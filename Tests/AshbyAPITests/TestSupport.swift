@@ -15,7 +15,7 @@ func testKey() -> APIKey { try! APIKey(testKeyText) }
 
 /// A client over `transport` with a manual clock and a seeded retry policy.
 func makeClient(_ transport: any HTTPTransport, clock: ManualAshbyClock = ManualAshbyClock(),
-                retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: 1, maxDelay: 8, jitter: 0, totalBudget: 120, seed: 7))
+                retry: RetryPolicy = RetryPolicy.ashbyClient(maxAttempts: 4, baseDelay: 1, maxDelay: 8, jitter: 0, totalBudget: 120, seed: 7))
     -> AshbyClient {
     AshbyClient(baseURL: "https://api.ashbyhq.test", apiKey: testKey(), transport: transport, retryPolicy: retry, clock: clock)
 }

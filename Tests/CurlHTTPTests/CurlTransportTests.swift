@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import HireLedgerTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 
 struct CurlTransportTests {
     /// Echo: status 201, the body back, and what the server saw of the request in X-Seen-* headers.
-    private static let echo: @Sendable (TestHTTPServer.Request) -> TestHTTPServer.Reply = { request in
+    private static let echo: @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply = { request in
         .respond(status: 201, headers: [
             ("Content-Type", "application/json"),
             ("X-Seen-Method", request.method),
@@ -29,7 +30,7 @@ struct CurlTransportTests {
     }
 
     @Test func postRoundTripsStatusHeadersAndBody() async throws {
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         let json = Array(#"{"limit":100,"cursor":"abc\u0000def","note":"héllo"}"#.utf8)
@@ -49,7 +50,7 @@ struct CurlTransportTests {
     }
 
     @Test func getAndOtherMethodsSendTheirMethodAndBody() async throws {
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         let get = try await transport.send(HTTPRequest(url: server.baseURL + "/get"))
@@ -66,7 +67,7 @@ struct CurlTransportTests {
     }
 
     @Test func httpErrorStatusIsAResponseNotAnError() async throws {
-        let server = try TestHTTPServer { _ in .respond(status: 503, headers: [("Retry-After", "2")], body: Array("busy".utf8)) }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .respond(status: 503, headers: [("Retry-After", "2")], body: Array("busy".utf8)) }
         defer { server.stop() }
         let response = try await CurlTransport().send(HTTPRequest(method: "POST", url: server.baseURL + "/"))
         #expect(response.status == 503)
@@ -77,7 +78,7 @@ struct CurlTransportTests {
     @Test func gzipEncodedBodyArrivesDecoded() async throws {
         let plain = Array(String(repeating: #"{"id":"0f3c","name":"Ada Lovelace"},"#, count: 4000).utf8)
         let encoded = Gzip.storedMember(plain)
-        let server = try TestHTTPServer { request in
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { request in
             guard request.header("Accept-Encoding")?.contains("gzip") == true else {
                 return .respond(status: 400, body: Array("client did not offer gzip".utf8))
             }
@@ -94,7 +95,7 @@ struct CurlTransportTests {
     }
 
     @Test func slowServerTimesOutWithTimedOutError() async throws {
-        let server = try TestHTTPServer { _ in .hang }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .hang }
         defer { server.stop() }
         let transport = try CurlTransport()
         let url = server.baseURL + "/slow"
@@ -109,7 +110,7 @@ struct CurlTransportTests {
 
     @Test func refusedConnectionGivesClearErrorWithoutCredentials() async throws {
         // A port that was just bound and released: nobody listens there.
-        let (fd, port) = try TestHTTPServer.bindLoopback()
+        let (fd, port) = try LoopbackHTTPServer.bindLoopback()
         close(fd)
         let transport = try CurlTransport()
         let error = await error {
@@ -130,7 +131,7 @@ struct CurlTransportTests {
     }
 
     @Test func sequentialRequestsReuseOneConnection() async throws {
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         for i in 0..<100 {
@@ -148,7 +149,7 @@ struct CurlTransportTests {
     }
 
     @Test func cancellingTheTaskAbortsTheTransferAndThrowsCancellationError() async throws {
-        let server = try TestHTTPServer { _ in .hang }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .hang }
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(timeout: 30))
         let url = server.baseURL + "/hang"
@@ -163,7 +164,7 @@ struct CurlTransportTests {
     }
 
     @Test func alreadyCancelledTaskSendsNothing() async throws {
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         let url = server.baseURL
@@ -176,7 +177,7 @@ struct CurlTransportTests {
     }
 
     @Test func concurrentRequestsFromManyTasksAllCompleteCorrectly() async throws {
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(maximumConnectionsPerHost: 4))
         let url = server.baseURL
@@ -201,7 +202,7 @@ struct CurlTransportTests {
     }
 
     @Test func serverClosingWithoutAnswerIsARetryableReset() async throws {
-        let server = try TestHTTPServer { _ in .closeWithoutResponse }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .closeWithoutResponse }
         defer { server.stop() }
         let url = server.baseURL + "/drop"
         let error = await error { try await CurlTransport().send(HTTPRequest(method: "POST", url: url)) }
@@ -213,7 +214,7 @@ struct CurlTransportTests {
     }
 
     @Test func truncatedBodyIsARetryableError() async throws {
-        let server = try TestHTTPServer { _ in .truncated(declaredLength: 1000, body: Array("{\"partial\":".utf8)) }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .truncated(declaredLength: 1000, body: Array("{\"partial\":".utf8)) }
         defer { server.stop() }
         let error = await error { try await CurlTransport().send(HTTPRequest(method: "POST", url: server.baseURL)) }
         let transportError = try #require(error as? HTTPTransportError)
@@ -223,7 +224,7 @@ struct CurlTransportTests {
     }
 
     @Test func keepAliveConnectionClosedByServerIsReplacedTransparently() async throws {
-        let server = try TestHTTPServer { request in .respond(status: 200, body: request.body, closeAfter: true) }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { request in .respond(status: 200, body: request.body, closeAfter: true) }
         defer { server.stop() }
         let transport = try CurlTransport()
         for i in 0..<3 {
@@ -236,7 +237,7 @@ struct CurlTransportTests {
     @Test func transportsCanBeCreatedUsedAndDroppedRepeatedly() async throws {
         // Each transport owns a driver thread and a multi handle; dropping it must tear both down
         // without touching freed handles (a crash here is URLSession's _MultiHandle bug family).
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         for i in 0..<20 {
             let transport = try CurlTransport()
@@ -247,7 +248,7 @@ struct CurlTransportTests {
     }
 
     @Test func oversizedResponseFailsWithResponseTooLarge() async throws {
-        let server = try TestHTTPServer { _ in .respond(status: 200, body: [UInt8](repeating: 7, count: 100_000)) }
+        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .respond(status: 200, body: [UInt8](repeating: 7, count: 100_000)) }
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(maximumResponseBytes: 10_000))
         let error = await error { try await transport.send(HTTPRequest(url: server.baseURL)) }
@@ -258,7 +259,7 @@ struct CurlTransportTests {
     }
 
     @Test func headerValueWithLineBreakIsRejectedWithoutEchoingIt() async throws {
-        let server = try TestHTTPServer(handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
         defer { server.stop() }
         let url = server.baseURL
         let error = await error {

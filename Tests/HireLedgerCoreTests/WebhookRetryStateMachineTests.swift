@@ -3,7 +3,7 @@ import Testing
 
 struct WebhookRetryStateMachineTests {
     let t0 = Timestamp(iso8601: "2026-03-01T09:00:00Z")!
-    let machine = WebhookRetryStateMachine(policy: WebhookRetryPolicy(jitter: 0))
+    let machine = WebhookRetryStateMachine(policy: RetryPolicy.webhookDelivery(jitter: 0))
     let p = LogPosition(7)
 
     @Test(arguments: [200, 201, 202, 204, 299])
@@ -86,7 +86,7 @@ struct WebhookRetryStateMachineTests {
     }
 
     @Test func jitterIsDeterministicBoundedAndSpreadsSubscribers() {
-        let policy = WebhookRetryPolicy(jitter: 0.2)
+        let policy = RetryPolicy.webhookDelivery(jitter: 0.2)
         var seen = Set<Double>()
         for sub in ["a", "b", "c", "d", "e"] {
             let d = policy.delay(afterFailures: 3, subscription: sub, position: p)

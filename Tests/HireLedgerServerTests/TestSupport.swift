@@ -1,3 +1,4 @@
+import HireLedgerTestSupport
 import AshbyAPI
 import AshbySimulator
 import CurlHTTP

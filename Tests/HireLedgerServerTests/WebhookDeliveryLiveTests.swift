@@ -11,7 +11,7 @@ import Testing
 /// The dispatcher as `serve` runs it (a service of `LedgerAPI.application()`), over real sockets.
 struct WebhookDeliveryLiveTests {
     /// The seqs of the events in each received request, after checking its Standard Webhooks signature.
-    static func deliveredSeqs(_ requests: [WebhookTestReceiver.Request], secret: WebhookSecret) throws -> [UInt64] {
+    static func deliveredSeqs(_ requests: [LoopbackHTTPServer.Request], secret: WebhookSecret) throws -> [UInt64] {
         var seqs: [UInt64] = []
         for r in requests {
             try WebhookSigner.verify(secret: secret, id: try #require(r.header("webhook-id")), timestamp: try #require(r.header("webhook-timestamp")),
@@ -26,7 +26,7 @@ struct WebhookDeliveryLiveTests {
     @Test func serveDeliversSignedEventsInOrderAndWakesWhenTheLogGrows() async throws {
         let ledger = try await SyncedLedger.make(days: 1)
         defer { Task { await ledger.shutdown() } }
-        let receiver = try WebhookTestReceiver()
+        let receiver = try LoopbackHTTPServer()
         defer { receiver.stop() }
         // A poll interval of an hour: within this test, only the log watcher's wake (and the create
         // route's) can start a delivery pass.

@@ -13,7 +13,7 @@ struct HeldDelivery {
     let total: Int
     let store: LedgerStore
     let gate = TestGate()
-    let receiver: WebhookTestReceiver
+    let receiver: LoopbackHTTPServer
     let subscriptionId: String
 
     init(path: String, total: Int = 20_000) throws {
@@ -22,7 +22,7 @@ struct HeldDelivery {
         store = try LedgerStore.open(directory: path)
         try WebhookDeliveryTests.appendEvents(store, total)
         let gate = self.gate
-        receiver = try WebhookTestReceiver { index, _ in
+        receiver = try LoopbackHTTPServer { index, _ in
             if index >= HeldDelivery.holdAfter { gate.wait() }
             return .status(204)
         }

@@ -4,6 +4,7 @@ import AshbySimulator
 import CurlHTTP
 import HireLedger
 import HireLedgerCore
+import Synchronization
 
 /// An `HTTPTransport` that hands requests straight to a `SimulatedAshby` (no sockets): the sim's
 /// `handle` function, with its transport faults played as a thrown reset or a cut body.
@@ -41,7 +42,7 @@ struct SyncHarness {
     let clock: ClosureLedgerClock
 
     init(sim: SimulatedAshby, storePath: String, transport: (any HTTPTransport)? = nil, baseURL: String = "http://sim.invalid",
-         retryPolicy: RetryPolicy = RetryPolicy(seed: 7)) throws {
+         retryPolicy: RetryPolicy = RetryPolicy.ashbyClient(seed: 7)) throws {
         self.sim = sim
         store = try openTestStore(storePath, now: sim.now)
         client = AshbyClient(baseURL: baseURL, apiKey: try APIKey(sim.fullAccessKey),
@@ -56,12 +57,10 @@ struct SyncHarness {
 }
 
 /// Collects progress reports (thread-safe).
-final class ProgressLog: @unchecked Sendable {
-    // Invariant: `items` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var items: [SyncProgress] = []
-    func add(_ p: SyncProgress) { lock.withLock { items.append(p) } }
-    var all: [SyncProgress] { lock.withLock { items } }
+final class ProgressLog: Sendable {
+    private let items = Mutex([SyncProgress]())
+    func add(_ p: SyncProgress) { items.withLock { $0.append(p) } }
+    var all: [SyncProgress] { items.withLock { $0 } }
 }
 
 func tinySimulator(seed: UInt64 = 11, openings: Bool = true) -> SimulatedAshby {

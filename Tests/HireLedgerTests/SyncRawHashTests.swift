@@ -5,19 +5,18 @@ import Foundation
 import HireLedgerCore
 import LMDB
 import Testing
+import Synchronization
 
 /// An Ashby stand-in whose list bodies the test writes byte for byte, to control the raw bytes a sync sees.
-final class ScriptedListTransport: HTTPTransport, @unchecked Sendable {
-    // Invariant: `bodies` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var bodies: [String: [UInt8]] = [:]
+final class ScriptedListTransport: HTTPTransport {
+    private let bodies = Mutex([String: [UInt8]]())
 
     /// Sets the body every later call of `method` (e.g. `candidate.list`) answers with.
-    func answer(_ method: String, _ text: String) { lock.withLock { bodies[method] = Array(text.utf8) } }
+    func answer(_ method: String, _ text: String) { bodies.withLock { $0[method] = Array(text.utf8) } }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let method = String(request.url.split(separator: "/").last ?? "")
-        guard let body = lock.withLock({ bodies[method] }) else {
+        guard let body = bodies.withLock({ $0[method] }) else {
             return HTTPResponse(status: 200, body: Array(#"{"success":false,"errors":["unknown_endpoint"]}"#.utf8))
         }
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
@@ -43,7 +42,7 @@ struct SyncRawHashTests {
             let store = try openTestStore(path, now: now)
             let transport = ScriptedListTransport()
             let client = AshbyClient(baseURL: "http://scripted.invalid", apiKey: try APIKey("hlk_test_0123456789abcdef"),
-                                     transport: transport, retryPolicy: RetryPolicy(maxAttempts: 1, seed: 7),
+                                     transport: transport, retryPolicy: RetryPolicy.ashbyClient(maxAttempts: 1, seed: 7),
                                      clock: ManualAshbyClock())
             let now = self.now
             let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { now })

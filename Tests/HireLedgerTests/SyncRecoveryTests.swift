@@ -154,7 +154,7 @@ struct SyncRecoveryTests {
             do {
                 let transport = try CurlTransport()
                 let h = try SyncHarness(sim: sim, storePath: path, transport: transport, baseURL: url,
-                                        retryPolicy: RetryPolicy(maxAttempts: 3, seed: 3))
+                                        retryPolicy: RetryPolicy.ashbyClient(maxAttempts: 3, seed: 3))
                 // Each attempt either completes or stops with a SyncError; the store stays usable.
                 for _ in 0..<3 {
                     do { try await h.service().sync(SyncOptions(pageSize: 20)) } catch let error as SyncError {

@@ -21,7 +21,7 @@ struct WebhookDeliveryTests {
         try store.append(events)
     }
 
-    static func seq(_ r: WebhookTestReceiver.Request) -> UInt64? {
+    static func seq(_ r: LoopbackHTTPServer.Request) -> UInt64? {
         (try? JSONValue.parse(r.body))?["seq"]?.int64Value.map(UInt64.init)
     }
 
@@ -38,13 +38,13 @@ struct WebhookDeliveryTests {
         let subs = try SubscriptionStore(store: store, clock: clock)
         let transport = try CurlTransport()
         let dispatcher = WebhookDispatcher(store: store, subscriptions: subs, transport: transport, clock: clock,
-                                           policy: WebhookRetryPolicy(jitter: 0), requestTimeout: requestTimeout, commitEvery: commitEvery)
+                                           policy: RetryPolicy.webhookDelivery(jitter: 0), requestTimeout: requestTimeout, commitEvery: commitEvery)
         return Fixture(store: store, subscriptions: subs, clock: clock, dispatcher: dispatcher)
     }
 
     /// For each request, which of `secrets` produced one of its `v1` signatures, and how many `v1`
     /// signatures it carried, computed by Python's hmac/hashlib/base64 in a separate process.
-    static func pythonVerify(_ requests: [WebhookTestReceiver.Request], secrets: [String]) throws -> [(matches: [Bool], count: Int)] {
+    static func pythonVerify(_ requests: [LoopbackHTTPServer.Request], secrets: [String]) throws -> [(matches: [Bool], count: Int)] {
         let input: JSONValue = ["secrets": .array(secrets.map { .string($0) }),
                                 "requests": .array(requests.map { r in
                                     ["id": .string(r.header("webhook-id") ?? ""), "ts": .string(r.header("webhook-timestamp") ?? ""),
@@ -93,7 +93,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 20)
-            let receiver = try WebhookTestReceiver()
+            let receiver = try LoopbackHTTPServer()
             let (sub, secret) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             let report = try await f.dispatcher.deliverOnce()
             #expect(report.delivered == 20 && report.failedAttempts == 0)
@@ -122,7 +122,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 12)
-            let receiver = try WebhookTestReceiver { index, _ in index < 5 ? .status(500) : .status(200) }
+            let receiver = try LoopbackHTTPServer { index, _ in index < 5 ? .status(500) : .status(200) }
             let (sub, _) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             var waits: [Int64] = []
             for _ in 0..<10 {
@@ -147,7 +147,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 3)
-            let receiver = try WebhookTestReceiver { _, _ in .status(410) }
+            let receiver = try LoopbackHTTPServer { _, _ in .status(410) }
             let (sub, _) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             let report = try await f.dispatcher.deliverOnce()
             #expect(report.disabled == [sub.id])
@@ -167,7 +167,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 2)
-            let receiver = try WebhookTestReceiver { _, _ in .status(502) }
+            let receiver = try LoopbackHTTPServer { _, _ in .status(502) }
             let (sub, _) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             let began = f.clock.now()
             for _ in 0..<100 {
@@ -188,7 +188,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 10)
-            let receiver = try WebhookTestReceiver()
+            let receiver = try LoopbackHTTPServer()
             let (sub, _) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             _ = try await f.dispatcher.deliverOnce()
             #expect(try f.subscriptions.replay(sub.id, from: .position(LogPosition(4))).cursor == LogPosition(3))
@@ -207,7 +207,7 @@ struct WebhookDeliveryTests {
     @Test func rotationSendsBothSignaturesDuringTheOverlapAndOnlyTheNewOneAfter() async throws {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
-            let receiver = try WebhookTestReceiver()
+            let receiver = try LoopbackHTTPServer()
             let (sub, old) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             try Self.appendEvents(f.store, 1)
             _ = try await f.dispatcher.deliverOnce()
@@ -236,7 +236,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 2)
-            let receiver = try WebhookTestReceiver { index, _ in index == 0 ? .status(status, headers: [("Retry-After", "120")]) : .status(200) }
+            let receiver = try LoopbackHTTPServer { index, _ in index == 0 ? .status(status, headers: [("Retry-After", "120")]) : .status(200) }
             _ = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             let t = f.clock.now()
             let first = try await f.dispatcher.deliverOnce()
@@ -253,7 +253,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path, requestTimeout: 0.3)
             try Self.appendEvents(f.store, 1)
-            let receiver = try WebhookTestReceiver { index, _ in index == 0 ? .hang : .status(200) }
+            let receiver = try LoopbackHTTPServer { index, _ in index == 0 ? .hang : .status(200) }
             let (sub, _) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning)
             let r = try await f.dispatcher.deliverOnce()
             #expect(r.failedAttempts == 1 && r.delivered == 0)
@@ -265,7 +265,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 9, types: [.domain(.applicationStageChanged), .domain(.applicationHired), .domain(.offerCreated)])
-            let receiver = try WebhookTestReceiver()
+            let receiver = try LoopbackHTTPServer()
             let (sub, _) = try f.subscriptions.create(url: receiver.url, types: ["application.*"], startAt: .beginning)
             _ = try await f.dispatcher.deliverOnce()
             #expect(receiver.requests.compactMap(Self.seq) == [1, 2, 4, 5, 7, 8])
@@ -277,7 +277,7 @@ struct WebhookDeliveryTests {
         try await withTemporaryDirectory { path in
             let f = try Self.fixture(path)
             try Self.appendEvents(f.store, 25)
-            let receiver = try WebhookTestReceiver()
+            let receiver = try LoopbackHTTPServer()
             let (_, secret) = try f.subscriptions.create(url: receiver.url, types: [], startAt: .beginning, batchSize: 10)
             #expect(try await f.dispatcher.deliverOnce().delivered == 25)
             let got = receiver.requests

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// Runs `body` with the path of a directory that does not exist yet under the system temp dir, and
 /// removes whatever was created there afterwards.
@@ -25,11 +26,9 @@ func posixPermissions(_ path: String) throws -> Int {
 }
 
 /// Errors raised on background threads, collected for the test thread.
-final class ErrorCollector: @unchecked Sendable {
-    // Invariant: `errors` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var errors: [String] = []
+final class ErrorCollector: Sendable {
+    private let errors = Mutex([String]())
 
-    func record(_ message: String) { lock.withLock { errors.append(message) } }
-    var all: [String] { lock.withLock { errors } }
+    func record(_ message: String) { errors.withLock { $0.append(message) } }
+    var all: [String] { errors.withLock { $0 } }
 }

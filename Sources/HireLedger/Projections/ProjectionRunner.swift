@@ -4,7 +4,7 @@ import LMDB
 
 /// Keeps one projection's state current with the log and stored in the `projections` database.
 ///
-/// Storage (ARCHITECTURE §6):
+/// Storage (docs/ARCHITECTURE.md §6):
 /// - `name@version`: the checkpoint, i.e. the encoded state and the position it covers
 ///   (`ProjectionCheckpoint`), written in ONE write transaction, so state and position always agree.
 ///   A new `version` has no checkpoint yet, so it is folded from position 0; the entries of the other

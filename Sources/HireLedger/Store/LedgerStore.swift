@@ -9,12 +9,13 @@ import HireLedgerCore
 import LMDB
 
 /// The HireLedger store: one LMDB environment holding the append-only event log, the state index,
-/// the secondary indexes and the sync checkpoints (ARCHITECTURE §6).
+/// the secondary indexes and the sync checkpoints (docs/ARCHITECTURE.md §6).
 ///
 /// Databases: `meta` (format version, store id, creation time), `log` (seq → `RecordedEvent`
 /// storage form, appended with `MDB_APPEND`), `state` (entity key → `StateRow`), `by_entity`
 /// (entity key ‖ seq → empty), `by_occurred` (occurredAt ‖ seq → empty), `checkpoints` (sync tokens,
-/// sync runs, backfill cursor), and `projections`, `subscriptions` (created empty, for later parts).
+/// sync runs, backfill cursor), `projections` (checkpointed projection states, `ProjectionRunner`) and
+/// `subscriptions` (webhook subscriptions, `SubscriptionStore`).
 ///
 /// Rules for callers:
 /// - Open a store once per directory per process (`open` returns a new object each time, but the
@@ -37,7 +38,8 @@ public final class LedgerStore: Sendable {
     /// The oldest format this build opens (and upgrades in place).
     public static let oldestReadableFormatVersion: UInt64 = 1
 
-    /// The environment (for maintenance and for later parts that add their own reads).
+    /// The environment (for maintenance, and for the parts that keep their own databases in it:
+    /// projections, subscriptions).
     public let environment: Environment
     /// Canonical path of the store directory.
     public var path: String { environment.path }

@@ -1,7 +1,7 @@
 import HireLedgerCore
 import LMDB
 
-/// The key encodings of the store's databases (ARCHITECTURE §6), in one place so readers and writers
+/// The key encodings of the store's databases (docs/ARCHITECTURE.md §6), in one place so readers and writers
 /// agree. All integers are big-endian so LMDB's byte-wise order is numeric order.
 enum StoreKeys {
     // `meta` keys.

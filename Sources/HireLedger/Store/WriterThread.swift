@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Store writes block their thread (waiting for LMDB's writer lock and for the commit's fsync). Run
 /// from async code they would park one of the few cooperative threads (two on a two-core machine) and
-/// stall every other task, such as an HTTP server sharing the process; on this thread they do not
-/// (SWIFT_NOTES §2.1 rule 4). Each job is a whole synchronous write, so a transaction still begins
-/// and ends on one thread and never spans an `await`.
+/// stall every other task, such as an HTTP server sharing the process; on this thread they do not.
+/// Each job is a whole synchronous write, so a transaction begins and ends on one thread (LMDB's
+/// writer lock belongs to the thread that began it) and never spans an `await`.
 ///
 /// The thread starts with the first job and ends after `stop()` once the queued jobs are done.
 final class WriterThread: @unchecked Sendable {

@@ -1,7 +1,7 @@
 import AshbyAPI
 import HireLedgerCore
 
-/// Syncs an Ashby account into a `LedgerStore` (ARCHITECTURE §5).
+/// Syncs an Ashby account into a `LedgerStore` (docs/ARCHITECTURE.md §5).
 ///
 /// Each entity type of `SyncPlan.order` gets one pass: incremental when a `syncToken` is stored and
 /// the endpoint takes one, full otherwise (or with `SyncOptions.forceFull`). A refused token

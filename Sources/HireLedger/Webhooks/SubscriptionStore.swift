@@ -2,7 +2,7 @@ import HireLedgerCore
 import LMDB
 
 /// Webhook subscriptions, their secrets, cursors, retry state and failed-delivery records, in the
-/// store's `subscriptions` database (ARCHITECTURE §6).
+/// store's `subscriptions` database (docs/ARCHITECTURE.md §6).
 ///
 /// Keys: `s/<id>` → the subscription (`SubscriptionRecord`, canonical JSON, secrets included: the store
 /// directory is owner-only); `f/<id>/<seq, 8 bytes big-endian>` → a `FailedDelivery` (the last

@@ -1,8 +1,8 @@
-import AshbyAPI
+import Synchronization
 /// A latch the dispatcher waits on between passes: `signal()` wakes every waiter, or the next one to
 /// wait if none is waiting (a signal is never lost between a pass and the wait).
 final class WakeSignal: Sendable {
-    private let state = Locked<(pending: Bool, next: Int, waiters: [Int: CheckedContinuation<Void, Never>])>((false, 0, [:]))
+    private let state = Mutex<(pending: Bool, next: Int, waiters: [Int: CheckedContinuation<Void, Never>])>((false, 0, [:]))
 
     func signal() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in

@@ -1,5 +1,6 @@
 import AshbyAPI
 import HireLedgerCore
+import Synchronization
 
 /// Time as the webhook dispatcher needs it: the wall clock (signature timestamps, retry times stored in
 /// the store) and a way to wait. Injected so tests walk through a day of retries without sleeping.
@@ -22,10 +23,10 @@ public struct SystemWebhookClock: WebhookClock {
 /// A clock for tests: time moves only when told (`advance`, or `sleep`, which returns at once after
 /// moving the time forward and recording the request in `sleeps`).
 public final class ManualWebhookClock: WebhookClock {
-    private let state: Locked<(now: Timestamp, sleeps: [Double])>
+    private let state: Mutex<(now: Timestamp, sleeps: [Double])>
 
     public init(now: Timestamp = Timestamp(millisecondsSinceEpoch: 1_780_000_000_000)) {
-        state = Locked((now, []))
+        state = Mutex((now, []))
     }
 
     public func now() -> Timestamp { state.withLock { $0.now } }

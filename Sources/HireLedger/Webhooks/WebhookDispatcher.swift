@@ -39,7 +39,7 @@ public final class WebhookDispatcher: Sendable {
     ///   - pollInterval: in `run()`, longest wait before looking for new events without a `wake()`
     ///     (another process, such as a cron `sync`, appends without telling).
     public init(store: LedgerStore, subscriptions: SubscriptionStore, transport: any HTTPTransport,
-                clock: any WebhookClock = SystemWebhookClock(), policy: WebhookRetryPolicy = WebhookRetryPolicy(),
+                clock: any WebhookClock = SystemWebhookClock(), policy: RetryPolicy = .webhookDelivery(),
                 source: String? = nil, requestTimeout: Double = 10, commitEvery: Int = 256, pollInterval: Double = 1) {
         precondition(commitEvery >= 1 && requestTimeout > 0 && pollInterval > 0, "commitEvery, requestTimeout and pollInterval must be positive")
         self.store = store

@@ -1,4 +1,4 @@
-/// Derives domain events from one record change (ARCHITECTURE §3).
+/// Derives domain events from one record change (docs/ARCHITECTURE.md §3).
 ///
 /// Pure: the result depends only on the change, the observation time and what `context` answers.
 /// Events come out in the order they happened as far as known, each with `occurredAt` read from the

@@ -1,7 +1,7 @@
 /// The type of an event in the log, with its wire name (`record.application.updated`,
 /// `application.stage_changed`).
 ///
-/// Two layers (ARCHITECTURE §3): record events, one per observed change of one record, and domain
+/// Two layers (docs/ARCHITECTURE.md §3): record events, one per observed change of one record, and domain
 /// events derived from them by `EventClassifier`. Record event wire names carry a `record.` prefix:
 /// without it `offer.created` and `candidate.deleted` would name both a record event and a domain
 /// event, and a consumer could subscribe to the whole change feed by the prefix alone.

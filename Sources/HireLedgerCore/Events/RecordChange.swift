@@ -41,7 +41,7 @@ public enum RecordChange: Sendable, Hashable {
 
 /// Why a record is considered deleted.
 public enum DeletionReason: Sendable, Hashable {
-    /// Missing from a complete full pass of its endpoint (ARCHITECTURE §5: never from a partial one).
+    /// Missing from a complete full pass of its endpoint (docs/ARCHITECTURE.md §5: never from a partial one).
     case absentFromFullSync
     /// Merged into another record (Ashby's `candidateMerge` webhook), when the survivor is known.
     case merged(into: String?)

@@ -66,7 +66,7 @@ public struct RecordedStage: Sendable, Hashable {
     }
 }
 
-/// Recovers the stage moves of an application from its history (ARCHITECTURE §5: moves between two
+/// Recovers the stage moves of an application from its history (docs/ARCHITECTURE.md §5: moves between two
 /// polls are recorded with their real `enteredStageAt`, flagged as backfilled).
 ///
 /// Pure and deterministic. Odd input is tolerated: entries are sorted by `enteredStageAt` (then

@@ -1,5 +1,5 @@
 /// A deterministic fold over the event log: a named, versioned state built by applying events in
-/// log order (ARCHITECTURE §1: projections are derived and can always be rebuilt from the log).
+/// log order (docs/ARCHITECTURE.md §1: projections are derived and can always be rebuilt from the log).
 ///
 /// Rules a conforming type keeps, and a runner relies on:
 /// - `apply` is pure: the state after a sequence of events depends only on the events, so folding

@@ -60,12 +60,12 @@ public enum DeliveryDecision: Sendable, Hashable {
 ///
 /// Rules: any 2xx delivers. 410 Gone disables at once. Every other status and every missing response
 /// (including a timeout) is a failure, retried with the policy's backoff; a 429 or 503 with a readable
-/// `Retry-After` waits that long instead (at most `maximumRetryAfter`). A failure that comes
+/// `Retry-After` waits that long instead (at most `maxRetryAfter`). A failure that comes
 /// `giveUpAfter` seconds or more after the first failure of the streak disables the subscription.
 public struct WebhookRetryStateMachine: Sendable {
-    public var policy: WebhookRetryPolicy
+    public var policy: RetryPolicy
 
-    public init(policy: WebhookRetryPolicy = WebhookRetryPolicy()) { self.policy = policy }
+    public init(policy: RetryPolicy = .webhookDelivery()) { self.policy = policy }
 
     public func decide(previous: DeliveryRetryState?, outcome: DeliveryOutcome, subscription: String,
                        position: LogPosition, now: Timestamp) -> DeliveryDecision {
@@ -93,7 +93,7 @@ public struct WebhookRetryStateMachine: Sendable {
         var delay = policy.delay(afterFailures: attempts, subscription: subscription, position: position)
         if let status, status == 429 || status == 503, let header = retryAfter,
            let seconds = HTTPRetryAfter.seconds(header, now: now) {
-            delay = min(seconds, policy.maximumRetryAfter)
+            delay = min(seconds, policy.maxRetryAfter)
         }
         state.nextAttemptAt = now.adding(milliseconds: Int64((delay * 1000).rounded(.up)))
         return .retry(state)

@@ -19,4 +19,17 @@ public enum WebhookURL {
         }
         return nil
     }
+
+    /// `url` as logs and metrics may show it: scheme, host and port only, with `/…` standing for any
+    /// path, query or fragment, and user info dropped (each may hold a token):
+    /// `https://user:pw@example.com/hooks?key=k` → `https://example.com/…`. Text that is not an
+    /// absolute URL shows as `<invalid URL>`.
+    public static func masked(_ url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return "<invalid URL>" }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
+        let tail = rest.dropFirst(authority.count)
+        return String(url[..<schemeEnd.upperBound]) + host + (tail.isEmpty || tail == "/" ? tail : "/…")
+    }
 }

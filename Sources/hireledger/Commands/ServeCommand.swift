@@ -3,6 +3,7 @@ import CurlHTTP
 import Foundation
 import HireLedger
 import HireLedgerServer
+import Logging
 
 /// `hireledger serve`: the HTTP API (event feed, SSE stream, views on both time axes) over one store.
 struct ServeCommand: AsyncParsableCommand {
@@ -40,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
         let options = ServerOptions(host: host, port: port, tokenFile: tokenFile, heartbeatSeconds: heartbeat,
                                     pollMilliseconds: pollMilliseconds)
         do { try options.validate() } catch { throw CLIError(error.description) }
+        let logger = try LogSetup.logger("hireledger.serve")
         let store = try LedgerStore.openExisting(storeOptions.path)
         let token: APIToken
         let tokenPath = tokenFile ?? (store.path as NSString).appendingPathComponent(APIToken.defaultFileName)
@@ -59,12 +61,14 @@ struct ServeCommand: AsyncParsableCommand {
             let transport = try CurlTransport(configuration: CurlTransport.Configuration(timeout: webhookTimeout, followRedirects: false))
             webhooks = try WebhookDeliveries(store: store, transport: transport,
                                              source: options.eventSource ?? "urn:hireledger:store:\(store.storeId)",
-                                             requestTimeout: webhookTimeout)
+                                             requestTimeout: webhookTimeout, logger: try LogSetup.logger("hireledger.webhooks"))
         }
         let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
         // The views catch up in the background (`ProjectionService`, started by the API): requests
         // never wait for a fold, only for the first publication after startup.
         let app = api.application(onListening: { port in
+            logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
+                                                "store_id": .string(store.storeId), "webhooks": .stringConvertible(!noWebhooks)])
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Terminal.writeError("""
                 HireLedger API on http://\(shownHost):\(port) (store \(store.path)).
@@ -72,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
                 Health: /healthz, metrics: /metrics (no token). \(noWebhooks ? "Webhooks: not delivered (--no-webhooks)." : "Webhooks: delivered by this process.") Ctrl-C stops.
 
                 """)
-        })
+        }, logger: logger)
         try await app.runService()
     }
 }

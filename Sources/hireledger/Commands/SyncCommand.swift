@@ -82,7 +82,7 @@ struct SyncCommand: AsyncParsableCommand {
         if !types.isEmpty { options.types = Set(types.compactMap(AshbyEntityType.init(rawValue:))) }
         let report: SyncReport
         do {
-            report = try await service.sync(options)
+            report = try await service.sync(options, logger: try LogSetup.logger("hireledger.sync"))
         } catch {
             display.finish(title: "Sync stopped")
             // SyncError says what was kept and what to do; anything else (cancellation, a store error) gets it here.

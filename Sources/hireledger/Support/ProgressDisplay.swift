@@ -1,18 +1,20 @@
 @preconcurrency import Glibc
 import Foundation
+import Synchronization
 
 /// Live progress of a long job on a terminal: one line per entity type, redrawn in place, with pages,
 /// records, events and rate. When standard error is not a terminal it stays quiet until `finish`, which
 /// prints a plain summary (one line per entity type) so logs and CI output stay readable.
-final class ProgressDisplay: @unchecked Sendable {
-    // Invariant: all mutable state is touched only under `lock`.
-    private let lock = NSLock()
+final class ProgressDisplay: Sendable {
+    private struct State {
+        var order: [String] = []
+        var rows: [String: Row] = [:]
+        var drawnLines = 0
+        var lastDraw = Date.distantPast
+    }
+    private let state = Mutex(State())
     private let live: Bool
     private let started = Date()
-    private var order: [String] = []
-    private var rows: [String: Row] = [:]
-    private var drawnLines = 0
-    private var lastDraw = Date.distantPast
 
     struct Row {
         var pages = 0
@@ -27,39 +29,41 @@ final class ProgressDisplay: @unchecked Sendable {
 
     /// Adds counts for `label` (e.g. an entity type) and redraws at most ten times a second.
     func add(_ label: String, pages: Int = 0, records: Int = 0, events: Int = 0, note: String? = nil) {
-        lock.lock(); defer { lock.unlock() }
-        if rows[label] == nil {
-            order.append(label)
-            rows[label] = Row()
+        state.withLock { s in
+            if s.rows[label] == nil {
+                s.order.append(label)
+                s.rows[label] = Row()
+            }
+            s.rows[label]!.pages += pages
+            s.rows[label]!.records += records
+            s.rows[label]!.events += events
+            if let note { s.rows[label]!.note = note }
+            if live, Date().timeIntervalSince(s.lastDraw) > 0.1 { Self.draw(&s) }
         }
-        rows[label]!.pages += pages
-        rows[label]!.records += records
-        rows[label]!.events += events
-        if let note { rows[label]!.note = note }
-        if live, Date().timeIntervalSince(lastDraw) > 0.1 { drawLocked() }
     }
 
     func markDone(_ label: String) {
-        lock.lock(); defer { lock.unlock() }
-        rows[label]?.finished = Date()
-        if live { drawLocked() }
+        state.withLock { s in
+            s.rows[label]?.finished = Date()
+            if live { Self.draw(&s) }
+        }
     }
 
     /// Prints the final state: the live lines once more on a terminal, or a plain summary otherwise.
     func finish(title: String) {
-        lock.lock(); defer { lock.unlock() }
-        if live {
-            drawLocked()
-            Terminal.writeError("\(title) in \(Self.seconds(Date().timeIntervalSince(started)))\n")
-        } else {
-            var out = "\(title) in \(Self.seconds(Date().timeIntervalSince(started)))\n"
-            for label in order { out += "  " + lineLocked(label) + "\n" }
-            Terminal.writeError(out)
+        state.withLock { s in
+            if live {
+                Self.draw(&s)
+                Terminal.writeError("\(title) in \(Self.seconds(Date().timeIntervalSince(started)))\n")
+            } else {
+                var out = "\(title) in \(Self.seconds(Date().timeIntervalSince(started)))\n"
+                for label in s.order { out += "  " + Self.line(s.rows[label]!, label) + "\n" }
+                Terminal.writeError(out)
+            }
         }
     }
 
-    private func lineLocked(_ label: String) -> String {
-        let r = rows[label]!
+    private static func line(_ r: Row, _ label: String) -> String {
         let elapsed = max((r.finished ?? Date()).timeIntervalSince(r.started), 0.001)
         let rate = Int(Double(r.records) / elapsed)
         let pad = String(repeating: " ", count: max(0, 20 - label.count))
@@ -69,12 +73,12 @@ final class ProgressDisplay: @unchecked Sendable {
         return s
     }
 
-    private func drawLocked() {
-        lastDraw = Date()
+    private static func draw(_ s: inout State) {
+        s.lastDraw = Date()
         var out = ""
-        if drawnLines > 0 { out += "\u{1B}[\(drawnLines)A" }
-        for label in order { out += "\r\u{1B}[2K" + lineLocked(label) + "\n" }
-        drawnLines = order.count
+        if s.drawnLines > 0 { out += "\u{1B}[\(s.drawnLines)A" }
+        for label in s.order { out += "\r\u{1B}[2K" + line(s.rows[label]!, label) + "\n" }
+        s.drawnLines = s.order.count
         Terminal.writeError(out)
     }
 

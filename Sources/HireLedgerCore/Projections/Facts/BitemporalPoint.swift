@@ -1,4 +1,4 @@
-/// A point on both time axes (ARCHITECTURE §4): read the world as it was at `validAt` (valid time,
+/// A point on both time axes (docs/ARCHITECTURE.md §4): read the world as it was at `validAt` (valid time,
 /// `occurredAt`), using only what had been observed by `knownAt` (transaction time, `observedAt`).
 ///
 /// - `--as-of T`: `BitemporalPoint(validAt: T, knownAt: .max)`: what was true at T as we know it now.

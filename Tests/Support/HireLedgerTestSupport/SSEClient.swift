@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -146,7 +147,7 @@ public final class SSEClient {
         status = code
         while let line = try rawLine(), !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingPrefixSpaces()
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         chunked = headers["transfer-encoding"]?.lowercased().contains("chunked") ?? false
     }
@@ -191,11 +192,6 @@ public final class SSEClient {
             guard try moreBody() else { return nil }
         }
     }
-}
-
-
-extension String {
-    func trimmingPrefixSpaces() -> String { String(drop { $0 == " " }) }
 }
 
 /// A connection or protocol failure of `SSEClient`.

@@ -104,16 +104,8 @@ public struct SchemaRegistry: Sendable {
         var currentBase = base
         var relative = JSONPointer()
         for token in pointer.tokens {
-            switch current {
-            case .object(let o):
-                guard let next = o.member(token) else { return nil }
-                current = next
-            case .array(let a):
-                guard let i = JSONPointer.arrayIndex(token), i < a.count else { return nil }
-                current = a[i]
-            default:
-                return nil
-            }
+            guard let next = JSONPointer.child(of: current, token) else { return nil }
+            current = next
             relative = relative.appending(token)
             if let id = current.member("$id")?.stringValue, !id.hasPrefix("#") {
                 currentBase = SchemaURI.split(SchemaURI.resolve(id, against: currentBase)).base

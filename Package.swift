@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         // Already in the graph through Hummingbird; named so the server can end SSE streams on graceful shutdown.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // Property tests (tests only): hostile query parameters and flags with extreme values.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -81,12 +83,14 @@ let package = Package(
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "HireLedgerServerTests", dependencies: [
             "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,7 @@ dpkg -s liblmdb-dev >/dev/null 2>&1 || need+=(liblmdb-dev)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
 dpkg -s lmdb-utils >/dev/null 2>&1 || need+=(lmdb-utils)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""
@@ -14,3 +15,9 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "setup: no swift on PATH; install the Swift 6.3 toolchain first" >&2; exit 1; }
+# Python test tools, in .venv-tools (gitignored): schemathesis for tools/fuzz-api.sh.
+venv="$(dirname "$0")/../.venv-tools"
+if [[ ! -x $venv/bin/schemathesis ]]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "schemathesis==4.32.5"
+fi

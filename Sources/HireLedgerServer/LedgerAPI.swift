@@ -38,7 +38,7 @@ public struct LedgerAPI: Sendable {
         metrics = ServerMetrics()
         views = ViewStates(store: store)
         frames = SSEFrameCache(store: store, source: source)
-        subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store)
+        subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store, addressPolicy: options.webhookAddressPolicy)
         self.webhooks = webhooks
         if let webhooks {
             watcher.onAdvance { _ in webhooks.wake() }
@@ -55,6 +55,18 @@ public struct LedgerAPI: Sendable {
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.render(store: self.store))))
+        }
+        // Known paths answer other methods with 405 and `Allow` (before auth: the allowed methods are public).
+        for (path, allowed) in Self.allowedMethods {
+            let allow = allowed.joined(separator: ", ")
+            for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
+            where !allowed.contains(method.rawValue) {
+                router.on(RouterPath(path), method: method) { request, _ -> Response in
+                    throw APIProblem(.methodNotAllowed, "Method not allowed",
+                                     detail: "\(request.method.rawValue) is not supported on \(path); use \(allow).",
+                                     headers: [.allow: allow])
+                }
+            }
         }
         router.add(middleware: BearerAuthMiddleware(token: token))
         router.get("/v1/events") { request, _ in try self.eventsPage(request) }
@@ -82,6 +94,17 @@ public struct LedgerAPI: Sendable {
         ("patch", "/v1/subscriptions/{id}"), ("delete", "/v1/subscriptions/{id}"), ("post", "/v1/subscriptions/{id}/replay"),
         ("post", "/v1/subscriptions/{id}/rotate"), ("get", "/v1/subscriptions/{id}/failures"),
     ]
+
+    /// Each route path with the methods it answers (GET paths answer HEAD too), for 405 `Allow`.
+    static var allowedMethods: [(String, [String])] {
+        var byPath: [(String, [String])] = []
+        for (method, path) in routes {
+            let m = method.uppercased()
+            let extra = m == "GET" ? ["GET", "HEAD"] : [m]
+            if let i = byPath.firstIndex(where: { $0.0 == path }) { byPath[i].1 += extra } else { byPath.append((path, extra)) }
+        }
+        return byPath.map { ($0.0, $0.1.sorted()) }
+    }
 
     /// A server for this API on `options.host:options.port`, running the log watcher (and the webhook
     /// dispatcher, if any) beside it; graceful shutdown ends them with the server.
@@ -132,8 +155,9 @@ public struct LedgerAPI: Sendable {
             guard let d = HeadcountQuery.Dimension(rawValue: String(part)) else {
                 throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got '\(part)'.")
             }
-            dims.append(d)
+            if !dims.contains(d) { dims.append(d) }
         }
+        if dims.isEmpty { throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got ''.") }
         let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
         let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
                                    asOf: try q.time("as_of"), knownAt: try q.time("known_at"))

@@ -40,7 +40,7 @@ enum WebhookBench {
         }
         let receiver = try WebhookBenchReceiver()
         defer { receiver.stop() }
-        let subs = try SubscriptionStore(store: store)
+        let subs = try SubscriptionStore(store: store, addressPolicy: .allowPrivate)
         let transport = try CurlTransport()
         print("webhooks benchmark: \(events) events, one loopback receiver, fsync on, cursor commit every 256 events")
         print("machine: \(machine()); build: \(buildMode)")

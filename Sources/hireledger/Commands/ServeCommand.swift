@@ -2,6 +2,7 @@ import ArgumentParser
 import CurlHTTP
 import Foundation
 import HireLedger
+import HireLedgerCore
 import HireLedgerServer
 
 /// `hireledger serve`: the HTTP API (event feed, SSE stream, views on both time axes) over one store.
@@ -29,16 +30,29 @@ struct ServeCommand: AsyncParsableCommand {
     var pollMilliseconds: Int = 250
     @Flag(name: .customLong("no-webhooks"), help: "Do not deliver webhooks from this process (e.g. 'hireledger deliver' runs elsewhere).")
     var noWebhooks = false
-    @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed.")
+    @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed (up to 300).")
     var webhookTimeout: Double = 10
+    @Flag(name: .customLong("allow-private-webhooks"),
+          help: "Accept and deliver to loopback, private and link-local webhook receivers (on-premises receivers, tests); refused by default.")
+    var allowPrivateWebhooks = false
+    @Option(name: .customLong("lease-seconds"),
+            help: "Seconds the store's delivery lease lasts unless renewed (a killed deliverer is replaced after this); 5 to 3600.")
+    var leaseSeconds: Double = 30
 
     func validate() throws {
-        if webhookTimeout <= 0 { throw ValidationError("--webhook-timeout must be positive; got \(webhookTimeout).") }
+        if !(webhookTimeout > 0 && webhookTimeout <= 300) {
+            throw ValidationError("--webhook-timeout must be more than 0 and at most 300 seconds; got \(webhookTimeout).")
+        }
+        if !(leaseSeconds >= 5 && leaseSeconds <= 3600) { throw ValidationError("--lease-seconds must be 5 to 3600; got \(leaseSeconds).") }
+        if leaseSeconds / 3 <= webhookTimeout + 0.5 {
+            throw ValidationError("--lease-seconds must be more than 3 × --webhook-timeout (+ 1.5 s); got \(leaseSeconds) with --webhook-timeout \(webhookTimeout).")
+        }
     }
 
     func run() async throws {
+        let policy: WebhookAddressPolicy = allowPrivateWebhooks ? .allowPrivate : .publicOnly
         let options = ServerOptions(host: host, port: port, tokenFile: tokenFile, heartbeatSeconds: heartbeat,
-                                    pollMilliseconds: pollMilliseconds)
+                                    pollMilliseconds: pollMilliseconds, webhookAddressPolicy: policy)
         do { try options.validate() } catch { throw CLIError(error.description) }
         let store = try LedgerStore.openExisting(storeOptions.path)
         let token: APIToken
@@ -54,12 +68,23 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
+        // The token alone guards the API: beyond loopback it must be strong and private; on loopback a
+        // weak one is only warned about.
+        let problems = APIToken.audit(path: tokenPath)
+        if !problems.isEmpty {
+            if ServerOptions.isLoopback(host) {
+                for p in problems { Terminal.writeError("warning: \(p).\n") }
+            } else {
+                throw CLIError("refusing to listen on \(host): " + problems.joined(separator: "; ") + ".")
+            }
+        }
         var webhooks: WebhookDeliveries?
         if !noWebhooks {
-            let transport = try CurlTransport(configuration: CurlTransport.Configuration(timeout: webhookTimeout, followRedirects: false))
+            let transport = try WebhookTransport.make(timeout: webhookTimeout, policy: policy)
             webhooks = try WebhookDeliveries(store: store, transport: transport,
                                              source: options.eventSource ?? "urn:hireledger:store:\(store.storeId)",
-                                             requestTimeout: webhookTimeout)
+                                             requestTimeout: webhookTimeout, addressPolicy: policy,
+                                             lease: DelivererLease(store: store, role: "serve", duration: leaseSeconds))
         }
         let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
         // Bring the views up to the log's end in the background, so the first view request does not pay

@@ -31,8 +31,10 @@ struct DeliverCommand: AsyncParsableCommand {
     func validate() throws {
         if !(timeout > 0 && timeout <= 300) { throw ValidationError("--timeout must be more than 0 and at most 300 seconds; got \(timeout).") }
         if !(leaseSeconds >= 5 && leaseSeconds <= 3600) { throw ValidationError("--lease-seconds must be 5 to 3600; got \(leaseSeconds).") }
-        if leaseSeconds / 3 <= timeout + 0.5 {
-            throw ValidationError("--lease-seconds must be more than 3 × --timeout (+ 1.5 s), so a delivery fits in a renewal period; got \(leaseSeconds) with --timeout \(timeout).")
+        // A request may start only while the lease has more than the timeout left; renewals every third
+        // of the lease keep at least two thirds of it left.
+        if leaseSeconds * 2 / 3 <= timeout + 0.5 {
+            throw ValidationError("--lease-seconds must be more than 1.5 × (--timeout + 0.5 s), so a delivery fits in what a renewal leaves; got \(leaseSeconds) with --timeout \(timeout).")
         }
     }
 

@@ -44,8 +44,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--webhook-timeout must be more than 0 and at most 300 seconds; got \(webhookTimeout).")
         }
         if !(leaseSeconds >= 5 && leaseSeconds <= 3600) { throw ValidationError("--lease-seconds must be 5 to 3600; got \(leaseSeconds).") }
-        if leaseSeconds / 3 <= webhookTimeout + 0.5 {
-            throw ValidationError("--lease-seconds must be more than 3 × --webhook-timeout (+ 1.5 s); got \(leaseSeconds) with --webhook-timeout \(webhookTimeout).")
+        // A request may start only while the lease has more than the timeout left; renewals every third
+        // of the lease keep at least two thirds of it left.
+        if leaseSeconds * 2 / 3 <= webhookTimeout + 0.5 {
+            throw ValidationError("--lease-seconds must be more than 1.5 × (--webhook-timeout + 0.5 s), so a delivery fits in what a renewal leaves; got \(leaseSeconds) with --webhook-timeout \(webhookTimeout).")
         }
     }
 

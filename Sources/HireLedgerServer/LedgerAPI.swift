@@ -48,7 +48,8 @@ public struct LedgerAPI: Sendable {
 
     /// The routes, every one listed in `LedgerAPI.routes`.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD is answered on every GET route (the GET's headers, no body).
+        let router = Router<BasicRequestContext>(options: .autoGenerateHeadEndpoints)
         // Middleware applies to routes added after it: metrics first (all routes), auth after the open ones.
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in try self.health() }

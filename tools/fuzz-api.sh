@@ -19,7 +19,7 @@ server=""
 cleanup() { [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 store="$work/store"
-env -u ASHBY_API_KEY "$bin" sync --store "$store" --simulator-size tiny >/dev/null
+env -u ASHBY_API_KEY "$bin" sync --store "$store" --simulator-size tiny >/dev/null 2>"$work/sync.err" || { cat "$work/sync.err" >&2; exit 1; }
 python3 -c 'import secrets; print(secrets.token_hex(32))' > "$work/token"
 chmod 600 "$work/token"
 "$bin" serve --store "$store" --port 0 --token-file "$work/token" --webhook-timeout 2 --lease-seconds 10 2> "$work/serve.err" &

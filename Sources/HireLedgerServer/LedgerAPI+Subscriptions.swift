@@ -19,7 +19,7 @@ extension LedgerAPI {
         switch body.members["start"] {
         case nil, .string("now")?: start = .now
         case .string("beginning")?: start = .beginning
-        case .number(let n)? where LogPosition(parsing: n.text).map({ $0.value > 0 }) == true: start = .position(LogPosition(parsing: n.text)!)
+        case .number(let n)? where JSONBody.exactInteger(n.text).map({ $0 >= 1 }) == true: start = .position(LogPosition(UInt64(JSONBody.exactInteger(n.text)!)))
         case let other?:
             throw APIProblem.badMember("start", "start is \"beginning\", \"now\" (the default) or an event position (an integer from 1 to \(LogPosition.maximum.value): that event is sent first); got \(other.canonicalString.prefix(60)).")
         }
@@ -179,7 +179,7 @@ struct JSONBody {
         switch members[name] {
         case nil: return nil
         case .number(let n)?:
-            guard n.text.utf8.count <= 20, let v = Int(n.text) else {
+            guard let v = Self.exactInteger(n.text) else {
                 throw APIProblem.badMember(name, "\(name) must be a whole number from \(Int.min) to \(Int.max); got \(n.text.prefix(40)).")
             }
             return v
@@ -199,5 +199,40 @@ struct JSONBody {
             return out
         default: throw APIProblem.badMember(name, "\(name) must be an array of event type globs (strings) such as application.*; [] means every type.")
         }
+    }
+
+    /// The integer a JSON number denotes, when it is one (JSON Schema counts `12.0` and `1.2e1` as the
+    /// integer 12) and fits `Int`; nil for a fraction or a larger magnitude. Exact: no floating point.
+    static func exactInteger(_ text: String) -> Int? {
+        guard text.utf8.count <= 400 else { return nil }
+        var s = Substring(text)
+        let negative = s.first == "-"
+        if negative { s = s.dropFirst() }
+        var exponent = 0
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let x = Int(s[s.index(after: e)...]), abs(x) <= 400 else { return nil }
+            exponent = x
+            s = s[..<e]
+        }
+        var digits = s
+        if let dot = s.firstIndex(of: ".") {
+            let fraction = s[s.index(after: dot)...]
+            digits = s[..<dot] + fraction
+            exponent -= fraction.count
+        }
+        var d = Array(digits.drop { $0 == "0" })
+        guard d.allSatisfy(\.isASCII) else { return nil }
+        // Drop trailing zeros into the exponent, then the rest must be a whole number.
+        while exponent < 0, d.last == "0" { d.removeLast(); exponent += 1 }
+        if d.isEmpty { return 0 }
+        guard exponent >= 0, d.count + exponent <= 19 else { return nil }
+        guard let base = Int(String(d)) else { return nil }
+        var v = base
+        for _ in 0..<exponent {
+            let (m, overflow) = v.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            v = m
+        }
+        return negative ? -v : v
     }
 }

@@ -60,7 +60,8 @@ public struct LedgerAPI: Sendable {
         // Known paths answer other methods with 405 and `Allow` (before auth: the allowed methods are public).
         for (path, allowed) in Self.allowedMethods {
             let allow = allowed.joined(separator: ", ")
-            for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
+            for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect,
+                           HTTPRequest.Method("QUERY")!]
             where !allowed.contains(method.rawValue) {
                 router.on(RouterPath(path), method: method) { request, _ -> Response in
                     throw APIProblem(.methodNotAllowed, "Method not allowed",

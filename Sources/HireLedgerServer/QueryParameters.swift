@@ -80,12 +80,14 @@ struct QueryParameters {
         return v
     }
 
-    /// A date (`YYYY-MM-DD`) or a time (`YYYY-MM-DDTHH:MM[:SS[.fff…]]` with `Z` or `±HH:MM`, `T` or a
-    /// space between) as the OpenAPI document's pattern describes it: a real calendar date, hours
+    /// A date (`YYYY-MM-DD`) or a time (`YYYY-MM-DDTHH:MM[:SS[.fff…]]` with `Z` or `±HH:MM`) as the
+    /// OpenAPI document's pattern describes it: a real calendar date, hours
     /// 00-23, minutes 00-59, seconds 00-60, offsets within ±23:59. nil otherwise.
     static func timestamp(_ text: String) -> Timestamp? {
         guard text.utf8.count <= 64, let t = Timestamp(iso8601: text) else { return nil }
         let b = Array(text.utf8)
+        // `T` only: in a query string a space arrives as `+`, which would read as an offset.
+        guard b.count == 10 || b[10] == UInt8(ascii: "T") else { return nil }
         guard b.count > 10, b.last != UInt8(ascii: "Z") else { return t }
         // An offset: the last six bytes are ±HH:MM.
         let hours = Int(b[b.count - 5] - 48) * 10 + Int(b[b.count - 4] - 48)

@@ -31,7 +31,9 @@ struct WebhookURLTests {
     static let accepted = ["https://example.com/hooks/hireledger", "http://93.184.216.34/", "https://[2606:4700:4700::1111]/x",
                            "http://1.1.1.1:8080/x?y=1", "https://hooks.example.co.uk:8443/a/b#c", "http://8.8.8.8/", "http://172.32.0.1/",
                            "http://192.169.0.1/", "http://100.128.0.1/", "https://user:pass@example.com/h", "http://example.com./",
-                           "HTTPS://Example.COM:65535/x?y#z", "http://a-b.example/"]
+                           "HTTPS://Example.COM:65535/x?y#z", "http://a-b.example/",
+                           // A delimiter followed by an emoji modifier or combining mark still delimits.
+                           "http://example.com:16783?\u{1F3FB}x", "http://example.com/\u{301}?a#\u{1F3FB}"]
 
     @Test(arguments: refused)
     func specialUseAddressesAndNamesAreRefusedUnlessTheOperatorAllowsThem(url: String) {

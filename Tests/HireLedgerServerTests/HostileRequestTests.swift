@@ -1,7 +1,7 @@
 import Foundation
 import HireLedger
 import HireLedgerCore
-import HireLedgerServer
+@testable import HireLedgerServer
 import Hummingbird
 import HummingbirdTesting
 import PropertyBased
@@ -196,5 +196,20 @@ import Testing
         #expect(open.count == 1 && open[0].contains("chmod 600"))
         #expect(APIToken.audit(path: try file("pattern", String(repeating: "ab", count: 40), 0o600)).count == 1)
         #expect(APIToken.estimatedEntropyBits(strong) >= APIToken.minimumEntropyBits)
+    }
+
+    @Test func integralJSONNumbersAreIntegersAndFractionsAreNot() {
+        let cases: [(String, Int?)] = [("12", 12), ("12.0", 12), ("1.2e1", 12), ("1e3", 1000), ("-0", 0), ("0.0", 0), ("13165.0", 13165),
+                                       ("0.5", nil), ("12.50", nil), ("1e-1", nil), ("9223372036854775807", Int.max),
+                                       ("9223372036854775808", nil), ("1e19", nil), ("1e400", nil), ("-9223372036854775807", -Int.max)]
+        for (text, expected) in cases { #expect(JSONBody.exactInteger(text) == expected, "\(text)") }
+    }
+
+    @Test func timesTakeTheTSeparatorOnly() {
+        #expect(QueryParameters.timestamp("2026-03-01T12:00:00+01:00") != nil)
+        #expect(QueryParameters.timestamp("2026-03-01 12:00:00+01:00") == nil)
+        #expect(QueryParameters.timestamp("2026-03-01T12:00:00+24:00") == nil)
+        #expect(QueryParameters.timestamp("2026-02-29") == nil)
+        #expect(QueryParameters.timestamp("2028-02-29") != nil)
     }
 }

@@ -24,14 +24,17 @@ public enum WebhookURL {
         public var fragment: String?
     }
 
-    /// Splits `text`; nil when it has no `scheme://`.
+    /// Splits `text`; nil when it has no `scheme://`. Works on Unicode scalars, not characters, so a
+    /// delimiter followed by a combining mark or emoji modifier still delimits.
     public static func parts(_ text: String) -> Parts? {
+        let u = text.unicodeScalars
         guard let schemeEnd = text.firstRange(of: "://") else { return nil }
-        let scheme = String(text[..<schemeEnd.lowerBound])
-        var rest = text[schemeEnd.upperBound...]
+        func string(_ s: String.UnicodeScalarView.SubSequence) -> String { String(String.UnicodeScalarView(s)) }
+        let scheme = string(u[..<schemeEnd.lowerBound])
+        var rest = u[schemeEnd.upperBound...]
         var fragment: String?
         if let hash = rest.firstIndex(of: "#") {
-            fragment = String(rest[rest.index(after: hash)...])
+            fragment = string(rest[rest.index(after: hash)...])
             rest = rest[..<hash]
         }
         var query: String?
@@ -39,29 +42,29 @@ public enum WebhookURL {
         let authority = rest[..<authorityEnd]
         var tail = rest[authorityEnd...]
         if let q = tail.firstIndex(of: "?") {
-            query = String(tail[tail.index(after: q)...])
+            query = string(tail[tail.index(after: q)...])
             tail = tail[..<q]
         }
         var userInfo: String?
         var hostPort = authority
         if let at = authority.lastIndex(of: "@") {
-            userInfo = String(authority[..<at])
+            userInfo = string(authority[..<at])
             hostPort = authority[authority.index(after: at)...]
         }
-        var host = String(hostPort)
+        var host = string(hostPort)
         var port: String?
         let bracketed = hostPort.first == "["
         if bracketed {
             if let close = hostPort.firstIndex(of: "]") {
-                host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+                host = string(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
                 let after = hostPort[hostPort.index(after: close)...]
-                if after.first == ":" { port = String(after.dropFirst()) } else if !after.isEmpty { port = String(after) }
+                if after.first == ":" { port = string(after.dropFirst()) } else if !after.isEmpty { port = string(after) }
             }
         } else if let colon = hostPort.lastIndex(of: ":") {
-            host = String(hostPort[..<colon])
-            port = String(hostPort[hostPort.index(after: colon)...])
+            host = string(hostPort[..<colon])
+            port = string(hostPort[hostPort.index(after: colon)...])
         }
-        return Parts(scheme: scheme, userInfo: userInfo, host: host, isBracketed: bracketed, port: port, path: String(tail),
+        return Parts(scheme: scheme, userInfo: userInfo, host: host, isBracketed: bracketed, port: port, path: string(tail),
                      query: query, fragment: fragment)
     }
 

@@ -194,8 +194,8 @@ public struct LedgerAPI: Sendable {
         }
         let id = context.parameters.get("id") ?? ""
         let entity = EntityKey(kind, id)
-        guard entity.isStorable else {
-            throw APIProblem.badParameter("id", "the id is too long to be a stored record id (\(id.utf8.count) bytes).")
+        guard entity.isStorable, id.unicodeScalars.count <= QueryParameters.maximumIDLength else {
+            throw APIProblem.badParameter("id", "the id is too long to be a record id (\(id.unicodeScalars.count) characters; at most \(QueryParameters.maximumIDLength)).")
         }
         let asOf = try q.time("as_of"), knownAt = try q.time("known_at")
         let history: RecordHistory

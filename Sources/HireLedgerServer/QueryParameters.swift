@@ -47,7 +47,7 @@ struct QueryParameters {
 
     func entity(_ name: String) throws(APIProblem) -> EntityKey? {
         guard let text = self[name] else { return nil }
-        guard let key = EntityKey(wireForm: text) else {
+        guard text.unicodeScalars.count <= Self.maximumIDLength, let key = EntityKey(wireForm: text) else {
             throw APIProblem.badParameter(name, "\(name) must be KIND/ID with KIND one of \(EntityKind.allCases.map(\.wireName).joined(separator: ", ")); got '\(text.prefix(80))'.")
         }
         guard key.isStorable else { throw APIProblem.badParameter(name, "\(name)'s id is too long to be a stored record id (\(key.id.utf8.count) bytes).") }
@@ -94,6 +94,10 @@ struct QueryParameters {
         let minutes = Int(b[b.count - 2] - 48) * 10 + Int(b[b.count - 1] - 48)
         return hours <= 23 && minutes <= 59 ? t : nil
     }
+
+    /// Longest record reference (`entity`, or a state route's id) taken, in Unicode scalars: far above
+    /// any Ashby id, and short enough that the request line stays within the HTTP parser's limits.
+    static let maximumIDLength = 1000
 
     static func isASCIIAlphanumeric(_ c: Unicode.Scalar) -> Bool {
         ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)

@@ -36,6 +36,8 @@ let package = Package(
         // `/metrics`: the Prometheus exposition of what swift-metrics records (histograms included).
         // Adds only swift-atomics to the graph.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Property tests (tests only): hostile query parameters and flags with extreme values.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -102,12 +104,14 @@ let package = Package(
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "HireLedgerServerTests", dependencies: [
             "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ],
     swiftLanguageModes: [.v6]

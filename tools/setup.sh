@@ -8,6 +8,7 @@ dpkg -s liblmdb-dev >/dev/null 2>&1 || need+=(liblmdb-dev)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
 dpkg -s lmdb-utils >/dev/null 2>&1 || need+=(lmdb-utils)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""
@@ -17,10 +18,12 @@ if ((${#need[@]})); then
 fi
 command -v swift >/dev/null || { echo "setup: no swift on PATH; install the Swift 6.3 toolchain first" >&2; exit 1; }
 # Python test tools, in a venv of the checkout (.venv-tools/, gitignored): prometheus_client, whose
-# exposition-format parser checks /metrics (HireLedgerServerTests). Created once; kept when present.
-if [[ ! -x .venv-tools/bin/python ]] || ! .venv-tools/bin/python -c 'import prometheus_client' 2>/dev/null; then
+# exposition-format parser checks /metrics (HireLedgerServerTests), and schemathesis for tools/fuzz-api.sh.
+# Created once; kept when present.
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tools"
+if [[ ! -x $venv/bin/schemathesis ]] || ! "$venv/bin/python" -c 'import prometheus_client' 2>/dev/null; then
   command -v python3 >/dev/null || { echo "setup: no python3 on PATH; install python3 (with venv) for the test tools" >&2; exit 1; }
-  echo "setup: creating .venv-tools with prometheus_client" >&2
-  python3 -m venv .venv-tools
-  .venv-tools/bin/pip install --quiet --disable-pip-version-check 'prometheus_client>=0.20,<1'
+  echo "setup: creating .venv-tools with prometheus_client and schemathesis" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'prometheus_client>=0.20,<1' "schemathesis==4.32.5"
 fi

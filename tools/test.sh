@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# The HTTP API against its OpenAPI document with schemathesis (bounded: about a minute).
+tools/fuzz-api.sh 25

@@ -43,6 +43,12 @@ static inline CURLcode ccurl_setopt_xferinfo_callback(CURL *handle, CURLoption o
     return curl_easy_setopt(handle, option, value);
 }
 
+/// CURLOPT_OPENSOCKETFUNCTION: lets the caller vet (and open) each socket libcurl is about to connect.
+static inline CURLcode ccurl_setopt_opensocket_callback(CURL *handle, CURLoption option,
+                                                        curl_opensocket_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 // MARK: easy info
 
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *out) {

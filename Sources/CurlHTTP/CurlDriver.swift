@@ -230,6 +230,10 @@ final class CurlDriver: @unchecked Sendable {
                 detail: "the response body exceeded \(transfer.maximumResponseBytes) bytes "
                     + "(CurlTransport.Configuration.maximumResponseBytes)")
         }
+        if let refused = transfer.refusedAddress, code == CURLE_COULDNT_CONNECT {
+            return HTTPTransportError(kind: .addressRefused, curlCode: Int(code.rawValue), method: transfer.method,
+                                      url: transfer.request.url, detail: "connection refused by the address guard: \(refused)")
+        }
         let summary = String(cString: curl_easy_strerror(code))
         let specific = easy?.errorMessage ?? ""
         let detail = specific.isEmpty || specific == summary ? summary : "\(summary): \(specific)"

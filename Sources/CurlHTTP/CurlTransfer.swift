@@ -1,4 +1,9 @@
 import CCurl
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The state of one request while libcurl works on it: the request, the easy handle it runs on, the
 /// header list, and the response bytes gathered by the callbacks.
@@ -28,6 +33,9 @@ final class CurlTransfer: @unchecked Sendable {
     var responseHeaders: [(name: String, value: String)] = []
     var body: [UInt8] = []
     var responseTooLarge = false
+    /// Why `connectGuard` refused the last address libcurl tried, if it did.
+    var refusedAddress: String?
+    var connectGuard: (@Sendable ([UInt8]) -> String?)?
     private var finished = false
 
     /// Validates the request (method and header syntax); throws `.invalidRequest` naming the problem.
@@ -126,6 +134,12 @@ final class CurlTransfer: @unchecked Sendable {
         if let userAgent = configuration.userAgent {
             check(ccurl_setopt_string(h, CURLOPT_USERAGENT, userAgent))
         }
+        if let guardFunction = configuration.connectGuard {
+            connectGuard = guardFunction
+            check(ccurl_setopt_opensocket_callback(h, CURLOPT_OPENSOCKETFUNCTION, curlTransferOpenSocket))
+            check(ccurl_setopt_pointer(h, CURLOPT_OPENSOCKETDATA, context))
+            check(ccurl_setopt_string(h, CURLOPT_PROXY, ""))
+        }
         if let caInfoPath = configuration.caInfoPath {
             check(ccurl_setopt_string(h, CURLOPT_CAINFO, caInfoPath))
         }
@@ -200,6 +214,33 @@ final class CurlTransfer: @unchecked Sendable {
         return String(decoding: slice, as: UTF8.self)
     }
 
+    /// Called by libcurl before each connect: vets the address with `connectGuard`, then opens the socket.
+    func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        let family = address.pointee.family
+        var bytes: [UInt8] = []
+        // `addr` is followed by the rest of the address (libcurl allocates `addrlen` bytes), so read
+        // through a pointer into libcurl's struct, never a copy of the 16-byte `sockaddr`.
+        let base = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr)!
+        let length = Int(address.pointee.addrlen)
+        if family == AF_INET, length >= MemoryLayout<sockaddr_in>.size {
+            let a = base.loadUnaligned(as: sockaddr_in.self).sin_addr
+            bytes = withUnsafeBytes(of: a) { Array($0) }
+        } else if family == AF_INET6, length >= MemoryLayout<sockaddr_in6>.size {
+            let a = base.loadUnaligned(as: sockaddr_in6.self).sin6_addr
+            bytes = withUnsafeBytes(of: a) { Array($0) }
+        }
+        guard !bytes.isEmpty else {
+            refusedAddress = "only IP connections are allowed (address family \(family))"
+            return CURL_SOCKET_BAD
+        }
+        if let why = connectGuard?(bytes) {
+            refusedAddress = why
+            return CURL_SOCKET_BAD
+        }
+        refusedAddress = nil
+        return socket(family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
+    }
+
     /// Frees what `configure` allocated; the easy handle goes back to the caller.
     func releaseResources() -> EasyHandle? {
         curl_slist_free_all(headerList)
@@ -225,6 +266,11 @@ final class CurlTransfer: @unchecked Sendable {
 // call these.
 private let curlTransferWriteBody: curl_write_callback = { data, size, count, context in
     Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().receiveBody(data, size * count)
+}
+
+private let curlTransferOpenSocket: curl_opensocket_callback = { context, _, address in
+    guard let context, let address else { return CURL_SOCKET_BAD }
+    return Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().openSocket(address)
 }
 
 private let curlTransferWriteHeader: curl_write_callback = { data, size, count, context in

@@ -37,12 +37,20 @@ public final class CurlTransport: HTTPTransport {
         /// Follow up to 5 redirects (http/https only). Off by default: the APIs this project calls are
         /// POST endpoints, where a redirect is a misconfiguration worth surfacing.
         public var followRedirects: Bool
+        /// Vets every address a connection is about to be made to (after DNS, before `connect`; also
+        /// for each address tried and each redirect): given the IP address (4 bytes IPv4 or 16 bytes
+        /// IPv6, network order), returns why it is refused, or nil to allow it. A refused request fails
+        /// with `HTTPTransportError.Kind.addressRefused` carrying that reason. With a guard set,
+        /// proxies from the environment are not used (the guard must see the receiver's address) and
+        /// non-IP sockets are refused. nil: every address is allowed.
+        public var connectGuard: (@Sendable (_ address: [UInt8]) -> String?)?
 
         public init(connectTimeout: Double = 10, timeout: Double? = 60,
                     lowSpeedLimitBytesPerSecond: Int = 1, lowSpeedTimeSeconds: Int = 30,
                     tcpKeepAliveIdleSeconds: Int = 60, maximumConnectionsPerHost: Int = 8,
                     maximumResponseBytes: Int = 512 << 20, userAgent: String? = "HireLedger",
-                    caInfoPath: String? = nil, followRedirects: Bool = false) {
+                    caInfoPath: String? = nil, followRedirects: Bool = false,
+                    connectGuard: (@Sendable (_ address: [UInt8]) -> String?)? = nil) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.lowSpeedLimitBytesPerSecond = lowSpeedLimitBytesPerSecond
@@ -53,6 +61,7 @@ public final class CurlTransport: HTTPTransport {
             self.userAgent = userAgent
             self.caInfoPath = caInfoPath
             self.followRedirects = followRedirects
+            self.connectGuard = connectGuard
         }
     }
 

@@ -22,6 +22,9 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         /// The request could not be sent as given: malformed URL or method, header with a line break,
         /// unsupported scheme. Retrying cannot help.
         case invalidRequest
+        /// The transport's `connectGuard` refused every address the host resolved to (for example a
+        /// loopback or private address for a webhook); `detail` says which and why.
+        case addressRefused
         /// The response body exceeded `CurlTransport.Configuration.maximumResponseBytes`.
         case responseTooLarge
         /// Anything else libcurl reports (TLS failures, protocol errors, ...); see `curlCode`.
@@ -55,7 +58,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch kind {
         case .connectionRefused, .timedOut, .couldNotResolve, .connectionReset: return true
-        case .cancelled, .invalidRequest, .responseTooLarge, .other: return false
+        case .cancelled, .invalidRequest, .responseTooLarge, .addressRefused, .other: return false
         }
     }
 

@@ -57,6 +57,52 @@ public struct APIToken: Sendable {
         return (APIToken(text), true)
     }
 
+    /// Estimated bits of entropy a token needs to guard a server reachable from other machines: 256,
+    /// what 32 random bytes give (`openssl rand -hex 32` or the generated `api-token`).
+    public static let minimumEntropyBits = 256.0
+
+    /// What is wrong with the token file at `path` for a server: readable or writable by group or
+    /// others, or a token holding less than `minimumEntropyBits` (estimated from its length and
+    /// alphabet). Empty when it is fine. The messages never contain the token.
+    public static func audit(path: String) -> [String] {
+        var problems: [String] = []
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            problems.append("the token file \(path) is readable or writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run 'chmod 600 \(path)'")
+        }
+        if let text = readFile(path) {
+            let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingWhitespace() } ?? ""
+            let bits = estimatedEntropyBits(token)
+            if bits < minimumEntropyBits {
+                problems.append("the token in \(path) holds about \(Int(bits)) bits of entropy, less than 32 random bytes (256 bits); "
+                    + "make a new one with 'openssl rand -hex 32 > \(path)'")
+            }
+        }
+        return problems
+    }
+
+    /// A conservative estimate: length × log2(alphabet), where the alphabet is hex when only hex digits
+    /// appear, else the character classes present (digits, lower, upper, other printable), and never
+    /// more than length × log2(distinct characters) (a repeated pattern is not random).
+    public static func estimatedEntropyBits(_ token: String) -> Double {
+        let scalars = Array(token.unicodeScalars)
+        guard !scalars.isEmpty else { return 0 }
+        let isHex = scalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+            || scalars.allSatisfy { ("0"..."9").contains($0) || ("A"..."F").contains($0) }
+        var alphabet = 0
+        if isHex {
+            alphabet = 16
+        } else {
+            if scalars.contains(where: { ("0"..."9").contains($0) }) { alphabet += 10 }
+            if scalars.contains(where: { ("a"..."z").contains($0) }) { alphabet += 26 }
+            if scalars.contains(where: { ("A"..."Z").contains($0) }) { alphabet += 26 }
+            if scalars.contains(where: { !(("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0)) }) { alphabet += 33 }
+        }
+        let distinct = Set(scalars).count
+        let perCharacter = min(log2(Double(alphabet)), log2(Double(max(distinct, 1))))
+        return Double(scalars.count) * perCharacter
+    }
+
     /// Whether `presented` is this token, in time that depends only on the lengths.
     public func matches(_ presented: some Collection<UInt8>) -> Bool {
         var diff = UInt8(truncatingIfNeeded: presented.count ^ bytes.count)

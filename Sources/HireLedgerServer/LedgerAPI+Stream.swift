@@ -13,10 +13,13 @@ extension LedgerAPI {
         try q.allowOnly(["after", "types"])
         var start = try q.position("after") ?? .none
         if let header = request.headers[.init("Last-Event-ID")!] {
-            guard let v = UInt64(header.trimmingWhitespace()) else {
-                throw APIProblem.badParameter("Last-Event-ID", "the Last-Event-ID header must be the id of an event of this stream (its seq); got '\(header)'.")
+            // Any decimal number is an id this stream could have sent; one past the largest position
+            // simply means "after everything".
+            let digits = header.trimmingWhitespace()
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }) else {
+                throw APIProblem.badParameter("Last-Event-ID", "the Last-Event-ID header must be the id of an event of this stream (its seq, a decimal number); got '\(header.prefix(40))'.")
             }
-            start = LogPosition(v)
+            start = LogPosition(parsing: digits) ?? .maximum
         }
         let types = try q.typeFilter("types")
         let heartbeat = Duration.seconds(options.heartbeatSeconds)

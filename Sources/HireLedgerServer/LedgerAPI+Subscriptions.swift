@@ -17,11 +17,11 @@ extension LedgerAPI {
         let secret = try body.string("secret")
         let start: StartPosition
         switch body.members["start"] {
-        case nil, .null?, .string("now")?: start = .now
+        case nil, .string("now")?: start = .now
         case .string("beginning")?: start = .beginning
-        case .number(let n)? where UInt64(n.text).map({ $0 > 0 }) == true: start = .position(LogPosition(UInt64(n.text)!))
+        case .number(let n)? where JSONBody.exactInteger(n.text).map({ $0 >= 1 }) == true: start = .position(LogPosition(UInt64(JSONBody.exactInteger(n.text)!)))
         case let other?:
-            throw APIProblem.badMember("start", "start is \"beginning\", \"now\" (the default) or an event position (a positive integer: that event is sent first); got \(other.canonicalString).")
+            throw APIProblem.badMember("start", "start is \"beginning\", \"now\" (the default) or an event position (an integer from 1 to \(LogPosition.maximum.value): that event is sent first); got \(other.canonicalString.prefix(60)).")
         }
         let batchSize = try body.integer("batchSize") ?? 1
         let (subscription, signing) = try Self.mapStoreErrors(start: "start") {
@@ -70,7 +70,7 @@ extension LedgerAPI {
             guard seq >= 1 else { throw APIProblem.badMember("from", "from is an event position (1 or more): that event is sent first; got \(seq).") }
             start = .position(LogPosition(UInt64(seq)))
         case (nil, let text?):
-            guard let t = Timestamp(iso8601: text) else {
+            guard let t = QueryParameters.timestamp(text) else {
                 throw APIProblem.badMember("since", "since takes an ISO-8601 date or time such as 2026-03-01T00:00:00Z; got '\(text)'.")
             }
             start = .time(t)
@@ -87,7 +87,7 @@ extension LedgerAPI {
         let body = try await Self.jsonBody(request, emptyAllowed: true)
         try body.allowOnly(["overlapSeconds"])
         let overlap = try body.integer("overlapSeconds") ?? 86_400
-        guard (0...30 * 86_400).contains(overlap) else {
+        guard SubscriptionStore.overlapRange.contains(overlap) else {
             throw APIProblem.badMember("overlapSeconds", "overlapSeconds is from 0 (the old secret stops at once) to 2592000 (30 days); got \(overlap).")
         }
         let secret = try Self.mapStoreErrors(start: "start") { try subscriptions.rotateSecret(id, overlapSeconds: overlap) }
@@ -106,7 +106,7 @@ extension LedgerAPI {
     // MARK: - Helpers
 
     static func noSuchSubscription(_ id: String) -> APIProblem {
-        .notFound("No webhook subscription with id '\(id)'; GET /v1/subscriptions lists them.")
+        .notFound("No webhook subscription with id '\(id.prefix(64))'; GET /v1/subscriptions lists them.")
     }
 
     /// Runs a `SubscriptionStore` call, answering its refusals as 400/404 problems naming the member.
@@ -115,11 +115,17 @@ extension LedgerAPI {
             return try body()
         } catch let error as SubscriptionStoreError {
             switch error {
+            case .invalidURL(let problem) where problem.contains("--allow-private-webhooks"):
+                // Well-formed, but this server's operator does not allow such receivers.
+                throw APIProblem(.forbidden, "Receiver not allowed", detail: problem, parameter: "url")
             case .invalidURL: throw APIProblem.badMember("url", error.description)
             case .invalidSecret: throw APIProblem.badMember("secret", "\(error.description) (give a whsec_... secret of 24 to 64 bytes, or leave secret out to have one generated)")
             case .invalidType: throw APIProblem.badMember("types", error.description)
             case .invalidBatchSize: throw APIProblem.badMember("batchSize", error.description)
-            case .positionBeyondLog: throw APIProblem.badMember(start, error.description)
+            case .invalidOverlap: throw APIProblem.badMember("overlapSeconds", error.description)
+            case .positionBeyondLog:
+                // Well-formed, but the log does not reach that far yet.
+                throw APIProblem(.conflict, "Position beyond the log", detail: error.description, parameter: start)
             case .notFound(let id): throw noSuchSubscription(id)
             case .damaged: throw APIProblem(.internalServerError, "Damaged subscription", detail: error.description)
             }
@@ -152,9 +158,10 @@ struct JSONBody {
         }
     }
 
+    /// Members are left out to mean "not given"; `null` is refused like any other wrong type.
     func string(_ name: String) throws(APIProblem) -> String? {
         switch members[name] {
-        case nil, .null?: return nil
+        case nil: return nil
         case .string(let s)?: return s
         default: throw APIProblem.badMember(name, "\(name) must be a string.")
         }
@@ -162,7 +169,7 @@ struct JSONBody {
 
     func bool(_ name: String) throws(APIProblem) -> Bool? {
         switch members[name] {
-        case nil, .null?: return nil
+        case nil: return nil
         case .bool(let b)?: return b
         default: throw APIProblem.badMember(name, "\(name) must be true or false.")
         }
@@ -170,9 +177,11 @@ struct JSONBody {
 
     func integer(_ name: String) throws(APIProblem) -> Int? {
         switch members[name] {
-        case nil, .null?: return nil
+        case nil: return nil
         case .number(let n)?:
-            guard let v = Int(n.text) else { throw APIProblem.badMember(name, "\(name) must be a whole number; got \(n.text).") }
+            guard let v = Self.exactInteger(n.text) else {
+                throw APIProblem.badMember(name, "\(name) must be a whole number from \(Int.min) to \(Int.max); got \(n.text.prefix(40)).")
+            }
             return v
         default: throw APIProblem.badMember(name, "\(name) must be a whole number.")
         }
@@ -180,7 +189,7 @@ struct JSONBody {
 
     func stringArray(_ name: String) throws(APIProblem) -> [String]? {
         switch members[name] {
-        case nil, .null?: return nil
+        case nil: return nil
         case .array(let items)?:
             var out: [String] = []
             for item in items {
@@ -190,5 +199,40 @@ struct JSONBody {
             return out
         default: throw APIProblem.badMember(name, "\(name) must be an array of event type globs (strings) such as application.*; [] means every type.")
         }
+    }
+
+    /// The integer a JSON number denotes, when it is one (JSON Schema counts `12.0` and `1.2e1` as the
+    /// integer 12) and fits `Int`; nil for a fraction or a larger magnitude. Exact: no floating point.
+    static func exactInteger(_ text: String) -> Int? {
+        guard text.utf8.count <= 400 else { return nil }
+        var s = Substring(text)
+        let negative = s.first == "-"
+        if negative { s = s.dropFirst() }
+        var exponent = 0
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let x = Int(s[s.index(after: e)...]), abs(x) <= 400 else { return nil }
+            exponent = x
+            s = s[..<e]
+        }
+        var digits = s
+        if let dot = s.firstIndex(of: ".") {
+            let fraction = s[s.index(after: dot)...]
+            digits = s[..<dot] + fraction
+            exponent -= fraction.count
+        }
+        var d = Array(digits.drop { $0 == "0" })
+        guard d.allSatisfy(\.isASCII) else { return nil }
+        // Drop trailing zeros into the exponent, then the rest must be a whole number.
+        while exponent < 0, d.last == "0" { d.removeLast(); exponent += 1 }
+        if d.isEmpty { return 0 }
+        guard exponent >= 0, d.count + exponent <= 19 else { return nil }
+        guard let base = Int(String(d)) else { return nil }
+        var v = base
+        for _ in 0..<exponent {
+            let (m, overflow) = v.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            v = m
+        }
+        return negative ? -v : v
     }
 }

@@ -38,7 +38,7 @@ public struct LedgerAPI: Sendable {
         metrics = webhooks?.metrics ?? ServerMetrics()
         views = ViewStates(store: store, watcher: watcher)
         frames = SSEFrameCache(store: store, source: source)
-        subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store)
+        subscriptions = try webhooks?.subscriptions ?? SubscriptionStore(store: store, addressPolicy: options.webhookAddressPolicy)
         self.webhooks = webhooks
         if let webhooks {
             watcher.onAdvance { _ in webhooks.wake() }
@@ -48,11 +48,25 @@ public struct LedgerAPI: Sendable {
 
     /// The routes, every one listed in `LedgerAPI.routes`.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD is answered on every GET route (the GET's headers, no body).
+        let router = Router<BasicRequestContext>(options: .autoGenerateHeadEndpoints)
         // Middleware applies to routes added after it: metrics first (all routes), auth after the open ones.
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in try self.health() }
         router.get("/metrics") { _, _ in try self.metricsResponse() }
+        // Known paths answer other methods with 405 and `Allow` (before auth: the allowed methods are public).
+        for (path, allowed) in Self.allowedMethods {
+            let allow = allowed.joined(separator: ", ")
+            for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect,
+                           HTTPRequest.Method("QUERY")!]
+            where !allowed.contains(method.rawValue) {
+                router.on(RouterPath(path), method: method) { request, _ -> Response in
+                    throw APIProblem(.methodNotAllowed, "Method not allowed",
+                                     detail: "\(request.method.rawValue) is not supported on \(path); use \(allow).",
+                                     headers: [.allow: allow])
+                }
+            }
+        }
         router.add(middleware: BearerAuthMiddleware(token: token))
         router.get("/v1/events") { request, _ in try self.eventsPage(request) }
         router.get("/v1/events/stream") { request, _ in try self.eventStream(request) }
@@ -79,6 +93,17 @@ public struct LedgerAPI: Sendable {
         ("patch", "/v1/subscriptions/{id}"), ("delete", "/v1/subscriptions/{id}"), ("post", "/v1/subscriptions/{id}/replay"),
         ("post", "/v1/subscriptions/{id}/rotate"), ("get", "/v1/subscriptions/{id}/failures"),
     ]
+
+    /// Each route path with the methods it answers (GET paths answer HEAD too), for 405 `Allow`.
+    static var allowedMethods: [(String, [String])] {
+        var byPath: [(String, [String])] = []
+        for (method, path) in routes {
+            let m = method.uppercased()
+            let extra = m == "GET" ? ["GET", "HEAD"] : [m]
+            if let i = byPath.firstIndex(where: { $0.0 == path }) { byPath[i].1 += extra } else { byPath.append((path, extra)) }
+        }
+        return byPath.map { ($0.0, $0.1.sorted()) }
+    }
 
     /// A server for this API on `options.host:options.port`, running the log watcher (and the webhook
     /// dispatcher, if any) beside it; graceful shutdown ends them with the server.
@@ -143,8 +168,9 @@ public struct LedgerAPI: Sendable {
             guard let d = HeadcountQuery.Dimension(rawValue: String(part)) else {
                 throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got '\(part)'.")
             }
-            dims.append(d)
+            if !dims.contains(d) { dims.append(d) }
         }
+        if dims.isEmpty { throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got ''.") }
         let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
         let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
                                    asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
@@ -179,8 +205,8 @@ public struct LedgerAPI: Sendable {
         }
         let id = context.parameters.get("id") ?? ""
         let entity = EntityKey(kind, id)
-        guard entity.isStorable else {
-            throw APIProblem.badParameter("id", "the id is too long to be a stored record id (\(id.utf8.count) bytes).")
+        guard entity.isStorable, id.unicodeScalars.count <= QueryParameters.maximumIDLength else {
+            throw APIProblem.badParameter("id", "the id is too long to be a record id (\(id.unicodeScalars.count) characters; at most \(QueryParameters.maximumIDLength)).")
         }
         let asOf = try q.time("as_of"), knownAt = try q.time("known_at")
         let history: RecordHistory

@@ -1,3 +1,5 @@
+import HireLedgerCore
+
 /// How `LedgerServer` listens and streams.
 public struct ServerOptions: Sendable {
     /// Address to bind; loopback (`127.0.0.1`, `::1`, `localhost`) unless a token file is given.
@@ -12,15 +14,19 @@ public struct ServerOptions: Sendable {
     public var pollMilliseconds: Int
     /// Source URI put in every CloudEvent (`urn:hireledger:store:<storeId>` when nil).
     public var eventSource: String?
+    /// Which webhook hosts subscriptions may name and deliveries may connect to: `.publicOnly` unless
+    /// the operator passed `--allow-private-webhooks`.
+    public var webhookAddressPolicy: WebhookAddressPolicy
 
     public init(host: String = "127.0.0.1", port: Int = 8787, tokenFile: String? = nil, heartbeatSeconds: Int = 15,
-                pollMilliseconds: Int = 250, eventSource: String? = nil) {
+                pollMilliseconds: Int = 250, eventSource: String? = nil, webhookAddressPolicy: WebhookAddressPolicy = .publicOnly) {
         self.host = host
         self.port = port
         self.tokenFile = tokenFile
         self.heartbeatSeconds = heartbeatSeconds
         self.pollMilliseconds = pollMilliseconds
         self.eventSource = eventSource
+        self.webhookAddressPolicy = webhookAddressPolicy
     }
 
     /// Whether `host` names the loopback interface only.
@@ -38,8 +44,12 @@ public struct ServerOptions: Sendable {
                 + "Pass --token-file FILE (a file holding the bearer token, mode 0600), or keep the default --host 127.0.0.1.")
         }
         guard (0...65535).contains(port) else { throw ServerOptionsError("--port must be between 0 and 65535; got \(port).") }
-        guard heartbeatSeconds >= 1 else { throw ServerOptionsError("the heartbeat must be at least 1 second; got \(heartbeatSeconds).") }
-        guard pollMilliseconds >= 10 else { throw ServerOptionsError("the poll interval must be at least 10 ms; got \(pollMilliseconds).") }
+        guard (1...3600).contains(heartbeatSeconds) else {
+            throw ServerOptionsError("the heartbeat must be 1 to 3600 seconds; got \(heartbeatSeconds).")
+        }
+        guard (10...60_000).contains(pollMilliseconds) else {
+            throw ServerOptionsError("the poll interval must be 10 to 60000 ms; got \(pollMilliseconds).")
+        }
     }
 }
 

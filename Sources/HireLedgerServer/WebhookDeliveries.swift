@@ -12,8 +12,10 @@ import Synchronization
 /// by an `ObservedWebhookTransport` (metrics into `metrics`, failed attempts logged); at each scrape
 /// of `/metrics` it sets the subscriptions-by-state and per-subscription lag gauges.
 ///
-/// Rules: run one dispatcher per store (a `hireledger deliver` next to `serve` would send events
-/// twice). Requests go through `transport` (a `CurlTransport` in `serve`); secrets are never logged.
+/// Rules: one deliverer per store: with a `lease` (as `serve` passes), a `hireledger deliver` already
+/// delivering from the same store makes this one wait (logged once) until it stops or its lease expires.
+/// Requests go through `transport` (a `CurlTransport` with the webhook address guard in `serve`);
+/// secrets are never logged, URLs only masked.
 public final class WebhookDeliveries: Service, Sendable {
     public let dispatcher: WebhookDispatcher
     public let subscriptions: SubscriptionStore
@@ -27,13 +29,16 @@ public final class WebhookDeliveries: Service, Sendable {
     ///   - source: the CloudEvents `source` of delivered events (the API's, so both agree).
     ///   - pollInterval: seconds between looks for events when nothing wakes the dispatcher (retries
     ///     due, appends by other processes the watcher has not seen yet).
+    ///   - addressPolicy: which webhook hosts subscriptions may name (`--allow-private-webhooks`).
+    ///   - lease: the store's deliverer lease (nil: deliver without one, as tests do).
     public init(store: LedgerStore, transport: any HTTPTransport, source: String, clock: any WebhookClock = SystemWebhookClock(),
                 requestTimeout: Double = 10, pollInterval: Double = 1, metrics: ServerMetrics = ServerMetrics(),
+                addressPolicy: WebhookAddressPolicy = .publicOnly, lease: DelivererLease? = nil,
                 logger: Logger = Logger(label: "hireledger.webhooks")) throws {
         self.transport = ObservedWebhookTransport(base: transport, logger: logger, metrics: metrics.factory)
-        subscriptions = try SubscriptionStore(store: store, clock: clock)
+        subscriptions = try SubscriptionStore(store: store, clock: clock, addressPolicy: addressPolicy)
         dispatcher = WebhookDispatcher(store: store, subscriptions: subscriptions, transport: self.transport, clock: clock,
-                                       source: source, requestTimeout: requestTimeout, pollInterval: pollInterval)
+                                       source: source, requestTimeout: requestTimeout, pollInterval: pollInterval, lease: lease)
         self.metrics = metrics
         self.logger = logger
         let byState = Dictionary(uniqueKeysWithValues: ["active", "retrying", "disabled"].map { state in
@@ -73,7 +78,10 @@ public final class WebhookDeliveries: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await self.dispatcher.run()
+                    let logger = self.logger
+                    try await self.dispatcher.run(onLeaseWait: { holder, until in
+                        logger.warning("webhooks: another deliverer (\(holder)) is delivering from this store; waiting for its lease (until \(until.iso8601) unless renewed)")
+                    })
                 } catch is CancellationError {
                     return
                 } catch {

@@ -41,7 +41,7 @@ enum WebhookBench {
         }
         let receiver = try LoopbackHTTPServer(recordsRequests: false)
         defer { receiver.stop() }
-        let subs = try SubscriptionStore(store: store)
+        let subs = try SubscriptionStore(store: store, addressPolicy: .allowPrivate)
         let transport = try CurlTransport()
         print("webhooks benchmark: \(events) events, one loopback receiver, fsync on, cursor commit every 256 events")
         print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")

@@ -95,7 +95,7 @@ struct HTTPHelpersTests {
         ("not a url", "<invalid URL>"),
     ])
     func webhookURLsAreMaskedToSchemeHostAndPort(_ pair: (String, String)) {
-        #expect(WebhookURL.masked(pair.0) == pair.1)
+        #expect(WebhookURL.originOnly(pair.0) == pair.1)
     }
 
     @Test func jsonPointersResolveEscapeAndRefuseBadIndexes() throws {

@@ -62,7 +62,8 @@ let bearer: HTTPFields = [.authorization: "Bearer \(testToken)"]
 
 func makeAPI(_ ledger: SyncedLedger, heartbeatSeconds: Int = 15) throws -> LedgerAPI {
     try LedgerAPI(store: ledger.store, token: APIToken(testToken),
-                  options: ServerOptions(port: 0, heartbeatSeconds: heartbeatSeconds, pollMilliseconds: 20))
+                  // The tests' receivers listen on loopback: opt in, as an operator would with --allow-private-webhooks.
+                  options: ServerOptions(port: 0, heartbeatSeconds: heartbeatSeconds, pollMilliseconds: 20, webhookAddressPolicy: .allowPrivate))
 }
 
 func parseBody(_ response: TestResponse) throws -> JSONValue {

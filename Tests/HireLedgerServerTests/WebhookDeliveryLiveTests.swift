@@ -31,7 +31,8 @@ struct WebhookDeliveryLiveTests {
         // A poll interval of an hour: within this test, only the log watcher's wake (and the create
         // route's) can start a delivery pass.
         let webhooks = try WebhookDeliveries(store: ledger.store, transport: try CurlTransport(),
-                                             source: "urn:hireledger:store:\(ledger.store.storeId)", pollInterval: 3600)
+                                             source: "urn:hireledger:store:\(ledger.store.storeId)", pollInterval: 3600,
+                                             addressPolicy: .allowPrivate)
         let api = try LedgerAPI(store: ledger.store, token: APIToken(testToken),
                                 options: ServerOptions(port: 0, pollMilliseconds: 20), webhooks: webhooks)
         try await api.application().test(.live) { client in

@@ -26,7 +26,7 @@ struct HeldDelivery {
             if index >= HeldDelivery.holdAfter { gate.wait() }
             return .status(204)
         }
-        subscriptionId = try SubscriptionStore(store: store).create(url: receiver.url, types: [], startAt: .beginning).0.id
+        subscriptionId = try SubscriptionStore(store: store, addressPolicy: .allowPrivate).create(url: receiver.url, types: [], startAt: .beginning).0.id
     }
 
     /// Waits until delivery reaches the hold, runs `kill` (which SIGKILLs the deliverer and returns

@@ -8,7 +8,7 @@ import Testing
 /// it loses nothing: every event reaches the receiver, first receipts in order, the cursor at the end.
 struct ServeCrashTests {
     static func serve(_ bin: String, _ store: String) throws -> ChildProcess {
-        try ChildProcess.start(bin + "/hireledger", ["serve", "--store", store, "--port", "0"])
+        try ChildProcess.start(bin + "/hireledger", ["serve", "--allow-private-webhooks", "--store", store, "--port", "0"])
     }
 
     @Test(.timeLimit(.minutes(3)))

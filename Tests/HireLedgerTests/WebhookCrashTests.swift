@@ -26,14 +26,14 @@ struct WebhookCrashTests {
         try #require(FileManager.default.isExecutableFile(atPath: Self.hireledgerPath), "build the hireledger product first (swift build --build-tests)")
         try await withTemporaryDirectory { path in
             let held = try HeldDelivery(path: path)
-            let first = try Self.run(["deliver", "--store", path])
+            let first = try Self.run(["deliver", "--allow-private-webhooks", "--store", path])
             await held.killMidDelivery {
                 kill(first.processIdentifier, SIGKILL)
                 first.waitUntilExit()
                 #expect(first.terminationReason == .uncaughtSignal)
             }
 
-            let second = try Self.run(["deliver", "--once", "--store", path])
+            let second = try Self.run(["deliver", "--once", "--allow-private-webhooks", "--store", path])
             second.waitUntilExit()
             #expect(second.terminationStatus == 0)
 

@@ -35,7 +35,7 @@ struct WebhookDeliveryTests {
     static func fixture(_ path: String, commitEvery: Int = 256, requestTimeout: Double = 10) throws -> Fixture {
         let store = try openTestStore(path)
         let clock = ManualWebhookClock(now: start.adding(days: 1))
-        let subs = try SubscriptionStore(store: store, clock: clock)
+        let subs = try SubscriptionStore(store: store, clock: clock, addressPolicy: .allowPrivate)
         let transport = try CurlTransport()
         let dispatcher = WebhookDispatcher(store: store, subscriptions: subs, transport: transport, clock: clock,
                                            policy: RetryPolicy.webhookDelivery(jitter: 0), requestTimeout: requestTimeout, commitEvery: commitEvery)

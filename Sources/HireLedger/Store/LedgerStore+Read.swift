@@ -25,7 +25,8 @@ extension LedgerStore {
     /// A feed reads on with the last returned event's `seq` as the next `position`.
     public func events(after position: LogPosition = .none, limit: Int = .max, types: EventTypeFilter = .all,
                        entity: EntityKey? = nil) throws -> [RecordedEvent] {
-        guard limit > 0 else { return [] }
+        // A position from outside may be anything up to UInt64.max: nothing lies after the last one.
+        guard limit > 0, position.hasNext else { return [] }
         let start = position.next
         return try environment.read { txn in
             var out: [RecordedEvent] = []

@@ -46,7 +46,7 @@ public struct FailedDelivery: Sendable, Hashable {
 
     /// Reads the stored form (the same JSON).
     init?(json j: JSONValue) {
-        guard let sub = j.string("subscriptionId"), let seq = j["seq"]?.int64Value, let eventId = j.string("eventId"),
+        guard let sub = j.string("subscriptionId"), let seq = j["seq"]?.int64Value, seq >= 0, let eventId = j.string("eventId"),
               let attempts = j["attempts"]?.intValue, let first = j.string("firstFailureAt").flatMap(Timestamp.init(iso8601:)),
               let last = j.string("lastAttemptAt").flatMap(Timestamp.init(iso8601:)), let error = j.string("lastError"),
               let res = j.string("resolution") else { return nil }

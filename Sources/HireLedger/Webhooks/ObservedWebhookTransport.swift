@@ -10,7 +10,7 @@ import Synchronization
 /// - Metrics (through `metrics`): `hireledger_webhook_requests_total{outcome}` and
 ///   `hireledger_webhook_request_duration_seconds{outcome}` (a histogram with a Prometheus backend),
 ///   `outcome` being the status class (`2xx` ... `5xx`) or `error` (no response).
-/// - Logs: every failed attempt (no 2xx) as a warning with the masked URL (`WebhookURL.masked`), the
+/// - Logs: every failed attempt (no 2xx) as a warning with the URL reduced to its origin (`WebhookURL.originOnly`), the
 ///   `webhook-id` (the event ids), the status or the transport error's kind and libcurl's words, and
 ///   the duration; successes at debug. Never the body (candidate data), the signatures or secrets.
 public final class ObservedWebhookTransport: HTTPTransport {
@@ -58,7 +58,7 @@ public final class ObservedWebhookTransport: HTTPTransport {
         Counter(label: Self.requestsMetric, dimensions: [("outcome", outcome)], factory: metrics).increment()
         Timer(label: Self.durationMetric, dimensions: [("outcome", outcome)], factory: metrics).recordNanoseconds(nanoseconds)
         var metadata = details
-        metadata["url"] = .string(WebhookURL.masked(request.url))
+        metadata["url"] = .string(WebhookURL.originOnly(request.url))
         metadata["webhook_id"] = .string(request.headers.first { $0.name.lowercased() == "webhook-id" }?.value ?? "-")
         metadata["outcome"] = .string(outcome)
         metadata["duration_ms"] = .stringConvertible(nanoseconds / 1_000_000)

@@ -4,8 +4,10 @@ import HireLedgerCore
 public struct Subscription: Sendable, Hashable {
     /// `sub_` followed by 24 hex digits.
     public var id: String
-    /// The endpoint (http or https).
+    /// The endpoint (http or https), as registered: it may hold credentials. Show `maskedURL`.
     public var url: String
+    /// `url` with user info and query values masked (what the API, the CLI and logs show).
+    public var maskedURL: String { WebhookURL.masked(url) }
     /// Event type globs (`application.*`, `*.deleted`); empty means every type.
     public var types: [String]
     public var status: SubscriptionStatus
@@ -22,10 +24,10 @@ public struct Subscription: Sendable, Hashable {
 
     public var isActive: Bool { if case .active = status { true } else { false } }
 
-    /// The public JSON form: no secrets (ids, URL, types, status, cursor, secretCount, batchSize, retry).
+    /// The public JSON form: no secrets, the URL masked (ids, URL, types, status, cursor, secretCount, batchSize, retry).
     public var json: JSONValue {
         var o: JSONObject = [
-            "id": .string(id), "url": .string(url), "types": .array(types.map { .string($0) }),
+            "id": .string(id), "url": .string(maskedURL), "types": .array(types.map { .string($0) }),
             "cursor": JSONValue(cursor.value), "createdAt": .string(createdAt.iso8601),
             "secretCount": JSONValue(secretCount), "batchSize": JSONValue(batchSize),
         ]

@@ -4,9 +4,15 @@ import LMDB
 /// Webhook subscriptions, their secrets, cursors, retry state and failed-delivery records, in the
 /// store's `subscriptions` database (docs/ARCHITECTURE.md §6).
 ///
-/// Keys: `s/<id>` → the subscription (`SubscriptionRecord`, canonical JSON, secrets included: the store
-/// directory is owner-only); `f/<id>/<seq, 8 bytes big-endian>` → a `FailedDelivery` (the last
-/// `failedDeliveryLimit` per subscription are kept).
+/// Keys: `s/<id>` → the subscription (`SubscriptionRecord`, canonical JSON, without secrets; rewritten
+/// at every cursor commit); `k/<id>` → its secrets (written only at create, rotate and purge, so few
+/// copies of a secret ever reach the file; the store directory is owner-only);
+/// `f/<id>/<seq, 8 bytes big-endian>` → a `FailedDelivery` (the last `failedDeliveryLimit` per
+/// subscription are kept); `lease/deliverer` → the `DelivererLease`.
+///
+/// Secrets whose rotation overlap has passed are purged (`purgeExpiredSecrets`, run by the
+/// dispatcher): their stored value is overwritten with zeros, then replaced, so the live database
+/// holds no expired secret; the page the old value sat on is freed and reused by LMDB's next writes.
 ///
 /// Rules for callers: every method is synchronous and runs one short LMDB transaction; writes block
 /// while another writer (thread or process) is active. Secrets are returned only by `create` and
@@ -14,13 +20,20 @@ import LMDB
 public final class SubscriptionStore: Sendable {
     public let store: LedgerStore
     let clock: any WebhookClock
+    /// Which webhook hosts `create` and `update` accept (`WebhookAddressPolicy`).
+    public let addressPolicy: WebhookAddressPolicy
     private let db: Database
     /// Failed-delivery records kept per subscription; older ones are removed.
     public static let failedDeliveryLimit = 1000
 
-    public init(store: LedgerStore, clock: any WebhookClock = SystemWebhookClock()) throws {
+    /// - Parameter addressPolicy: `.publicOnly` (the default) refuses URLs whose host is a loopback,
+    ///   private, link-local, metadata or other special-use address or name; `.allowPrivate` is the
+    ///   operator's opt-in (`--allow-private-webhooks`).
+    public init(store: LedgerStore, clock: any WebhookClock = SystemWebhookClock(),
+                addressPolicy: WebhookAddressPolicy = .publicOnly) throws {
         self.store = store
         self.clock = clock
+        self.addressPolicy = addressPolicy
         db = store.subscriptions
     }
 
@@ -29,11 +42,12 @@ public final class SubscriptionStore: Sendable {
     /// Adds a subscription and returns it with its secret (`whsec_...`): the only time the secret is
     /// shown. With `secret` nil, 32 random bytes are drawn.
     ///
-    /// - Throws: `SubscriptionStoreError.invalidURL` (not http/https), `.invalidSecret`, `.invalidType`,
+    /// - Throws: `SubscriptionStoreError.invalidURL` (not http/https, or a host the address policy
+    ///   refuses), `.invalidSecret`, `.invalidType`,
     ///   `.invalidBatchSize`, `.positionBeyondLog`.
     public func create(url: String, types: [String], secret: String? = nil, startAt: StartPosition = .now,
                        batchSize: Int = 1) throws -> (Subscription, secret: String) {
-        try Self.validate(url: url, types: types, batchSize: batchSize)
+        try validate(url: url, types: types, batchSize: batchSize)
         let signing: WebhookSecret
         if let secret {
             do { signing = try WebhookSecret(encoded: secret) } catch { throw SubscriptionStoreError.invalidSecret(problem: error.description) }
@@ -51,7 +65,7 @@ public final class SubscriptionStore: Sendable {
         let now = clock.now()
         let record = SubscriptionRecord(id: Self.newId(), url: url, types: types, status: .active, cursor: cursor,
                                         createdAt: now, batchSize: batchSize, secrets: [.init(secret: signing, expiresAt: nil)],
-                                        retry: nil, generation: 0)
+                                        retry: nil, generation: 0, secretsChanged: true)
         try store.environment.write { txn in try put(txn, record) }
         return (record.subscription(at: now), signing.encoded)
     }
@@ -69,7 +83,7 @@ public final class SubscriptionStore: Sendable {
     /// Changes URL, types or enabled state (nil leaves a field as it is). Re-enabling clears the retry
     /// state, so delivery resumes at once from the cursor; disabling records "disabled by the operator".
     public func update(_ id: String, url: String? = nil, types: [String]? = nil, enabled: Bool? = nil) throws -> Subscription {
-        if let url { if let p = WebhookURL.problem(url) { throw SubscriptionStoreError.invalidURL(problem: p) } }
+        if let url { if let p = WebhookURL.problem(url, policy: addressPolicy) { throw SubscriptionStoreError.invalidURL(problem: p) } }
         if let types { try Self.validate(types: types) }
         let now = clock.now()
         let updated = try modify(id) { txn, r in
@@ -90,8 +104,10 @@ public final class SubscriptionStore: Sendable {
 
     /// Removes a subscription and its failed-delivery records; false when there was none.
     public func delete(_ id: String) throws -> Bool {
-        try store.environment.write { txn in
+        guard Self.isPlausibleId(id) else { return false }
+        return try store.environment.write { txn in
             let existed = try txn.delete(db, Self.key(id))
+            try eraseSecrets(txn, id)
             var keys: [[UInt8]] = []
             try txn.scan(db, prefix: Self.failPrefix(id)) { key, _ in keys.append(Array(key)) }
             for k in keys { _ = try txn.delete(db, k) }
@@ -102,11 +118,15 @@ public final class SubscriptionStore: Sendable {
     /// Adds a new secret and returns it (`whsec_...`, shown once). The previous secret stays valid for
     /// `overlapSeconds` more, so during that time every request carries both signatures; secrets already
     /// expired are dropped.
+    ///
+    /// - Throws: `SubscriptionStoreError.invalidOverlap` unless `overlapSeconds` is within
+    ///   `overlapRange` (0 to 30 days); `.notFound`.
     public func rotateSecret(_ id: String, overlapSeconds: Int = 86_400) throws -> String {
+        guard Self.overlapRange.contains(overlapSeconds) else { throw SubscriptionStoreError.invalidOverlap(overlapSeconds) }
         var rng = SystemRandomNumberGenerator()
         let fresh = WebhookSecret.random(using: &rng)
         let now = clock.now()
-        let expiry = now.adding(milliseconds: Int64(max(0, overlapSeconds)) * 1000)
+        let expiry = now.adding(milliseconds: Int64(overlapSeconds) * 1000)
         _ = try modify(id, bumpGeneration: false) { _, r in
             var kept: [SubscriptionRecord.Secret] = [.init(secret: fresh, expiresAt: nil)]
             for var s in r.secrets where s.expiresAt.map({ $0 > now }) ?? true {
@@ -114,8 +134,28 @@ public final class SubscriptionStore: Sendable {
                 if s.expiresAt! > now { kept.append(s) }
             }
             r.secrets = kept
+            r.secretsChanged = true
         }
         return fresh.encoded
+    }
+
+    /// Seconds a rotated-out secret may stay valid: 0 (at once) to 30 days.
+    public static let overlapRange = 0...(30 * 86_400)
+
+    /// Removes secrets whose overlap has ended from `id`'s stored secrets (overwritten with zeros,
+    /// then replaced); returns whether any were removed. The dispatcher calls it when it sees one.
+    @discardableResult
+    public func purgeExpiredSecrets(_ id: String) throws -> Bool {
+        let now = clock.now()
+        return try store.environment.write { txn -> Bool in
+            guard let bytes = try txn.get(db, Self.key(id)) else { return false }
+            var r = try SubscriptionRecord(storageBytes: bytes, secretBytes: try txn.get(db, Self.secretKey(id)), id: id)
+            guard r.hasExpiredSecrets(at: now) else { return false }
+            r.secrets = r.secrets.filter { $0.expiresAt.map { $0 > now } ?? true }
+            r.secretsChanged = true
+            try put(txn, r)
+            return true
+        }
     }
 
     /// Moves the cursor back (or forward) so that delivery re-sends, in order, every matching event from
@@ -141,6 +181,7 @@ public final class SubscriptionStore: Sendable {
 
     /// The most recent failed deliveries of `id`, newest first.
     public func failedDeliveries(_ id: String, limit: Int = 100) throws -> [FailedDelivery] {
+        guard limit > 0 else { return [] }
         guard try record(id) != nil else { throw SubscriptionStoreError.notFound(id: id) }
         return try store.environment.read { txn in
             var out: [FailedDelivery] = []
@@ -154,19 +195,22 @@ public final class SubscriptionStore: Sendable {
     // MARK: - Dispatcher access
 
     func record(_ id: String) throws -> SubscriptionRecord? {
-        let bytes = try store.environment.read { txn in try txn.get(db, Self.key(id)) }
-        return try bytes.map { try SubscriptionRecord(storageBytes: $0, id: id) }
+        guard Self.isPlausibleId(id) else { return nil }
+        let bytes = try store.environment.read { txn in
+            try txn.get(db, Self.key(id)).map { ($0, try txn.get(db, Self.secretKey(id))) }
+        }
+        return try bytes.map { try SubscriptionRecord(storageBytes: $0.0, secretBytes: $0.1, id: id) }
     }
 
     func records() throws -> [SubscriptionRecord] {
-        let raw: [(String, [UInt8])] = try store.environment.read { txn in
+        let raw: [(String, [UInt8], [UInt8]?)] = try store.environment.read { txn in
             var out: [(String, [UInt8])] = []
             try txn.scan(db, prefix: Array("s/".utf8)) { key, value in
                 out.append((String(decoding: key.dropFirst(2), as: UTF8.self), Array(value)))
             }
-            return out
+            return try out.map { ($0.0, $0.1, try txn.get(db, Self.secretKey($0.0))) }
         }
-        return try raw.map { try SubscriptionRecord(storageBytes: $0.1, id: $0.0) }
+        return try raw.map { try SubscriptionRecord(storageBytes: $0.1, secretBytes: $0.2, id: $0.0) }
     }
 
     /// What a delivery pass learned, committed in one transaction.
@@ -184,12 +228,14 @@ public final class SubscriptionStore: Sendable {
     }
 
     /// Writes a pass's outcome: the new cursor (only ever past events that got a 2xx or did not match),
-    /// the retry state and failed-delivery record, and a disable, all in one write transaction.
-    func commit(_ p: Progress) throws -> Bool {
+    /// the retry state and failed-delivery record, and a disable, all in one write transaction. With
+    /// `lease`, only while this process holds it (else nothing is written and it returns false).
+    func commit(_ p: Progress, lease: DelivererLease? = nil) throws -> Bool {
         let now = clock.now()
         return try store.environment.write { txn in
+            if let lease, try !lease.isHeld(in: txn, db: db) { return false }
             guard let bytes = try txn.get(db, Self.key(p.id)) else { return false }
-            var r = try SubscriptionRecord(storageBytes: bytes, id: p.id)
+            var r = try SubscriptionRecord(storageBytes: bytes, secretBytes: try txn.get(db, Self.secretKey(p.id)), id: p.id)
             guard r.generation == p.generation, r.cursor == p.baseCursor, case .active = r.status else { return false }
             r.cursor = p.cursor
             if let (state, at) = p.resolvedRetry {
@@ -218,9 +264,10 @@ public final class SubscriptionStore: Sendable {
 
     private func modify(_ id: String, bumpGeneration: Bool = true,
                         _ change: (borrowing WriteTransaction, inout SubscriptionRecord) throws -> Void) throws -> SubscriptionRecord {
-        try store.environment.write { txn in
+        guard Self.isPlausibleId(id) else { throw SubscriptionStoreError.notFound(id: String(id.prefix(64))) }
+        return try store.environment.write { txn in
             guard let bytes = try txn.get(db, Self.key(id)) else { throw SubscriptionStoreError.notFound(id: id) }
-            var r = try SubscriptionRecord(storageBytes: bytes, id: id)
+            var r = try SubscriptionRecord(storageBytes: bytes, secretBytes: try txn.get(db, Self.secretKey(id)), id: id)
             try change(txn, &r)
             if bumpGeneration { r.generation += 1 }
             try put(txn, r)
@@ -235,8 +282,30 @@ public final class SubscriptionStore: Sendable {
         r.retry = nil
     }
 
+    /// Writes `s/<id>`, and `k/<id>` when the secrets changed (the old secret value is overwritten
+    /// with zeros first, so it is not left in the live database).
     private func put(_ txn: borrowing WriteTransaction, _ r: SubscriptionRecord) throws {
         try txn.put(db, Self.key(r.id), r.json.canonicalBytes())
+        if r.secretsChanged {
+            try eraseSecrets(txn, r.id)
+            var bytes = r.secretsJSON.canonicalBytes()
+            // Padded with spaces past LMDB's overflow threshold (half a page), the secrets sit on an
+            // overflow page of their own: the frequent commits that rewrite the leaf page holding
+            // `s/<id>` then copy only a pointer to them, never the secrets themselves.
+            if bytes.count < Self.secretValueSize { bytes += [UInt8](repeating: 0x20, count: Self.secretValueSize - bytes.count) }
+            try txn.put(db, Self.secretKey(r.id), bytes)
+        }
+    }
+
+    /// Bytes a stored secrets value is padded to (see `put`).
+    static let secretValueSize = 3000
+
+    /// Overwrites `k/<id>` with zeros of the same length, then deletes it.
+    private func eraseSecrets(_ txn: borrowing WriteTransaction, _ id: String) throws {
+        if let old = try txn.get(db, Self.secretKey(id)) {
+            try txn.put(db, Self.secretKey(id), [UInt8](repeating: 0, count: old.count))
+            _ = try txn.delete(db, Self.secretKey(id))
+        }
     }
 
     private func putFailure(_ txn: borrowing WriteTransaction, _ f: FailedDelivery) throws {
@@ -266,23 +335,36 @@ public final class SubscriptionStore: Sendable {
         return LogPosition(p.value == 0 ? 0 : p.value - 1)
     }
 
-    static func validate(url: String, types: [String], batchSize: Int) throws {
-        if let p = WebhookURL.problem(url) { throw SubscriptionStoreError.invalidURL(problem: p) }
-        try validate(types: types)
+    func validate(url: String, types: [String], batchSize: Int) throws {
+        if let p = WebhookURL.problem(url, policy: addressPolicy) { throw SubscriptionStoreError.invalidURL(problem: p) }
+        try Self.validate(types: types)
         guard (1...1000).contains(batchSize) else { throw SubscriptionStoreError.invalidBatchSize(batchSize) }
     }
 
+    /// A glob is 1 to 200 characters of letters, digits, `.`, `_`, `-` and `*` (what event type wire
+    /// names are made of); at most 100 globs.
     static func validate(types: [String]) throws {
-        for t in types where t.isEmpty || t.contains(" ") { throw SubscriptionStoreError.invalidType(pattern: t) }
+        guard types.count <= 100 else { throw SubscriptionStoreError.invalidType(pattern: "(\(types.count) globs; at most 100)") }
+        for t in types where t.isEmpty || t.utf8.count > 200
+            || !t.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-*".unicodeScalars.contains($0)) }) {
+            throw SubscriptionStoreError.invalidType(pattern: String(t.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) }.prefix(200)))
+        }
     }
 
+    /// Ids are `sub_` + 24 hex digits; anything far longer cannot be one (and would not fit an LMDB key).
+    static func isPlausibleId(_ id: String) -> Bool { !id.isEmpty && id.utf8.count <= 128 }
+
     static func key(_ id: String) -> [UInt8] { Array("s/\(id)".utf8) }
+    static func secretKey(_ id: String) -> [UInt8] { Array("k/\(id)".utf8) }
     static func failPrefix(_ id: String) -> [UInt8] { Array("f/\(id)/".utf8) }
 
-    static func newId() -> String {
+    static func newId() -> String { "sub_" + randomHex(12) }
+
+    /// `bytes` random bytes as lowercase hex.
+    static func randomHex(_ bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
         let hex = Array("0123456789abcdef".utf8)
-        return "sub_" + String(decoding: (0..<24).map { _ in hex[Int.random(in: 0..<16, using: &rng)] }, as: UTF8.self)
+        return String(decoding: (0..<bytes * 2).map { _ in hex[Int.random(in: 0..<16, using: &rng)] }, as: UTF8.self)
     }
 }
 
@@ -293,6 +375,8 @@ public enum SubscriptionStoreError: Error, Sendable, Equatable, CustomStringConv
     case invalidSecret(problem: String)
     case invalidType(pattern: String)
     case invalidBatchSize(Int)
+    /// A rotation overlap outside `SubscriptionStore.overlapRange`.
+    case invalidOverlap(Int)
     case notFound(id: String)
     /// A stored subscription could not be read.
     case damaged(id: String, what: String)
@@ -303,8 +387,9 @@ public enum SubscriptionStoreError: Error, Sendable, Equatable, CustomStringConv
         switch self {
         case .invalidURL(let problem): return problem
         case .invalidSecret(let problem): return problem
-        case .invalidType(let p): return "event type glob \"\(p)\" is empty or contains a space; give e.g. application.* or *.deleted"
+        case .invalidType(let p): return "event type glob \"\(p)\" is not valid: give 1 to 200 letters, digits, '.', '_', '-' or '*', e.g. application.* or *.deleted"
         case .invalidBatchSize(let n): return "batch size \(n) is out of range; give 1 (one event per request) to 1000"
+        case .invalidOverlap(let n): return "overlap \(n) s is out of range; give 0 (the old secret stops at once) to 2592000 (30 days)"
         case .notFound(let id): return "no webhook subscription with id \(id); `hireledger subscribe list` shows them"
         case .damaged(let id, let what): return "the stored webhook subscription \(id) is unreadable: \(what); remove it and add it again"
         case .positionBeyondLog(let requested, let last):

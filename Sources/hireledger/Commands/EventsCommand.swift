@@ -26,7 +26,10 @@ struct EventsCommand: AsyncParsableCommand {
         if let entity, EntityKey(wireForm: entity) == nil {
             throw ValidationError("--entity must be KIND/ID with KIND one of \(EntityKind.allCases.map(\.wireName).joined(separator: ", ")); got '\(entity)'.")
         }
-        if limit < 1 { throw ValidationError("--limit must be at least 1; got \(limit).") }
+        if after > LogPosition.maximum.value {
+            throw ValidationError("--after must be an event position from 0 to \(LogPosition.maximum.value); got \(after).")
+        }
+        if !(1...10_000_000).contains(limit) { throw ValidationError("--limit must be 1 to 10000000; got \(limit).") }
         for t in types where t.isEmpty { throw ValidationError("--type must not be empty.") }
     }
 

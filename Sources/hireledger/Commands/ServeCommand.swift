@@ -2,6 +2,7 @@ import ArgumentParser
 import CurlHTTP
 import Foundation
 import HireLedger
+import HireLedgerCore
 import HireLedgerServer
 import Logging
 
@@ -30,16 +31,31 @@ struct ServeCommand: AsyncParsableCommand {
     var pollMilliseconds: Int = 250
     @Flag(name: .customLong("no-webhooks"), help: "Do not deliver webhooks from this process (e.g. 'hireledger deliver' runs elsewhere).")
     var noWebhooks = false
-    @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed.")
+    @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed (up to 300).")
     var webhookTimeout: Double = 10
+    @Flag(name: .customLong("allow-private-webhooks"),
+          help: "Accept and deliver to loopback, private and link-local webhook receivers (on-premises receivers, tests); refused by default.")
+    var allowPrivateWebhooks = false
+    @Option(name: .customLong("lease-seconds"),
+            help: "Seconds the store's delivery lease lasts unless renewed (a killed deliverer is replaced after this); 5 to 3600.")
+    var leaseSeconds: Double = 30
 
     func validate() throws {
-        if webhookTimeout <= 0 { throw ValidationError("--webhook-timeout must be positive; got \(webhookTimeout).") }
+        if !(webhookTimeout > 0 && webhookTimeout <= 300) {
+            throw ValidationError("--webhook-timeout must be more than 0 and at most 300 seconds; got \(webhookTimeout).")
+        }
+        if !(leaseSeconds >= 5 && leaseSeconds <= 3600) { throw ValidationError("--lease-seconds must be 5 to 3600; got \(leaseSeconds).") }
+        // A request may start only while the lease has more than the timeout left; renewals every third
+        // of the lease keep at least two thirds of it left.
+        if leaseSeconds * 2 / 3 <= webhookTimeout + 0.5 {
+            throw ValidationError("--lease-seconds must be more than 1.5 × (--webhook-timeout + 0.5 s), so a delivery fits in what a renewal leaves; got \(leaseSeconds) with --webhook-timeout \(webhookTimeout).")
+        }
     }
 
     func run() async throws {
+        let policy: WebhookAddressPolicy = allowPrivateWebhooks ? .allowPrivate : .publicOnly
         let options = ServerOptions(host: host, port: port, tokenFile: tokenFile, heartbeatSeconds: heartbeat,
-                                    pollMilliseconds: pollMilliseconds)
+                                    pollMilliseconds: pollMilliseconds, webhookAddressPolicy: policy)
         do { try options.validate() } catch { throw CLIError(error.description) }
         let logger = try LogSetup.logger("hireledger.serve")
         let store = try LedgerStore.openExisting(storeOptions.path)
@@ -56,12 +72,24 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
+        // The token alone guards the API: beyond loopback it must be strong and private; on loopback a
+        // weak one is only warned about.
+        let problems = APIToken.audit(path: tokenPath)
+        if !problems.isEmpty {
+            if ServerOptions.isLoopback(host) {
+                for p in problems { Terminal.writeError("warning: \(p).\n") }
+            } else {
+                throw CLIError("refusing to listen on \(host): " + problems.joined(separator: "; ") + ".")
+            }
+        }
         var webhooks: WebhookDeliveries?
         if !noWebhooks {
-            let transport = try CurlTransport(configuration: CurlTransport.Configuration(timeout: webhookTimeout, followRedirects: false))
+            let transport = try WebhookTransport.make(timeout: webhookTimeout, policy: policy)
             webhooks = try WebhookDeliveries(store: store, transport: transport,
                                              source: options.eventSource ?? "urn:hireledger:store:\(store.storeId)",
-                                             requestTimeout: webhookTimeout, logger: try LogSetup.logger("hireledger.webhooks"))
+                                             requestTimeout: webhookTimeout, addressPolicy: policy,
+                                             lease: DelivererLease(store: store, role: "serve", duration: leaseSeconds),
+                                             logger: try LogSetup.logger("hireledger.webhooks"))
         }
         let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
         // The views catch up in the background (`ProjectionService`, started by the API): requests

@@ -26,7 +26,7 @@ struct SubscribeCommand: ParsableCommand {
         case .active: status = s.retry.map { "retrying (\($0.attempts) failures; next \($0.nextAttemptAt.iso8601))" } ?? "active"
         case .disabled(let reason, let at): status = "disabled \(at.iso8601): \(reason)"
         }
-        return [s.id, s.url, s.types.isEmpty ? "*" : s.types.joined(separator: ","), String(s.cursor.value), status]
+        return [s.id, s.maskedURL, s.types.isEmpty ? "*" : s.types.joined(separator: ","), String(s.cursor.value), status]
     }
 
     struct Add: ParsableCommand {
@@ -38,17 +38,26 @@ struct SubscribeCommand: ParsableCommand {
         @Option(help: "Where to start: beginning, now, or an event position SEQ (that event is the first sent).") var from: String = "now"
         @Option(help: "Events per request: 1 (one CloudEvent per request) or up to 1000 (a JSON array).") var batchSize: Int = 1
         @Option(help: "Write the secret to this file (created owner-only, 0600) instead of printing it.") var secretFile: String?
+        @Flag(name: .customLong("allow-private-webhooks"),
+              help: "Accept a loopback, private or link-local receiver (on-premises receivers, tests); refused by default.")
+        var allowPrivateWebhooks = false
+
+        func validate() throws {
+            guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 1000; got \(batchSize).") }
+            if !["beginning", "now"].contains(from), LogPosition(parsing: from).map({ $0.value > 0 }) != true {
+                throw ValidationError("--from must be beginning, now or an event position from 1 to \(LogPosition.maximum.value); got '\(from.prefix(40))'.")
+            }
+        }
 
         func run() throws {
             let start: StartPosition
             switch from {
             case "beginning": start = .beginning
             case "now": start = .now
-            default:
-                guard let n = UInt64(from), n > 0 else { throw ValidationError("--from must be beginning, now or a positive event position; got '\(from)'.") }
-                start = .position(LogPosition(n))
+            default: start = .position(LogPosition(parsing: from)!)
             }
-            let subs = try SubscribeCommand.open(storeOptions)
+            let subs = try SubscriptionStore(store: LedgerStore.openExisting(storeOptions.path),
+                                             addressPolicy: allowPrivateWebhooks ? .allowPrivate : .publicOnly)
             let (sub, secret) = try subs.create(url: url, types: types, startAt: start, batchSize: batchSize)
             Terminal.writeOut("id: \(sub.id)\n")
             if let secretFile {
@@ -103,6 +112,9 @@ struct SubscribeCommand: ParsableCommand {
 
         func validate() throws {
             guard (from == nil) != (since == nil) else { throw ValidationError("Give exactly one of --from SEQ or --since TIME.") }
+            if let from, from > LogPosition.maximum.value {
+                throw ValidationError("--from must be an event position from 0 to \(LogPosition.maximum.value); got \(from).")
+            }
             if let since, Timestamp(iso8601: since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-03-01T00:00:00Z; got '\(since)'.") }
         }
 
@@ -119,8 +131,14 @@ struct SubscribeCommand: ParsableCommand {
             abstract: "Make a new secret; the old one stays valid (both signatures sent) during the overlap.")
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The subscription id.") var id: String
-        @Option(help: "Seconds the previous secret stays valid.") var overlap: Int = 86_400
+        @Option(help: "Seconds the previous secret stays valid: 0 to 2592000 (30 days).") var overlap: Int = 86_400
         @Option(help: "Write the new secret to this file (created owner-only, 0600) instead of printing it.") var secretFile: String?
+
+        func validate() throws {
+            guard SubscriptionStore.overlapRange.contains(overlap) else {
+                throw ValidationError("--overlap must be 0 (the old secret stops at once) to 2592000 (30 days) seconds; got \(overlap).")
+            }
+        }
 
         func run() throws {
             let secret = try SubscribeCommand.open(storeOptions).rotateSecret(id, overlapSeconds: overlap)
@@ -138,8 +156,14 @@ struct SubscribeCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a subscription's failed deliveries, newest first.")
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The subscription id.") var id: String
-        @Option(help: "At most this many.") var limit: Int = 100
+        @Option(help: "At most this many (1 to 1000).") var limit: Int = 100
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+        func validate() throws {
+            guard (1...SubscriptionStore.failedDeliveryLimit).contains(limit) else {
+                throw ValidationError("--limit must be 1 to \(SubscriptionStore.failedDeliveryLimit); got \(limit).")
+            }
+        }
 
         func run() throws {
             let failures = try SubscribeCommand.open(storeOptions).failedDeliveries(id, limit: limit)
@@ -150,7 +174,7 @@ struct SubscribeCommand: ParsableCommand {
             var table = TableRenderer([.init(title: "SEQ", numeric: true), .init(title: "ATTEMPTS", numeric: true), .init(title: "FIRST FAILURE"),
                                        .init(title: "LAST ERROR"), .init(title: "NEXT ATTEMPT"), .init(title: "RESOLUTION")])
             for f in failures {
-                table.append([String(f.position.value), String(f.attempts), f.firstFailureAt.iso8601, f.lastError,
+                table.append([String(f.position.value), String(f.attempts), f.firstFailureAt.iso8601, WebhookURL.maskingURLs(in: f.lastError),
                               f.nextAttemptAt?.iso8601 ?? "-", f.json.string("resolution") ?? ""])
             }
             Terminal.writeOut(table.render() + "\n")

@@ -93,12 +93,26 @@ public final class DelivererLease: Sendable {
     /// A holder on this host whose process no longer exists (killed): its lease need not be waited out.
     static func isDeadProcessOnThisHost(_ current: (holder: String, token: String, expiresAt: Timestamp, pid: Int32?, host: String?)) -> Bool {
         guard let pid = current.pid, pid > 0, current.host == ProcessIdentity.hostName, pid != ProcessIdentity.pid else { return false }
-        return kill(pid, 0) == -1 && errno == ESRCH
+        if kill(pid, 0) == -1 && errno == ESRCH { return true }
+        // Killed but not yet reaped by its parent: a zombie holds no lease either.
+        return ProcessIdentity.isZombie(pid)
     }
 }
 
 /// This process's id and host name, for lease messages.
 enum ProcessIdentity {
+    /// Whether `pid` has exited and awaits reaping (state `Z` in `/proc/<pid>/stat`; false where there is no /proc).
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let f = fopen("/proc/\(pid)/stat", "r") else { return false }
+        defer { fclose(f) }
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard fgets(&buffer, Int32(buffer.count), f) != nil else { return false }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // "pid (comm) S ...": the state follows the last ')'.
+        guard let close = line.lastIndex(of: ")") else { return false }
+        return line[line.index(after: close)...].trimmingPrefix(" ").first == "Z"
+    }
+
     static var pid: Int32 { getpid() }
 
     static var hostName: String {

@@ -56,13 +56,32 @@ public struct ProjectionCheckpoint: Sendable, Hashable {
     }
 }
 
-/// A checkpoint encoded by a runner (`ProjectionRunner.pendingCheckpoint`) for another thread to
-/// store: `write` stores it in one transaction unless the store already holds a newer one, and
-/// says whether it did. Call it where a blocking write is allowed (the store's writer thread).
+/// A checkpoint encoded by a runner (`ProjectionRunner.pendingCheckpoint`), for the thread that may
+/// block on a write (the store's writer thread) to store with `write(to:)`.
 public struct ProjectionCheckpointWrite: Sendable {
     /// The position the checkpoint covers.
     public let position: LogPosition
+    let key: [UInt8]
+    let value: [UInt8]
+    /// Where to keep a snapshot of it too, if anywhere.
+    let snapshotKey: [UInt8]?
+    /// The entries of the projection's other versions, removed in the same transaction.
+    let otherVersionsPrefix: [UInt8]
+
     /// Size of the stored value.
-    public let byteCount: Int
-    public let write: @Sendable (LedgerStore) throws -> Bool
+    public var byteCount: Int { value.count }
+
+    /// Stores the checkpoint (and snapshot) in one transaction, unless the store already holds a
+    /// checkpoint covering more of the log; says whether it did. Blocks on the writer lock and the
+    /// commit's fsync: never call it from async code.
+    public func write(to store: LedgerStore) throws -> Bool {
+        var writes: [ProjectionWrite] = [.put(key: key, value: value)]
+        if let snapshotKey { writes.append(.put(key: snapshotKey, value: value)) }
+        writes.append(.deletePrefix(otherVersionsPrefix, keeping: key))
+        let position = position
+        return try store.writeProjections(writes, checkKey: key) { stored in
+            guard let head = ProjectionCheckpoint.peek(stored) else { return false }
+            return head.position > position
+        }
+    }
 }

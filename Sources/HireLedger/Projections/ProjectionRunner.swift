@@ -112,11 +112,7 @@ public final class ProjectionRunner<P: Projection> {
     /// that was made with `checkpointStored(_:)`.
     public func pendingCheckpoint(minimumEvents: UInt64) -> ProjectionCheckpointWrite? {
         guard position > storedPosition, position.value - storedPosition.value >= minimumEvents else { return nil }
-        let value = Self.checkpointValue(state, position, observedAt)
-        let at = position
-        return ProjectionCheckpointWrite(position: at, byteCount: value.count) { store in
-            try Self.store(value, at: at, snapshot: false, in: store)
-        }
+        return Self.checkpointWrite(Self.checkpointValue(state, position, observedAt), at: position, snapshot: false)
     }
 
     /// Takes in that `write` (from `pendingCheckpoint`) was stored.
@@ -244,14 +240,16 @@ public final class ProjectionRunner<P: Projection> {
     /// Stores `value` (a checkpoint at `position`) under the checkpoint key, and as a snapshot when
     /// asked, in one transaction; false when the store already holds a newer checkpoint.
     private static func store(_ value: [UInt8], at position: LogPosition, snapshot: Bool, in store: LedgerStore) throws -> Bool {
-        var writes: [ProjectionWrite] = [.put(key: checkpointKey, value: value)]
-        if snapshot { writes.append(.put(key: snapshotKey(position), value: value)) }
+        try checkpointWrite(value, at: position, snapshot: snapshot).write(to: store)
+    }
+
+    /// The writes of a checkpoint at `position` (and a snapshot when asked), as a value another
+    /// thread can perform.
+    private static func checkpointWrite(_ value: [UInt8], at position: LogPosition, snapshot: Bool) -> ProjectionCheckpointWrite {
         // Entries of other versions of this projection are stale for good.
-        writes.append(.deletePrefix(Array((P.name + "@").utf8), keeping: checkpointKey))
-        return try store.writeProjections(writes, checkKey: checkpointKey) { stored in
-            guard let head = ProjectionCheckpoint.peek(stored) else { return false }
-            return head.position > position
-        }
+        ProjectionCheckpointWrite(position: position, key: checkpointKey, value: value,
+                                  snapshotKey: snapshot ? snapshotKey(position) : nil,
+                                  otherVersionsPrefix: Array((P.name + "@").utf8))
     }
 }
 

@@ -275,7 +275,7 @@ final class Lane<P: Projection>: ServiceLane, @unchecked Sendable {
 
     func checkpoint(minimumEvents: UInt64, store: LedgerStore) throws {
         guard let write = runner.pendingCheckpoint(minimumEvents: minimumEvents) else { return }
-        if try store.writer.performAndWait({ try write.write(store) }) {
+        if try store.writer.performAndWait({ try write.write(to: store) }) {
             runner.checkpointStored(write)
         }
     }

@@ -50,6 +50,12 @@ let package = Package(
             "HireLedger", "HireLedgerCore", "CurlHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // The planner page's session cookie is an HMAC of the API token (already in the graph for webhooks).
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [
+            // The planner page, compiled into the binary (no resource bundle to lose when it is copied).
+            .embedInCode("PlannerWeb/planner.html"), .embedInCode("PlannerWeb/login.html"),
+            .embedInCode("PlannerWeb/planner.js"), .embedInCode("PlannerWeb/login.js"), .embedInCode("PlannerWeb/planner.css"),
         ]),
 
         // MARK: executables
@@ -63,13 +69,14 @@ let package = Package(
         ]),
         // Benchmarks: `tools/bench.sh` builds this in release mode and runs it. Never run by `swift test`.
         .executableTarget(name: "bench", dependencies: [
-            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
+            "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer", "HireLedgerTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: tests (one target per source target)
         // Helpers shared by test targets (a loopback webhook receiver); never linked into a product.
-        .target(name: "HireLedgerTestSupport", path: "Tests/Support"),
+        // Also the headless-browser driver behind `bench page` and tools/screenshot.sh.
+        .target(name: "HireLedgerTestSupport", dependencies: ["CurlHTTP", "HireLedgerCore"], path: "Tests/Support"),
         .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CurlHTTPTests", dependencies: [

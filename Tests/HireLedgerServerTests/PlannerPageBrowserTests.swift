@@ -76,7 +76,10 @@ struct PlannerPageBrowserTests {
 
     @Test func thePageShowsWhatTheAPIAnswersAndNeedsTheToken() async throws {
         try #require(WebDriverSession.available, "chromium and chromium-driver are needed (tools/setup.sh installs them)")
+        let trace = ProcessInfo.processInfo.environment["HIRELEDGER_TRACE_BROWSER"] != nil
+        @Sendable func step(_ what: String) { if trace { FileHandle.standardError.write(Data("browser test: \(what)\n".utf8)) } }
         let ledger = try await SyncedLedger.make(days: 35)
+        step("ledger synced")
         defer { Task { await ledger.shutdown() } }
         // A scheduled sync that fails: the page must say so.
         let scheduler = SyncScheduler(interval: .seconds(3600)) { throw SyncFailure(description: "Ashby answered 503 (scheduled test failure)") }
@@ -88,13 +91,16 @@ struct PlannerPageBrowserTests {
         try await api.application().test(.live) { client in
             let port = try #require(client.port)
             let base = "http://127.0.0.1:\(port)"
+            step("server on \(port)")
             let browser = try await WebDriverSession.start()
+            step("browser session")
             do {
                 // Sign in with the link serve prints; the token leaves the address bar.
                 try await browser.navigate(APIToken(testToken).loginLink(base: base))
                 try await browser.waitFor("return location.pathname === '/' && Number(document.body.dataset.renders || 0) >= 1 && document.body.dataset.busy === '0';")
                 #expect(!(try await browser.currentURL).contains(testToken))
 
+                step("signed in")
                 // One point per month, the numbers of /v1/headcount/series.
                 let shown = try await Self.chartSeries(browser)
                 let api1 = Self.apiSeries(try await Self.apiJSON(http, port, "/v1/headcount/series?by=department"))
@@ -112,6 +118,7 @@ struct PlannerPageBrowserTests {
                 #expect(moved.labels.last == String(asOf.prefix(7)))
                 #expect(moved.data != shown.data || moved.labels != shown.labels)
 
+                step("as-of moved")
                 // The funnel: over all jobs, the sum of /v1/pipeline's job rows; for one department, its row.
                 let jobs = try await Self.apiJSON(http, port, "/v1/pipeline?by=job&as_of=\(asOf)")
                 var reached: [String: Int] = [:]
@@ -132,34 +139,45 @@ struct PlannerPageBrowserTests {
                 let one = try await browser.execute("return window.planner.charts.funnelChart.data.datasets[0].data;")
                 #expect(one.arrayValue?.compactMap(\.intValue) == row["funnel"]?.arrayValue?.compactMap { $0["reached"]?.intValue })
 
+                step("funnel checked")
                 // A CSV download is the CLI's CSV, byte for byte.
                 let link = try await browser.execute("return document.querySelector('a.csv[data-table=changes]').getAttribute('href');")
                 let downloaded = try await browser.executeAsync("""
                     const done = arguments[arguments.length - 1];
                     fetch(document.querySelector('a.csv[data-table=changes]').href).then(r => r.text()).then(done, e => done('ERROR ' + e));
                     """)
+                step("downloaded \(downloaded.stringValue?.count ?? -1) characters")
                 let since = try await browser.execute("return document.getElementById('since').value;").stringValue ?? ""
                 let until = try await browser.execute("return document.getElementById('until').value;").stringValue ?? ""
                 #expect(link.stringValue?.contains("format=csv") == true)
-                let cli = try Self.runCLI(["changes", "--store", ledger.path, "--since", since, "--until", until, "--format", "csv"])
+                // The CLI reads a consistent copy: the store stays open in this process (its writer lock is ours).
+                let copy = NSTemporaryDirectory() + "hl-browser-copy-" + UUID().uuidString
+                try ledger.store.copy(to: copy)
+                step("store copied")
+                defer { try? FileManager.default.removeItem(atPath: copy) }
+                let cli = try Self.runCLI(["changes", "--store", copy, "--since", since, "--until", until, "--format", "csv"])
+                step("CLI ran")
                 #expect(downloaded.stringValue == cli)
                 #expect(cli.split(separator: "\r\n").count > 1, "the window holds changes")
                 let seriesCSV = try await browser.executeAsync("""
                     const done = arguments[arguments.length - 1];
                     fetch(document.querySelector('a.csv[data-table=series]').href).then(r => r.text()).then(done, e => done('ERROR ' + e));
                     """)
-                let seriesCLI = try Self.runCLI(["headcount", "--store", ledger.path, "--series", "month", "--by", "department",
+                let seriesCLI = try Self.runCLI(["headcount", "--store", copy, "--series", "month", "--by", "department",
                                                  "--as-of", asOf, "--format", "csv"])
                 #expect(seriesCSV.stringValue == seriesCLI)
+                step("series CSV compared")
 
                 // The failed scheduled sync is on the page.
                 let line = try await browser.execute("return document.getElementById('scheduleLine').textContent;")
                 #expect(line.stringValue?.contains("FAILED") == true && line.stringValue?.contains("503") == true)
 
+                step("schedule line checked")
                 // No console errors.
                 let errors = try await browser.consoleEntries().filter { $0["level"]?.stringValue == "SEVERE" }
                 #expect(errors.isEmpty, "console: \(errors.map(\.canonicalString))")
 
+                step("console checked")
                 // Without the session: the page sends the browser to sign in, the API refuses.
                 try await browser.deleteCookies()
                 try await browser.navigate(base + "/")
@@ -173,7 +191,10 @@ struct PlannerPageBrowserTests {
                 await browser.close()
                 throw error
             }
+            step("checks done")
             await browser.close()
+            step("browser closed")
         }
+        step("server stopped")
     }
 }

@@ -117,10 +117,17 @@ public final class WebDriverSession: @unchecked Sendable {
         return Data(base64Encoded: b64) ?? Data()
     }
 
+    /// Ends the session (chromedriver quits its Chromium) and the chromedriver process.
     public func close() async {
-        _ = try? await Self.call(http, "DELETE", base + "/session/\(sessionId)")
-        driver.terminate()
-        driver.waitUntilExit()
+        _ = try? await http.send(HTTPRequest(method: "DELETE", url: base + "/session/\(sessionId)", timeout: 15))
+        // Foundation's waitUntilExit can block an async test forever on Linux; signal and reap by pid.
+        let pid = driver.processIdentifier
+        _ = kill(pid, SIGKILL)
+        for _ in 0..<100 {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) != 0 { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// A port nothing listens on now (the kernel's pick for port 0).

@@ -67,6 +67,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            // The planner page's session cookie is an HMAC of the API token (already in the graph for webhooks).
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [
+            // The planner page, compiled into the binary (no resource bundle to lose when it is copied).
+            .embedInCode("PlannerWeb/planner.html"), .embedInCode("PlannerWeb/login.html"),
+            .embedInCode("PlannerWeb/planner.js"), .embedInCode("PlannerWeb/login.js"), .embedInCode("PlannerWeb/planner.css"),
         ]),
 
         // MARK: executables
@@ -91,7 +97,8 @@ let package = Package(
         // Test-support targets, used by tests and bench only and never linked into a product: the one
         // loopback HTTP server (webhook receiver, transport tests, benchmarks), the SSE client, and the
         // JSON Schema validator (event, view and API schemas, Ashby's OpenAPI document).
-        .target(name: "HireLedgerTestSupport", dependencies: ["HireLedgerCore"], path: "Tests/Support/HireLedgerTestSupport"),
+        // Also the headless-browser driver behind `bench page` and tools/screenshot.sh.
+        .target(name: "HireLedgerTestSupport", dependencies: ["CurlHTTP", "HireLedgerCore"], path: "Tests/Support/HireLedgerTestSupport"),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"], path: "Tests/Support/JSONSchema"),
         .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),

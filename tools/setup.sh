@@ -9,6 +9,10 @@ dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
 dpkg -s lmdb-utils >/dev/null 2>&1 || need+=(lmdb-utils)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
+# The planner page: Chart.js served by `hireledger serve`; Chromium and its WebDriver for the browser test.
+dpkg -s libjs-chart.js >/dev/null 2>&1 || need+=(libjs-chart.js)
+dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s chromium-driver >/dev/null 2>&1 || need+=(chromium-driver)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""

@@ -15,7 +15,7 @@ public struct APIToken: Sendable {
     /// The default file name inside the store directory.
     public static let defaultFileName = "api-token"
 
-    private let bytes: [UInt8]
+    let bytes: [UInt8] // internal: the planner session derives its cookie from it (PlannerSession)
 
     /// A token from its text. Precondition: not empty (an empty token would let anyone in).
     public init(_ text: String) {

@@ -2,11 +2,15 @@ import Hummingbird
 
 /// Lets a request through only with `Authorization: Bearer <token>`; otherwise 401 with
 /// `WWW-Authenticate: Bearer realm="hireledger"` and a problem body. The comparison is constant-time
-/// (`APIToken.matches`).
+/// (`APIToken.matches`). A GET or HEAD without the header may instead carry the planner page's
+/// session cookie (`PlannerSession`).
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: APIToken
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.headers[.authorization] == nil, PlannerSession(token: token).authorizes(request) {
+            return try await next(request, context)
+        }
         guard let header = request.headers[.authorization] else {
             throw unauthorized("This endpoint needs `Authorization: Bearer <token>`; the token is in the file `hireledger serve` named when it started.", error: nil)
         }

@@ -27,9 +27,16 @@ public struct LedgerAPI: Sendable {
     public let frames: SSEFrameCache
     /// The CloudEvents `source` of every event served.
     public let source: String
+    /// Scheduled syncs in this process (`serve --sync-every`), run beside the server; nil: none.
+    public let syncSchedule: SyncScheduler?
+    /// The planner page's assets, read once (Chart.js from the Debian package).
+    public let plannerAssets: PlannerAssets
 
     public init(store: LedgerStore, token: APIToken, options: ServerOptions = ServerOptions(),
-                webhooks: WebhookDeliveries? = nil) throws {
+                webhooks: WebhookDeliveries? = nil, syncSchedule: SyncScheduler? = nil,
+                plannerAssets: PlannerAssets = PlannerAssets.load()) throws {
+        self.syncSchedule = syncSchedule
+        self.plannerAssets = plannerAssets
         self.store = store
         self.token = token
         self.options = options
@@ -44,6 +51,7 @@ public struct LedgerAPI: Sendable {
             watcher.onAdvance { _ in webhooks.wake() }
         }
         StoreMetrics.register(on: metrics, store: store, views: views, watcher: watcher)
+        if let syncSchedule { syncSchedule.registerMetrics(on: metrics) }
     }
 
     /// The routes, every one listed in `LedgerAPI.routes`.
@@ -67,7 +75,9 @@ public struct LedgerAPI: Sendable {
                 }
             }
         }
+        addPlannerPageRoutes(to: router) // the page and its login check the session themselves
         router.add(middleware: BearerAuthMiddleware(token: token))
+        addPlannerDataRoutes(to: router)
         router.get("/v1/events") { request, _ in try self.eventsPage(request) }
         router.get("/v1/events/stream") { request, _ in try self.eventStream(request) }
         router.get("/v1/headcount") { request, _ in try await self.headcount(request) }
@@ -92,7 +102,7 @@ public struct LedgerAPI: Sendable {
         ("post", "/v1/subscriptions"), ("get", "/v1/subscriptions"), ("get", "/v1/subscriptions/{id}"),
         ("patch", "/v1/subscriptions/{id}"), ("delete", "/v1/subscriptions/{id}"), ("post", "/v1/subscriptions/{id}/replay"),
         ("post", "/v1/subscriptions/{id}/rotate"), ("get", "/v1/subscriptions/{id}/failures"),
-    ]
+    ] + plannerRoutes
 
     /// Each route path with the methods it answers (GET paths answer HEAD too), for 405 `Allow`.
     static var allowedMethods: [(String, [String])] {
@@ -115,7 +125,7 @@ public struct LedgerAPI: Sendable {
         return Application(router: router(),
                            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port),
                                                                    serverName: "hireledger"),
-                           services: webhooks.map { [watcher, $0] } ?? [watcher],
+                           services: [watcher] + (webhooks.map { [$0] } ?? []) + (syncSchedule.map { [$0] } ?? []),
                            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                            logger: log)
     }
@@ -162,7 +172,8 @@ public struct LedgerAPI: Sendable {
 
     func headcount(_ request: Request) async throws -> Response {
         let q = QueryParameters(request)
-        try q.allowOnly(["by", "interval", "from", "to", "as_of", "known_at"])
+        try q.allowOnly(["by", "interval", "from", "to", "as_of", "known_at", "format"])
+        let format = try ViewFormat.of(request, q)
         var dims: [HeadcountQuery.Dimension] = []
         for part in (q["by"] ?? "department").split(separator: ",") {
             guard let d = HeadcountQuery.Dimension(rawValue: String(part)) else {
@@ -174,26 +185,32 @@ public struct LedgerAPI: Sendable {
         let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
         let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
                                    asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        return json(HeadcountProjection.view(try await views.headcount(), query: query).json)
+        let view = HeadcountProjection.view(try await views.headcount(), query: query)
+        return ViewFormat.respond(format, json: view.json, csv: view.csv, name: "headcount")
     }
 
     func pipeline(_ request: Request) async throws -> Response {
         let q = QueryParameters(request)
-        try q.allowOnly(["by", "as_of", "known_at"])
+        try q.allowOnly(["by", "as_of", "known_at", "format"])
+        let format = try ViewFormat.of(request, q)
         let query = PipelineQuery(groupBy: try q.oneOf("by", PipelineQuery.Grouping.self) ?? .department,
                                   asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        return json(PipelineProjection.view(try await views.pipeline(), query: query).json)
+        let view = PipelineProjection.view(try await views.pipeline(), query: query)
+        return ViewFormat.respond(format, json: view.json, csv: view.csv, name: "pipeline")
     }
 
     func changes(_ request: Request) async throws -> Response {
         let q = QueryParameters(request)
-        try q.allowOnly(["since", "until", "axis", "known_at"])
+        try q.allowOnly(["since", "until", "axis", "known_at", "format"])
+        let format = try ViewFormat.of(request, q)
         guard let since = try q.time("since") else {
             throw APIProblem.badParameter("since", "since is required: the start of the window, ISO-8601 (e.g. 2026-03-01).")
         }
         let query = PlanChangesQuery(axis: try q.oneOf("axis", PlanChangesQuery.Axis.self) ?? .occurred, since: since,
                                      until: try q.time("until"), knownAt: try q.time("known_at"))
-        return json(PlanChangesProjection.changes(try await views.changes(), query: query).json)
+        let view = PlanChangesProjection.changes(try await views.changes(), query: query)
+        let names = format == .csv ? PlanNames(try await views.headcount()) : nil
+        return ViewFormat.respond(format, json: view.json, csv: view.csv(names: names), name: "changes")
     }
 
     func state(_ request: Request, _ context: BasicRequestContext) throws -> Response {

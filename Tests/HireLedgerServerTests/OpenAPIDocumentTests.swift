@@ -14,7 +14,8 @@ struct OpenAPIDocumentTests {
         let doc = try OpenAPIDocument(json: try loadJSON("schemas/api/openapi.json"))
         var registry = doc.registry
         for file in ["schemas/events/envelope.schema.json", "schemas/views/headcount.schema.json",
-                     "schemas/views/pipeline.schema.json", "schemas/views/changes.schema.json", "schemas/views/state.schema.json"]
+                     "schemas/views/pipeline.schema.json", "schemas/views/changes.schema.json", "schemas/views/state.schema.json",
+                     "schemas/views/headcount-series.schema.json"]
             + subscriptionSchemaFiles {
             try registry.add(try loadJSON(file))
         }
@@ -68,6 +69,10 @@ struct OpenAPIDocumentTests {
             ("/v1/state/{kind}/{id}", "/v1/state/\(app2.wireForm)", 200),
             ("/v1/state/{kind}/{id}", "/v1/state/\(app2.wireForm)?as_of=2000-01-01", 200),
             ("/v1/state/{kind}/{id}", "/v1/state/application/none", 404),
+            ("/v1/headcount/series", "/v1/headcount/series?by=department,location&from=2020-01", 200),
+            ("/v1/headcount/series", "/v1/headcount/series?period=week&axis=knownAt&as_of=\(t)", 200),
+            ("/v1/headcount/series", "/v1/headcount/series?period=fortnight", 400),
+            ("/v1/planner/status", "/v1/planner/status", 200),
         ]
         try await app.test(.router) { client in
             for (path, uri, status) in calls {

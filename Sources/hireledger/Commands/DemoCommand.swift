@@ -91,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         var out = "\n" + Views.headcountTable(headcount) + "\n\n" + Views.pipelineTable(pipeline) + "\n\n"
         out += "Last 30 days (\(now.adding(days: -30).day.iso8601) to \(today.iso8601)). "
-        out += Views.changesTable(changes) + "\n\n"
+        out += Views.changesTable(changes, names: PlanNames(headcountState)) + "\n\n"
         out += String(format: "%d simulated days synced in %.1f s: %d events in the log.\n", days, syncSeconds, total)
         out += """
             Try next (the store stays at \(path)):
@@ -100,7 +100,14 @@ struct DemoCommand: AsyncParsableCommand {
               hireledger headcount --store \(path) --known-at \(now.adding(days: -30).day.iso8601)
               hireledger changes --store \(path) --since \(now.adding(days: -7).day.iso8601)
               hireledger state opening <ID> --store \(path) --as-of \(now.adding(days: -30).day.iso8601)
+              hireledger headcount --store \(path) --series month --from \(YearMonth(today.adding(days: -150))) --to \(thisMonth)
+              hireledger headcount --store \(path) --pivot month --from \(thisMonth) --to \(sixMonthsOn)
               hireledger replay --store \(path) --until \(now.adding(days: -30).day.iso8601) --into <NEW DIR>
+
+            The planner page (charts, as-of and known-at controls, CSV downloads) is served by:
+              hireledger serve --store \(path)
+            then open http://127.0.0.1:8787/ and sign in with the login link it prints (or paste the
+            token from \(path)/api-token).
 
             """
         Terminal.writeOut(out)

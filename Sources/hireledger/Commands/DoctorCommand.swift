@@ -20,6 +20,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
     func run() async throws {
+        try format.require([.table, .json], view: "doctor")
         let conn = try await AshbyConnection.open(connection)
         defer { Task { await conn.close() } }
         let report: PermissionReport

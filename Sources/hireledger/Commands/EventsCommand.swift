@@ -34,6 +34,7 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try format.require([.table, .json, .ndjson], view: "events")
         let store = try LedgerStore.openExisting(storeOptions.path)
         let events = try store.events(after: LogPosition(after), limit: limit, types: EventTypeFilter(types),
                                       entity: entity.flatMap(EntityKey.init(wireForm:)))

@@ -17,7 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
             (mode 0600), or read from --token-file. Listening beyond loopback requires --token-file. \
             The API is described in schemas/api/openapi.json. Unless --no-webhooks is given, it also \
             delivers webhooks (as 'hireledger deliver' does; run only one of them per store), woken as \
-            soon as it sees new events. Stops cleanly on SIGINT or SIGTERM.
+            soon as it sees new events. The planner page is at / (sign in with the login link printed \
+            on a terminal, or paste the token at /login). With --sync-every it syncs the store on a \
+            schedule (Ashby with ASHBY_API_KEY or --api-key-file, else the embedded simulator, like \
+            'hireledger sync'), never two syncs at once on one store. Stops cleanly on SIGINT or SIGTERM.
             """
     )
 
@@ -40,6 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
             help: "Seconds the store's delivery lease lasts unless renewed (a killed deliverer is replaced after this); 5 to 3600.")
     var leaseSeconds: Double = 30
 
+    @Option(name: .customLong("sync-every"), help: "Sync the store on a schedule in this process: 6h, 30m, 90s or 1d (first sync at start).")
+    var syncEvery: String?
+    @OptionGroup var connection: ConnectionOptions
+
     func validate() throws {
         if !(webhookTimeout > 0 && webhookTimeout <= 300) {
             throw ValidationError("--webhook-timeout must be more than 0 and at most 300 seconds; got \(webhookTimeout).")
@@ -49,6 +56,42 @@ struct ServeCommand: AsyncParsableCommand {
         // of the lease keep at least two thirds of it left.
         if leaseSeconds * 2 / 3 <= webhookTimeout + 0.5 {
             throw ValidationError("--lease-seconds must be more than 1.5 × (--webhook-timeout + 0.5 s), so a delivery fits in what a renewal leaves; got \(leaseSeconds) with --webhook-timeout \(webhookTimeout).")
+        }
+        if let syncEvery, Self.duration(syncEvery) == nil {
+            throw ValidationError("--sync-every takes a duration such as 6h, 30m, 90s or 1d (at least 1s); got '\(syncEvery)'.")
+        }
+    }
+
+    /// `90s`, `30m`, `6h` or `1d` as a duration; nil when malformed or under a second.
+    static func duration(_ text: String) -> Duration? {
+        guard let unit = text.last, let n = Int(text.dropLast()), n >= 1 else { return nil }
+        switch unit {
+        case "s": return .seconds(n)
+        case "m": return n <= 1_000_000 ? .seconds(n * 60) : nil
+        case "h": return n <= 100_000 ? .seconds(n * 3600) : nil
+        case "d": return n <= 10_000 ? .seconds(n * 86400) : nil
+        default: return nil
+        }
+    }
+
+    /// One scheduled sync: takes the store's sync lock (a running `hireledger sync` makes this run
+    /// fail as skipped), connects as `sync` would, syncs, and reports what it appended.
+    static func scheduledSync(store: LedgerStore, connection: ConnectionOptions) -> SyncScheduler.Sync {
+        { @Sendable in
+            guard let lock = try SyncLock.tryAcquire(storeDirectory: store.path) else {
+                throw CLIError("another sync is running on this store (sync.lock is held); this scheduled sync was skipped")
+            }
+            defer { lock.release() }
+            let conn = try await AshbyConnection.open(connection, quiet: true)
+            do {
+                let clock: any LedgerClock = conn.simulator.map { sim in ClosureLedgerClock { sim.now } } ?? SystemLedgerClock()
+                let report = try await SyncService(store: store, client: conn.client, clock: clock).sync(SyncOptions(fullPassIntervalDays: 7))
+                await conn.close()
+                return SyncScheduler.Outcome(events: report.appendedEvents, summary: "\(report.appendedEvents) new events from \(conn.label)")
+            } catch {
+                await conn.close()
+                throw error
+            }
         }
     }
 
@@ -91,14 +134,22 @@ struct ServeCommand: AsyncParsableCommand {
                                              lease: DelivererLease(store: store, role: "serve", duration: leaseSeconds),
                                              logger: try LogSetup.logger("hireledger.webhooks"))
         }
-        let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
+        let schedule = syncEvery.flatMap(Self.duration).map { SyncScheduler(interval: $0, sync: Self.scheduledSync(store: store, connection: connection)) }
+        let assets = PlannerAssets.load()
+        let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks, syncSchedule: schedule,
+                                plannerAssets: assets)
         // The views catch up in the background (`ProjectionService`, started by the API): requests
         // never wait for a fold, only for the first publication after startup.
         let app = api.application(onListening: { port in
             logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
                                                 "store_id": .string(store.storeId), "webhooks": .stringConvertible(!noWebhooks)])
             let shownHost = host.contains(":") ? "[\(host)]" : host
+            let base = "http://\(shownHost):\(port)"
+            // The link holds the token (in its fragment): only on an interactive terminal, never into a log file.
+            let signIn = Terminal.stderrIsTTY ? "sign in: \(token.loginLink(base: base))" : "sign in at \(base)/login with the token in \(tokenPath)"
             Terminal.writeError("""
+                Planner page: \(base)/ (\(signIn))\(assets.hasChartJS ? "" : "; charts need Chart.js: apt-get install libjs-chart.js").
+                \(schedule.map { _ in "Syncing every \(syncEvery!) (first sync now); the page shows how the last one went." } ?? "No scheduled sync (add --sync-every 6h for one).")
                 HireLedger API on http://\(shownHost):\(port) (store \(store.path)).
                 Send 'Authorization: Bearer <token>' with the token in \(tokenPath). OpenAPI: schemas/api/openapi.json.
                 Health: /healthz, metrics: /metrics (no token). \(noWebhooks ? "Webhooks: not delivered (--no-webhooks)." : "Webhooks: delivered by this process.") Ctrl-C stops.

@@ -29,6 +29,7 @@ struct StateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try format.require([.table, .json], view: "state")
         let key = EntityKey(EntityKind(wireName: kind)!, id)
         guard key.isStorable else { throw CLIError("The id is too long to be a stored record id (\(id.utf8.count) bytes).") }
         let asOf = try Views.parseTime(axes.asOf, flag: "--as-of")

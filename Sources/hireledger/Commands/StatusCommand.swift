@@ -14,6 +14,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
     func run() async throws {
+        try format.require([.table, .json], view: "status")
         let store = try LedgerStore.openExisting(storeOptions.path)
         let status = try store.status()
         let kinds = EntityKind.allCases

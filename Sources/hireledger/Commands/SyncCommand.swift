@@ -69,6 +69,15 @@ struct SyncCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("Cannot open the store at '\(storeOptions.path)': \(error)")
         }
+        // One sync at a time per store (also against `serve --sync-every`); released when this returns.
+        let lock: SyncLock
+        do {
+            guard let held = try SyncLock.tryAcquire(storeDirectory: store.path) else {
+                throw CLIError("Another sync is running on \(store.path) (its sync.lock is held). Wait for it to finish; nothing was changed.")
+            }
+            lock = held
+        } catch let error as SyncLockError { throw CLIError(error.description) }
+        defer { lock.release() }
         let display = ProgressDisplay()
         let service = SyncService(store: store, client: conn.client, clock: clock, observer: { progress in
             switch progress {

@@ -40,14 +40,3 @@ struct TableRenderer {
         return out.joined(separator: "\n")
     }
 }
-
-/// CSV per RFC 4180: fields quoted when they hold a comma, quote or line break.
-enum CSVWriter {
-    static func line(_ fields: [String]) -> String {
-        fields.map { f in
-            f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                : f
-        }.joined(separator: ",")
-    }
-}

@@ -37,6 +37,9 @@ let package = Package(
         .target(name: "HireLedgerCore"),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        // A NATS + JetStream client of the project's own (POSIX sockets on a dedicated thread; system
+        // libraries only): no maintained Swift NATS client is in the package set (NATSConnection.swift).
+        .target(name: "NATSClient"),
         .target(name: "AshbyAPI", dependencies: ["HireLedgerCore", "CurlHTTP"]),
         .target(name: "AshbySimulator", dependencies: [
             "HireLedgerCore",
@@ -44,6 +47,7 @@ let package = Package(
         ]),
         .target(name: "HireLedger", dependencies: [
             "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
+            "NATSClient",
         ]),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"]),
         .target(name: "HireLedgerServer", dependencies: [
@@ -55,6 +59,7 @@ let package = Package(
         // MARK: executables
         .executableTarget(name: "hireledger", dependencies: [
             "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
+            "NATSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ashby-sim", dependencies: [
@@ -64,6 +69,7 @@ let package = Package(
         // Benchmarks: `tools/bench.sh` builds this in release mode and runs it. Never run by `swift test`.
         .executableTarget(name: "bench", dependencies: [
             "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
+            "NATSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -80,8 +86,9 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "HireLedgerCore"]),
         .testTarget(name: "HireLedgerTests", dependencies: [
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
-            "HireLedgerTestSupport",
+            "HireLedgerTestSupport", "NATSClient",
         ]),
+        .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "HireLedgerTestSupport"]),
         .testTarget(name: "HireLedgerServerTests", dependencies: [
             "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport",

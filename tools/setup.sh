@@ -6,6 +6,7 @@ dpkg -s liblmdb-dev >/dev/null 2>&1 || need+=(liblmdb-dev)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
 dpkg -s lmdb-utils >/dev/null 2>&1 || need+=(lmdb-utils)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+dpkg -s nats-server >/dev/null 2>&1 || need+=(nats-server)   # JetStream publisher tests and tools/bench-publish.sh
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""

@@ -13,6 +13,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "webhooks": { try await WebhookBench.run($0) },
     "server": { try await ServerBench.run($0) },
     "views": { try ProjectionBench.runStore($0) },
+    "publish": { try await PublishBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -3,6 +3,7 @@ import CurlHTTP
 import Foundation
 import HireLedger
 import HireLedgerServer
+import NATSClient
 
 /// `hireledger serve`: the HTTP API (event feed, SSE stream, views on both time axes) over one store.
 struct ServeCommand: AsyncParsableCommand {
@@ -31,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     var noWebhooks = false
     @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed.")
     var webhookTimeout: Double = 10
+    @Option(name: .customLong("publish-nats"), help: "Also publish the log to NATS JetStream at this URL (as 'hireledger publish' with its defaults; or $HIRELEDGER_NATS_URL with --publish-nats env).")
+    var publishNATS: String?
 
     func validate() throws {
         if webhookTimeout <= 0 { throw ValidationError("--webhook-timeout must be positive; got \(webhookTimeout).") }
@@ -61,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
                                              source: options.eventSource ?? "urn:hireledger:store:\(store.storeId)",
                                              requestTimeout: webhookTimeout)
         }
+        if let publishNATS { try startPublisher(store: store, urlText: publishNATS) }
         let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks)
         // Bring the views up to the log's end in the background, so the first view request does not pay
         // for folding what was synced since the last checkpoint. On a thread of its own: the folds are
@@ -82,5 +86,23 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         })
         try await app.runService()
+    }
+
+    /// Runs a `JetStreamPublisher` beside the server: its own task, reconnecting on its own; it only reads
+    /// the store (and commits its cursor on the writer thread), so it never holds up syncing or requests.
+    /// A failure retrying cannot fix (credentials, stream mismatch) is reported and stops publishing only.
+    private func startPublisher(store: LedgerStore, urlText: String) throws {
+        let url = try PublishCommand.natsURL(option: urlText == "env" ? nil : urlText, file: nil)
+        let options = JetStreamPublisherOptions(account: JetStreamPublisherOptions.defaultAccount(forStorePath: storeOptions.path))
+        let problems = options.problems()
+        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
+        let publisher = JetStreamPublisher(store: store, url: url, options: options, pollInterval: Double(pollMilliseconds) / 1000) { line in
+            Terminal.writeError("hireledger serve: publish: \(line)\n")
+        }
+        Task.detached {
+            do { try await publisher.run() } catch is CancellationError {} catch {
+                Terminal.writeError("hireledger serve: publishing to NATS stopped: \(error)\n")
+            }
+        }
     }
 }

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         // Already in the graph through Hummingbird; named so the server can end SSE streams on graceful shutdown.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // The deployment file of `serve --deployment` (many accounts): a maintained TOML parser (toml++).
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -54,6 +56,7 @@ let package = Package(
             "HireLedger", "HireLedgerCore", "CurlHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "AshbyAPI", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
         // MARK: executables

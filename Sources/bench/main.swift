@@ -14,6 +14,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "server": { try await ServerBench.run($0) },
     "views": { try ProjectionBench.runStore($0) },
     "publish": { try await PublishBench.run($0) },
+    "accounts": { try await AccountsBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -52,7 +52,8 @@ struct JetStreamPublisherTests {
 
             // An uninterrupted run sets the time scale of the kills.
             let started = Date()
-            let full = try ChildProcess.run(exe, common + ["--stream", "FULL"])
+            // Streams may not share subjects: each run gets its own prefix.
+            let full = try ChildProcess.run(exe, common + ["--stream", "FULL", "--subject-prefix", "full"])
             let duration = Date().timeIntervalSince(started)
             #expect(full.status == 0, "\(full.stderr)")
 
@@ -60,18 +61,18 @@ struct JetStreamPublisherTests {
             var killedMidway = 0, duplicatesSeen = 0
             for trial in 1...10 {
                 let stream = "KILL\(trial)"
-                let child = try ChildProcess.start(exe, common + ["--stream", stream])
+                let own = ["--stream", stream, "--subject-prefix", "kill\(trial)"]
+                let child = try ChildProcess.start(exe, common + own)
                 usleep(useconds_t(Double.random(in: 0.1...0.9, using: &rng) * duration * 1e6))
                 if child.kill(SIGKILL) { killedMidway += 1 }
                 child.waitUntilExit()
-                let rest = try ChildProcess.run(exe, common + ["--stream", stream])
+                let rest = try ChildProcess.run(exe, common + own)
                 #expect(rest.status == 0, "\(rest.stderr)")
                 if let r = rest.stdout.range(of: #"\((\d+) already there"#, options: .regularExpression) {
                     duplicatesSeen += Int(rest.stdout[r].dropFirst().prefix { $0.isNumber }) ?? 0
                 }
                 let received = try await StreamReader.read(server, stream: stream, expected: total)
-                #expect(received.map { $0.header("Nats-Msg-Id")! } == (1...total).map { "\(storeId):\($0)" },
-                        "trial \(trial): the stream does not hold events 1...\(total) once each, in order")
+                #expect(StreamReader.problem(received, storeId: storeId, from: 1, to: UInt64(total)) == nil, "trial \(trial)")
                 #expect(try await StreamReader.messageCount(server, stream: stream) == UInt64(total))
             }
             // The kills must have landed while publishing for the test to mean anything.
@@ -106,7 +107,7 @@ struct JetStreamPublisherTests {
             #expect(try publisher.cursor() == last)
             #expect(lines.all.contains { $0.contains("reconnecting") || $0.contains("retrying") }, "\(lines.all)")
             let received = try await StreamReader.read(server, stream: "HIRELEDGER", expected: Int(last.value))
-            #expect(received.map { $0.header("Nats-Msg-Id")! } == (1...last.value).map { "\(store.storeId):\($0)" })
+            #expect(StreamReader.problem(received, storeId: store.storeId, from: 1, to: last.value) == nil)
             #expect(try await StreamReader.messageCount(server, stream: "HIRELEDGER") == last.value)
         }
     }
@@ -128,7 +129,7 @@ struct JetStreamPublisherTests {
 
             let replay = try await StreamReader.read(server, stream: "HIRELEDGER", expected: Int(secondPart.value - firstPart.value),
                                                      start: .time(between))
-            #expect(replay.map { $0.header("Nats-Msg-Id")! } == (firstPart.value + 1...secondPart.value).map { "\(h.store.storeId):\($0)" })
+            #expect(StreamReader.problem(replay, storeId: h.store.storeId, from: firstPart.value + 1, to: secondPart.value) == nil)
             #expect(replay.allSatisfy { Double($0.storedAtNanoseconds) / 1e9 >= between.timeIntervalSince1970 })
         }
     }
@@ -246,6 +247,18 @@ enum StreamReader {
         try await Task.sleep(nanoseconds: 200_000_000)
         await consumer.stop()
         return got.all
+    }
+
+    /// Nil when `messages` are exactly the events `from...to` of store `storeId`, once each and in order;
+    /// otherwise what is wrong first (short, so a failure does not print thousands of ids).
+    static func problem(_ messages: [JetStreamMessage], storeId: String, from: UInt64, to: UInt64) -> String? {
+        let ids = messages.map { $0.header("Nats-Msg-Id") ?? "(none)" }
+        let expected = (from...to).map { "\(storeId):\($0)" }
+        if let i = zip(ids, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            return "message \(i) is \(ids[i]), expected \(expected[i]) (\(ids.count) messages, \(expected.count) expected)"
+        }
+        if ids.count != expected.count { return "\(ids.count) messages where \(expected.count) were expected (the first \(min(ids.count, expected.count)) are right)" }
+        return nil
     }
 
     /// How many messages the stream holds (a duplicate would make it more than the log's events).

@@ -48,6 +48,10 @@ public final class JetStreamPublisher: Sendable {
         self.subjects = subjects
     }
 
+    /// Seconds a JetStream API request (stream info, create, update) may take: generous, because a busy
+    /// or recovering server answers these slowly and a timeout here stops a `--once` run.
+    static let apiTimeout: Double = 20
+
     /// The `checkpoints` key of a stream's cursor.
     public static func cursorKey(stream: String) -> String { "publish/nats/" + stream }
 
@@ -71,7 +75,7 @@ public final class JetStreamPublisher: Sendable {
         let connection = try await NATSConnection.connect(url, name: "hireledger-publish")
         defer { connection.close() }
         log("connected to \(url.redacted) (nats-server \(connection.info.version))")
-        let js = JetStream(connection: connection)
+        let js = JetStream(connection: connection, timeout: Self.apiTimeout)
         var report = try await ensureStream(js)
         try await publishAvailable(js, into: &report)
         return report
@@ -97,7 +101,7 @@ public final class JetStreamPublisher: Sendable {
             }
             log("connected to \(url.redacted) (nats-server \(connection.info.version))")
             do {
-                let js = JetStream(connection: connection)
+                let js = JetStream(connection: connection, timeout: Self.apiTimeout)
                 var report = try await ensureStream(js)
                 backoff = 0.5
                 while true {

@@ -80,7 +80,8 @@ struct PublishCommand: AsyncParsableCommand {
                 try await publisher.run()
             }
         } catch let error as NATSError {
-            throw CLIError("\(error) Nothing was lost: the cursor (\((try? publisher.cursor().value) ?? 0)) only moves past acknowledged events.")
+            let text = error.description.hasSuffix(".") ? error.description : error.description + "."
+            throw CLIError("\(text) Nothing was lost: the cursor (\((try? publisher.cursor().value) ?? 0)) only moves past acknowledged events.")
         } catch let error as JetStreamPublisherError {
             throw CLIError(error.description)
         }

@@ -34,12 +34,17 @@ struct ServeCommand: AsyncParsableCommand {
     var webhookTimeout: Double = 10
     @Option(name: .customLong("publish-nats"), help: "Also publish the log to NATS JetStream at this URL (as 'hireledger publish' with its defaults; or $HIRELEDGER_NATS_URL with --publish-nats env).")
     var publishNATS: String?
+    @Option(help: "Serve every account of this deployment file under /v1/accounts/<name>/ and sync each on its schedule (see 'hireledger accounts').")
+    var deployment: String?
+    @Option(name: .customLong("admin-token-file"), help: "With --deployment: the admin token file (default: the file's admin_token_file, or admin-token beside it).")
+    var adminTokenFile: String?
 
     func validate() throws {
         if webhookTimeout <= 0 { throw ValidationError("--webhook-timeout must be positive; got \(webhookTimeout).") }
     }
 
     func run() async throws {
+        if let deployment { return try await runDeployment(deployment) }
         let options = ServerOptions(host: host, port: port, tokenFile: tokenFile, heartbeatSeconds: heartbeat,
                                     pollMilliseconds: pollMilliseconds)
         do { try options.validate() } catch { throw CLIError(error.description) }

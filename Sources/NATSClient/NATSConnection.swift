@@ -71,6 +71,9 @@ public final class NATSConnection: @unchecked Sendable {
         self.wakeWrite = wakeWrite
         self.pingInterval = pingInterval
         inboxPrefix = "_INBOX." + NATSConnection.randomToken(22) + "."
+        // First in the outgoing buffer, before any request a caller can queue once `connect` returns:
+        // otherwise a reply could come back before the server knew the inbox, and be dropped.
+        outgoing = Array("SUB \(inboxPrefix)* \(NATSConnection.inboxSid)\r\n".utf8)
     }
 
     /// Connects, reads INFO, sends CONNECT (headers on, no_responders on, the URL's credentials) and
@@ -238,7 +241,6 @@ public final class NATSConnection: @unchecked Sendable {
         var lastPing = monotonicNanoseconds()
         var outstandingPings = 0
         var failure: NATSError?
-        lock.withLock { appendOutgoing(Array("SUB \(inboxPrefix)* \(NATSConnection.inboxSid)\r\n".utf8)) }
 
         loop: while true {
             let (isClosing, hasOutgoing) = lock.withLock { (closing, !outgoing.isEmpty) }

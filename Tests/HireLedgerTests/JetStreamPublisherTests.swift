@@ -50,20 +50,23 @@ struct JetStreamPublisherTests {
             let exe = try Executables.directory() + "/hireledger"
             let common = ["publish", "--once", "--store", path, "--nats", server.url, "--account", "acme", "--pipeline", "64", "--commit-every", "128"]
 
-            // An uninterrupted run sets the time scale of the kills.
-            let started = Date()
-            // Streams may not share subjects: each run gets its own prefix.
-            let full = try ChildProcess.run(exe, common + ["--stream", "FULL", "--subject-prefix", "full"])
-            let duration = Date().timeIntervalSince(started)
-            #expect(full.status == 0, "\(full.stderr)")
-
+            let reader = try openTestStore(path)
             var rng = SystemRandomNumberGenerator()
             var killedMidway = 0, duplicatesSeen = 0
             for trial in 1...10 {
                 let stream = "KILL\(trial)"
-                let own = ["--stream", stream, "--subject-prefix", "kill\(trial)"]
+                let own = ["--stream", stream, "--subject-prefix", "kill\(trial)"]  // streams may not share subjects
+                // A random point of the log: once the publisher's cursor has passed it, a random moment
+                // later (so kills land between acks and commits too), SIGKILL.
+                let target = UInt64.random(in: 1...UInt64(total - 1000), using: &rng)
                 let child = try ChildProcess.start(exe, common + own)
-                usleep(useconds_t(Double.random(in: 0.1...0.9, using: &rng) * duration * 1e6))
+                let deadline = Date().addingTimeInterval(60)
+                while Date() < deadline {
+                    let cursor = try reader.checkpoint(JetStreamPublisher.cursorKey(stream: stream)).flatMap { LogPosition(bigEndianBytes: $0) }
+                    if (cursor?.value ?? 0) >= target { break }
+                    try await Task.sleep(nanoseconds: 1_000_000)
+                }
+                try await Task.sleep(nanoseconds: UInt64.random(in: 0...20_000_000, using: &rng))
                 if child.kill(SIGKILL) { killedMidway += 1 }
                 child.waitUntilExit()
                 let rest = try ChildProcess.run(exe, common + own)
@@ -76,7 +79,7 @@ struct JetStreamPublisherTests {
                 #expect(try await StreamReader.messageCount(server, stream: stream) == UInt64(total))
             }
             // The kills must have landed while publishing for the test to mean anything.
-            #expect(killedMidway >= 8, "only \(killedMidway) of 10 publishers were still running when killed")
+            #expect(killedMidway >= 9, "only \(killedMidway) of 10 publishers were still running when killed")
             print("publisher kills: \(killedMidway)/10 mid-publish, \(duplicatesSeen) re-sent events dropped by JetStream as duplicates")
         }
     }
@@ -238,7 +241,7 @@ enum StreamReader {
                      start: JetStreamPushConsumer.Start = .all) async throws -> [JetStreamMessage] {
         let c = try await NATSConnection.connect(try NATSURL(server.url))
         defer { c.close() }
-        let js = JetStream(connection: c)
+        let js = JetStream(connection: c, timeout: 20)
         let got = Collected()
         let consumer = try await JetStreamPushConsumer.start(js, stream: stream, start: start) { got.add($0) }
         let deadline = Date().addingTimeInterval(60)
@@ -265,7 +268,7 @@ enum StreamReader {
     static func messageCount(_ server: NATSServerProcess, stream: String) async throws -> UInt64? {
         let c = try await NATSConnection.connect(try NATSURL(server.url))
         defer { c.close() }
-        return try await JetStream(connection: c).streamInfo(stream)?.messages
+        return try await JetStream(connection: c, timeout: 20).streamInfo(stream)?.messages
     }
 
     final class Collected: @unchecked Sendable {

@@ -104,13 +104,18 @@ public struct AccountsDeployment: Sendable, Hashable, Codable {
         return deployment
     }
 
-    /// Writes the file (TOML, owner-only, replaced atomically through a temporary file and a rename).
+    /// Writes the file (TOML, owner-only, replaced atomically through a temporary file and a rename),
+    /// creating its directory if missing.
     public func save(_ path: String) throws {
         let problems = self.problems()
         precondition(problems.isEmpty, "saving an invalid deployment: \(problems)")
         let body = try TOMLEncoder().encode(self) as String
         let text = "# HireLedger deployment: the Ashby accounts `hireledger serve --deployment` answers for.\n"
             + "# Edit with `hireledger accounts add|remove`, or by hand (see README, Running at scale).\n\n" + body + "\n"
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+            throw AccountsDeploymentError(path: path, "could not be written (cannot create \(parent): \(error.localizedDescription))")
+        }
         let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw AccountsDeploymentError(path: path, "could not be written (cannot create \(temporary))")

@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Property tests (tests only): hostile query parameters and flags with extreme values.
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // The deployment file of `serve --deployment` (many accounts): a maintained TOML parser (toml++).
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -50,6 +52,9 @@ let package = Package(
         .target(name: "HireLedgerCore"),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        // A NATS + JetStream client of the project's own (POSIX sockets on a dedicated thread; system
+        // libraries only): no maintained Swift NATS client is in the package set (NATSConnection.swift).
+        .target(name: "NATSClient"),
         .target(name: "AshbyAPI", dependencies: ["HireLedgerCore", "CurlHTTP"]),
         .target(name: "AshbySimulator", dependencies: [
             "HireLedgerCore",
@@ -59,6 +64,7 @@ let package = Package(
             "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
+            "NATSClient",
         ]),
         .target(name: "HireLedgerServer", dependencies: [
             "HireLedger", "HireLedgerCore", "CurlHTTP", "LMDB",
@@ -69,6 +75,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             // The planner page's session cookie is an HMAC of the API token (already in the graph for webhooks).
             .product(name: "Crypto", package: "swift-crypto"),
+            "AshbyAPI", .product(name: "TOMLKit", package: "TOMLKit"),
         ], resources: [
             // The planner page, compiled into the binary (no resource bundle to lose when it is copied).
             .embedInCode("PlannerWeb/planner.html"), .embedInCode("PlannerWeb/login.html"),
@@ -78,6 +85,7 @@ let package = Package(
         // MARK: executables
         .executableTarget(name: "hireledger", dependencies: [
             "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
+            "NATSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -90,6 +98,7 @@ let package = Package(
         .executableTarget(name: "bench", dependencies: [
             "HireLedger", "HireLedgerCore", "AshbyAPI", "AshbySimulator", "CurlHTTP", "LMDB", "HireLedgerServer",
             "HireLedgerTestSupport",
+            "NATSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -112,7 +121,9 @@ let package = Package(
             "HireLedger", "HireLedgerCore", "LMDB", "AshbyAPI", "AshbySimulator", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "PropertyBased", package: "swift-property-based"),
+            "NATSClient",
         ]),
+        .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "HireLedgerTestSupport"]),
         .testTarget(name: "HireLedgerServerTests", dependencies: [
             "HireLedgerServer", "HireLedger", "HireLedgerCore", "AshbySimulator", "AshbyAPI", "CurlHTTP", "JSONSchema",
             "HireLedgerTestSupport",

@@ -13,6 +13,7 @@ dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
 dpkg -s libjs-chart.js >/dev/null 2>&1 || need+=(libjs-chart.js)
 dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
 dpkg -s chromium-driver >/dev/null 2>&1 || need+=(chromium-driver)
+dpkg -s nats-server >/dev/null 2>&1 || need+=(nats-server)   # JetStream publisher tests and tools/bench-publish.sh
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""

@@ -71,7 +71,7 @@ enum PlannerBench {
         }
         let path = args[i + 1]
         let runs = args.firstIndex(of: "--runs").flatMap { args.count > $0 + 1 ? Int(args[$0 + 1]) : nil } ?? 5
-        let screenshot = args.firstIndex(of: "--screenshot").flatMap { args.count > $0 + 1 ? args[$0 + 1] : nil }
+        let screenshot: String? = args.firstIndex(of: "--screenshot").flatMap { args.count > $0 + 1 ? args[$0 + 1] : nil }
         guard WebDriverSession.available else {
             throw BenchError("chromium and chromium-driver are needed (tools/setup.sh installs them)")
         }
@@ -101,7 +101,7 @@ enum PlannerBench {
                          ms[ms.count / 2], ms.first!, ms.last!, runs))
             if let screenshot {
                 let png = try await browser.screenshotPNG()
-                try png.write(to: URL(fileURLWithPath: screenshot))
+                try png.write(to: URL(fileURLWithPath: screenshot as String))
                 print("screenshot: \(screenshot) (\(png.count) bytes)")
             }
         } catch {

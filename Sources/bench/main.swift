@@ -15,6 +15,8 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "views": { try ProjectionBench.runStore($0) },
     "series": { try PlannerBench.series($0) },
     "page": { try await PlannerBench.page($0) },
+    "publish": { try await PublishBench.run($0) },
+    "accounts": { try await AccountsBench.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -16,6 +16,7 @@ struct HireLedgerCommand: AsyncParsableCommand {
             DemoCommand.self, SyncCommand.self, DoctorCommand.self, StatusCommand.self, EventsCommand.self,
             HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self, StateCommand.self, ReplayCommand.self,
             ServeCommand.self, SubscribeCommand.self, DeliverCommand.self,
+            PublishCommand.self, AccountsCommand.self,
         ]
     )
 }

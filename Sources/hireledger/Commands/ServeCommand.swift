@@ -5,6 +5,7 @@ import HireLedger
 import HireLedgerCore
 import HireLedgerServer
 import Logging
+import NATSClient
 
 /// `hireledger serve`: the HTTP API (event feed, SSE stream, views on both time axes) over one store.
 struct ServeCommand: AsyncParsableCommand {
@@ -46,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync-every"), help: "Sync the store on a schedule in this process: 6h, 30m, 90s or 1d (first sync at start).")
     var syncEvery: String?
     @OptionGroup var connection: ConnectionOptions
+    @Option(name: .customLong("publish-nats"), help: "Also publish the log to NATS JetStream at this URL (as 'hireledger publish' with its defaults; or $HIRELEDGER_NATS_URL with --publish-nats env).")
+    var publishNATS: String?
+    @Option(help: "Serve every account of this deployment file under /v1/accounts/<name>/ and sync each on its schedule (see 'hireledger accounts').")
+    var deployment: String?
+    @Option(name: .customLong("admin-token-file"), help: "With --deployment: the admin token file (default: the file's admin_token_file, or admin-token beside it).")
+    var adminTokenFile: String?
 
     func validate() throws {
         if !(webhookTimeout > 0 && webhookTimeout <= 300) {
@@ -96,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let deployment { return try await runDeployment(deployment) }
         let policy: WebhookAddressPolicy = allowPrivateWebhooks ? .allowPrivate : .publicOnly
         let options = ServerOptions(host: host, port: port, tokenFile: tokenFile, heartbeatSeconds: heartbeat,
                                     pollMilliseconds: pollMilliseconds, webhookAddressPolicy: policy)
@@ -134,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
                                              lease: DelivererLease(store: store, role: "serve", duration: leaseSeconds),
                                              logger: try LogSetup.logger("hireledger.webhooks"))
         }
+        if let publishNATS { try startPublisher(store: store, urlText: publishNATS) }
         let schedule = syncEvery.flatMap(Self.duration).map { SyncScheduler(interval: $0, sync: Self.scheduledSync(store: store, connection: connection)) }
         let assets = PlannerAssets.load()
         let api = try LedgerAPI(store: store, token: token, options: options, webhooks: webhooks, syncSchedule: schedule,
@@ -157,5 +166,23 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         }, logger: logger)
         try await app.runService()
+    }
+
+    /// Runs a `JetStreamPublisher` beside the server: its own task, reconnecting on its own; it only reads
+    /// the store (and commits its cursor on the writer thread), so it never holds up syncing or requests.
+    /// A failure retrying cannot fix (credentials, stream mismatch) is reported and stops publishing only.
+    private func startPublisher(store: LedgerStore, urlText: String) throws {
+        let url = try PublishCommand.natsURL(option: urlText == "env" ? nil : urlText, file: nil)
+        let options = JetStreamPublisherOptions(account: JetStreamPublisherOptions.defaultAccount(forStorePath: storeOptions.path))
+        let problems = options.problems()
+        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
+        let publisher = JetStreamPublisher(store: store, url: url, options: options, pollInterval: Double(pollMilliseconds) / 1000) { line in
+            Terminal.writeError("hireledger serve: publish: \(line)\n")
+        }
+        Task.detached {
+            do { try await publisher.run() } catch is CancellationError {} catch {
+                Terminal.writeError("hireledger serve: publishing to NATS stopped: \(error)\n")
+            }
+        }
     }
 }

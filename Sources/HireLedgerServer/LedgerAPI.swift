@@ -71,6 +71,7 @@ public struct LedgerAPI: Sendable {
         router.post("/v1/subscriptions/{id}/replay") { request, context in try await self.replaySubscription(request, context) }
         router.post("/v1/subscriptions/{id}/rotate") { request, context in try await self.rotateSubscriptionSecret(request, context) }
         router.get("/v1/subscriptions/{id}/failures") { request, context in try self.subscriptionFailures(request, context) }
+        router.post("/v1/erasures") { request, _ in try await self.createErasure(request) }
         return router
     }
 

@@ -11,7 +11,8 @@ struct DeliverCommand: AsyncParsableCommand {
         discussion: """
             Each subscription gets its events in order, at least once; its cursor is kept in the store, so \
             a killed or restarted deliver picks up where it stopped. Failed deliveries are retried with \
-            exponential backoff for 24 h, then the subscription is disabled ('subscribe failures ID').
+            exponential backoff for 24 h, then the subscription is disabled ('subscribe failures ID'). \
+            --once exits 1 when a delivery failed or a subscription was disabled.
             """
     )
 
@@ -34,6 +35,11 @@ struct DeliverCommand: AsyncParsableCommand {
             if let next = r.nextAttemptAt { line += "; next retry \(next.iso8601)" }
             Terminal.writeOut(line + "\n")
             for id in r.disabled { Terminal.writeError("subscription \(id) was disabled; see 'hireledger subscribe list'\n") }
+            // Cron and systemd must see a run that did not deliver everything due.
+            if r.failedAttempts > 0 || !r.disabled.isEmpty {
+                Terminal.writeError("deliver --once: \(r.failedAttempts) deliveries failed; see 'hireledger subscribe failures ID'\n")
+                throw ExitCode(1)
+            }
         } else {
             Terminal.writeError("delivering to webhook subscribers; stop with Ctrl-C\n")
             try await dispatcher.run()

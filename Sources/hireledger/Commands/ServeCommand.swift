@@ -31,9 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
     var noWebhooks = false
     @Option(name: .customLong("webhook-timeout"), help: "Seconds one webhook delivery may take before it counts as failed.")
     var webhookTimeout: Double = 10
+    @OptionGroup var backups: ScheduledBackups.Options
 
     func validate() throws {
         if webhookTimeout <= 0 { throw ValidationError("--webhook-timeout must be positive; got \(webhookTimeout).") }
+        try backups.validate()
     }
 
     func run() async throws {
@@ -72,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
                 Terminal.writeError("hireledger serve: catching up the views failed (\(error)); view requests will retry.\n")
             }
         }
+        if let schedule = try backups.schedule() { ScheduledBackups.start(store: store, schedule: schedule) }
         let app = api.application(onListening: { port in
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Terminal.writeError("""

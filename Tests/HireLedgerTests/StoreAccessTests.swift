@@ -23,7 +23,7 @@ struct StoreAccessTests {
                 Issue.record("not running as root: the read-only test needs another user (setpriv to nobody)")
                 return
             }
-            let events = try Self.run(["events", "--store", store, "--format", "ndjson"], asUser: "nobody")
+            let events = try Self.run(["events", "--store", store, "--format", "ndjson"], asUser: "65534")
             #expect(events.status == 0, "\(events.stderr)")
             let first = try JSONValue.parse(String(events.stdout.split(separator: "\n").first { $0.contains("record.application.created") } ?? ""))
             let appId = first["subject"]?.stringValue?.split(separator: "/").last.map(String.init) ?? ""
@@ -33,12 +33,12 @@ struct StoreAccessTests {
                 ["state", "application", appId], ["verify"],
             ]
             for q in queries {
-                let r = try Self.run(q + ["--store", store], asUser: "nobody")
+                let r = try Self.run(q + ["--store", store], asUser: "65534")
                 #expect(r.status == 0 && !r.signalled, "`hireledger \(q.joined(separator: " "))` as nobody: \(r.stderr)")
                 if q == ["headcount", "--format", "json"] { #expect(r.stdout == ownerAnswers.stdout) }
             }
             // A write is refused clearly, and nothing changed.
-            let sync = try Self.run(["subscribe", "add", "http://127.0.0.1:9/hooks", "--store", store], asUser: "nobody")
+            let sync = try Self.run(["subscribe", "add", "http://127.0.0.1:9/hooks", "--store", store], asUser: "65534")
             #expect(sync.status != 0 && sync.stderr.contains("read-only"), "\(sync.stderr)")
         }
     }

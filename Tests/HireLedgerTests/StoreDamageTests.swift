@@ -26,6 +26,7 @@ struct StoreDamageTests {
     static func hireledger(_ arguments: [String], timeout: Double = 120, asUser: String? = nil) throws -> Run {
         let bin = try Executables.directory() + "/hireledger"
         let (exe, args) = asUser.map { ("/usr/bin/setpriv", ["--reuid=\($0)", "--regid=\($0)", "--clear-groups", "--", bin] + arguments) }
+            // (a numeric uid: setpriv takes no names for groups)
             ?? (bin, arguments)
         let child = try ChildProcess.start(exe, args, environment: ["ASHBY_API_KEY": "", "HIRELEDGER_STORE": ""])
         let deadline = Date().addingTimeInterval(timeout)

@@ -43,7 +43,14 @@ public struct CandidateErasure: Sendable {
 
     public let candidateId: String
     /// The identifying values (longest first, so a longer value is replaced before a part of it).
+    /// Kept in the store only while the erasure runs (so a killed run can finish); a completed
+    /// erasure keeps only `valueHashes`, so the values leave the file with the next compaction.
     public let values: [String]
+    /// Keyed hashes of the values (`XXH64(value, seed: salt)`): a later sync replaces any string equal
+    /// to one of them without the values being stored.
+    public let valueHashes: Set<UInt64>
+    /// A random seed for `valueHashes`, drawn per erasure.
+    public let salt: UInt64
     public let reason: String?
     public let erasedAt: Timestamp
     /// Whether the rewrite finished and `candidate.erased` was appended.
@@ -116,23 +123,92 @@ public struct CandidateErasure: Sendable {
     static let keyPrefix = "erasure/"
 
     var json: JSONValue {
-        ["candidateId": .string(candidateId), "values": .array(values.map { .string($0) }),
+        ["candidateId": .string(candidateId),
+         "values": completed ? .null : .array(values.map { .string($0) }),
+         "valueHashes": .array(valueHashes.sorted().map { .string(String($0, radix: 16)) }),
+         "salt": .string(String(salt, radix: 16)),
          "reason": reason.map { .string($0) } ?? .null, "erasedAt": .string(erasedAt.iso8601), "completed": .bool(completed)]
     }
 
-    init(candidateId: String, values: [String], reason: String?, erasedAt: Timestamp, completed: Bool) {
+    init(candidateId: String, values: [String], salt: UInt64, extraHashes: Set<UInt64> = [], reason: String?, erasedAt: Timestamp,
+         completed: Bool) {
         self.candidateId = candidateId
         self.values = values.sorted { $0.utf8.count > $1.utf8.count }
+        self.salt = salt
+        self.valueHashes = extraHashes.union(values.map { CandidateErasure.hash($0, salt: salt) })
         self.reason = reason
         self.erasedAt = erasedAt
         self.completed = completed
     }
 
     init?(json: JSONValue) {
-        guard let id = json["candidateId"]?.stringValue, case .array(let vs)? = json["values"],
+        guard let id = json["candidateId"]?.stringValue, case .array(let hs)? = json["valueHashes"],
+              let salt = json["salt"]?.stringValue.flatMap({ UInt64($0, radix: 16) }),
               let at = json["erasedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)) else { return nil }
-        self.init(candidateId: id, values: vs.compactMap(\.stringValue), reason: json["reason"]?.stringValue, erasedAt: at,
-                  completed: json["completed"] == .bool(true))
+        var values: [String] = []
+        if case .array(let vs)? = json["values"] { values = vs.compactMap(\.stringValue) }
+        self.init(candidateId: id, values: values, salt: salt,
+                  extraHashes: Set(hs.compactMap { $0.stringValue.flatMap { UInt64($0, radix: 16) } }),
+                  reason: json["reason"]?.stringValue, erasedAt: at, completed: json["completed"] == .bool(true))
+    }
+
+    static func hash(_ value: String, salt: UInt64) -> UInt64 {
+        var v = value
+        return v.withUTF8 { XXH64.hash(UnsafeRawBufferPointer($0), seed: salt) }
+    }
+
+    /// The redaction of a record a sync is about to compare (`LedgerStore.record`), without the values:
+    /// the identifying leaves of the candidate's own record and of the `candidate` object and resume
+    /// handles of its applications, its own fields, and any string equal to an erased value (by hash).
+    /// Gives the same result as the rewrite at erasure time for these; free text that holds a value
+    /// inside longer text, in a record Ashby changes after the erasure, is recorded as Ashby sends it.
+    func redactIncoming(_ key: EntityKey, _ record: JSONValue) -> JSONValue {
+        var out = redactByHash(record)
+        if key == subject {
+            out = clearIdentifying(out)
+            out = clearOwnFields(out)
+        } else if key.kind == .application, record["candidate"]?["id"]?.stringValue == candidateId, case .object(var o) = out {
+            if let c = o["candidate"] { o["candidate"] = clearIdentifying(c) }
+            for f in ["resumeFileHandle", "fileHandles"] { if let v = o[f] { o[f] = clearHandles(v) } }
+            out = .object(o)
+        }
+        return out
+    }
+
+    private func redactByHash(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let s): return s.count >= CandidateErasure.minimumLength && valueHashes.contains(Self.hash(s, salt: salt))
+            ? .string(CandidateErasure.placeholder) : value
+        case .array(let a): return .array(a.map(redactByHash))
+        case .object(let o): return .object(JSONObject(o.members.map { ($0.key, redactByHash($0.value)) }))
+        default: return value
+        }
+    }
+
+    /// The leaves `identifyingValues` collects, set to the placeholder.
+    private func clearIdentifying(_ record: JSONValue) -> JSONValue {
+        guard case .object(var o) = record else { return record }
+        if case .string(let n)? = o["name"], n.count >= CandidateErasure.minimumLength { o["name"] = .string(CandidateErasure.placeholder) }
+        for f in ["primaryEmailAddress", "emailAddresses", "primaryPhoneNumber", "phoneNumbers"] { if let v = o[f] { o[f] = clearLeaves(v, ["value"]) } }
+        if let v = o["socialLinks"] { o["socialLinks"] = clearLeaves(v, ["url"]) }
+        for f in ["resumeFileHandle", "fileHandles"] { if let v = o[f] { o[f] = clearHandles(v) } }
+        return .object(o)
+    }
+
+    private func clearHandles(_ v: JSONValue) -> JSONValue { clearLeaves(v, ["name", "handle"]) }
+
+    private func clearLeaves(_ v: JSONValue, _ keys: Set<String>) -> JSONValue {
+        switch v {
+        case .array(let a): return .array(a.map { clearLeaves($0, keys) })
+        case .object(let o):
+            return .object(JSONObject(o.members.map { m in
+                if keys.contains(m.key), case .string(let s) = m.value, s.count >= CandidateErasure.minimumLength {
+                    return (m.key, .string(CandidateErasure.placeholder))
+                }
+                return (m.key, m.value)
+            }))
+        default: return v
+        }
     }
 
     /// The identifying values of a candidate record (or of the `candidate` object of an application).
@@ -201,7 +277,9 @@ extension LedgerStore {
                 values.formUnion(CandidateErasure.identifyingValues(of: record["candidate"]!))
             }
         }
-        var erasure = CandidateErasure(candidateId: id, values: Array(values), reason: reason ?? previous?.reason,
+        var rng = SystemRandomNumberGenerator()
+        var erasure = CandidateErasure(candidateId: id, values: Array(values), salt: previous?.salt ?? rng.next(),
+                                       extraHashes: previous?.valueHashes ?? [], reason: reason ?? previous?.reason,
                                        erasedAt: previous?.erasedAt ?? now, completed: false)
         // First the redaction list, so a sync from now on redacts, and a killed run can be finished.
         try setCheckpoints([CheckpointWrite(key: key, value: erasure.json.canonicalBytes())])
@@ -264,7 +342,8 @@ extension LedgerStore {
             for k in doomed { try txn.delete(projections, k) }
             return doomed.count
         }
-        // The event for consumers, and the erasure marked complete, in one transaction.
+        // The event for consumers, and the erasure marked complete (its values dropped, their hashes
+        // kept), in one transaction.
         erasure.completed = true
         let data: JSONValue = [
             "candidateId": .string(id),
@@ -308,12 +387,8 @@ extension LedgerStore {
             guard case .seen(let key, let record) = observation else { return observation }
             var value = record.value
             var changed = false
-            for e in erasures {
-                let own = key == e.subject
-                guard own || record.canonicalBytes.withUnsafeBytes({ e.mayContain($0) }) else { continue }
-                value = e.redact(value, ownRecord: own)
-                changed = true
-            }
+            for e in erasures { value = e.redactIncoming(key, value) }
+            changed = value != record.value
             return changed ? .seen(key, NormalizedRecord(value)) : observation
         }
     }

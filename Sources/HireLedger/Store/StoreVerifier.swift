@@ -48,9 +48,21 @@ public enum StoreVerifier {
         public var isClean: Bool { findings.isEmpty }
     }
 
-    /// Walks the whole store. Never throws for damage: damage is a finding.
+    /// Walks the whole store in ONE read transaction (a consistent snapshot: syncs and the server may
+    /// go on writing). Never throws for damage: damage is a finding.
     public static func verify(_ store: LedgerStore) -> Report {
         var report = Report()
+        let knownLost = (try? StoreSalvage.lostPositions(store)) ?? []
+        report.knownLost = knownLost.count
+        do {
+            try store.environment.read { txn in verify(store, txn, knownLost: knownLost, &report) }
+        } catch {
+            report.findings.append(Finding(database: "store", what: "cannot be read: \(error)"))
+        }
+        return report
+    }
+
+    static func verify(_ store: LedgerStore, _ txn: borrowing ReadTransaction, knownLost: Set<UInt64>, _ report: inout Report) {
         if !store.checksVerified {
             report.findings.append(Finding(database: "meta", what: "the store is format \(LedgerStore.formatVersion - 1) or older "
                 + "opened read-only: values carry no checksums to check (open it writable once to migrate it)"))
@@ -58,13 +70,11 @@ public enum StoreVerifier {
         var indexExpected: (byEntity: Set<[UInt8]>, byOccurred: Set<[UInt8]>) = ([], [])
         var recordSubjects = Set<[UInt8]>()
         // The log: checksums, decoding, positions (a salvaged store's lost positions are known gaps).
-        let knownLost = (try? StoreSalvage.lostPositions(store)) ?? []
-        report.knownLost = knownLost.count
         var expected = LogPosition.none.next
         var found: [Finding] = []
         var events = 0
         var lastPosition = LogPosition.none
-        walk(store, store.log, "log", &report) { key, value in
+        walk(store, txn, store.log, "log", &report) { key, value in
             guard let seq = UInt64(bigEndianBytes: key) else {
                 found.append(Finding(database: "log", key: hex(key), what: "a key that is not an 8-byte position"))
                 return
@@ -100,7 +110,7 @@ public enum StoreVerifier {
         for (db, name, wanted) in [(store.byEntity, "by_entity", indexExpected.byEntity), (store.byOccurred, "by_occurred", indexExpected.byOccurred)] {
             var missing = wanted
             var unexpected: [Finding] = []
-            walk(store, db, name, &report) { key, _ in
+            walk(store, txn, db, name, &report) { key, _ in
                 if missing.remove(Array(key)) == nil {
                     let seq = StoreKeys.trailingSeq(key).map { "position \($0.value)" } ?? hex(key)
                     unexpected.append(Finding(database: name, key: seq, what: "an entry for no event of the log"))
@@ -117,7 +127,7 @@ public enum StoreVerifier {
         var rowKeys = Set<[UInt8]>()
         var rows: [(EntityKey, StateRow)] = []
         found = []
-        walk(store, store.state, "state", &report) { key, value in
+        walk(store, txn, store.state, "state", &report) { key, value in
             rowKeys.insert(Array(key))
             guard let entity = EntityKey(storageBytes: key) else {
                 found.append(Finding(database: "state", key: hex(key), what: "a key that is not an entity key"))
@@ -132,7 +142,7 @@ public enum StoreVerifier {
         report.findings += found
         for (entity, row) in rows {
             do {
-                if let problem = try compareWithFold(store, entity, row) {
+                if let problem = try compareWithFold(store, txn, entity, row) {
                     report.findings.append(Finding(database: "state", key: entity.description, what: problem))
                 }
                 report.rowsChecked += 1
@@ -148,48 +158,46 @@ public enum StoreVerifier {
         // The other databases: checksums and reachability.
         for (db, name) in [(store.meta, "meta"), (store.checkpoints, "checkpoints"), (store.projections, "projections"),
                            (store.subscriptions, "subscriptions")] {
-            walk(store, db, name, &report) { _, _ in }
+            walk(store, txn, db, name, &report) { _, _ in }
         }
         // Projection checkpoints against a fold of the log.
-        checkProjection(HeadcountProjection.self, store, &report)
-        checkProjection(PipelineProjection.self, store, &report)
-        checkProjection(PlanChangesProjection.self, store, &report)
-        return report
+        checkProjection(HeadcountProjection.self, store, txn, &report)
+        checkProjection(PipelineProjection.self, store, txn, &report)
+        checkProjection(PlanChangesProjection.self, store, txn, &report)
     }
 
     /// Visits every entry of `db`, turning checksum mismatches into findings (and going on past them)
     /// and LMDB's own damage reports into a finding that ends the walk of that database; then compares
     /// the count reached with the count LMDB keeps.
-    static func walk(_ store: LedgerStore, _ db: Database, _ name: String, _ report: inout Report,
+    static func walk(_ store: LedgerStore, _ txn: borrowing ReadTransaction, _ db: Database, _ name: String, _ report: inout Report,
                      _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
         var reached = 0, mismatched = 0
-        var expectedCount: Int?
+        let expectedCount = try? txn.count(db)
+        var found: [Finding] = []
         do {
-            try store.environment.read { txn in
-                expectedCount = try? txn.count(db)
-                try txn.withCursor(db) { cursor in
-                    var first = true
-                    while true {
-                        let more: Bool
-                        do {
-                            more = first ? try cursor.first() : try cursor.next()
-                        } catch let e as LMDBError where e.code == .checksumMismatch {
-                            mismatched += 1
-                            report.findings.append(Finding(database: name, key: e.key.map { describeKey(name, $0) },
-                                                           what: "the value does not match its checksum"))
-                            first = false
-                            continue
-                        }
+            try txn.withCursor(db) { cursor in
+                var first = true
+                while true {
+                    let more: Bool
+                    do {
+                        more = first ? try cursor.first() : try cursor.next()
+                    } catch let e as LMDBError where e.code == .checksumMismatch {
+                        mismatched += 1
+                        found.append(Finding(database: name, key: e.key.map { describeKey(name, $0) },
+                                             what: "the value does not match its checksum"))
                         first = false
-                        guard more else { break }
-                        reached += 1
-                        cursor.withCurrent { key, value in visit(key, value) }
+                        continue
                     }
+                    first = false
+                    guard more else { break }
+                    reached += 1
+                    cursor.withCurrent { key, value in visit(key, value) }
                 }
             }
         } catch {
-            report.findings.append(Finding(database: name, what: "the walk stopped after \(reached) entries: \(error)"))
+            found.append(Finding(database: name, what: "the walk stopped after \(reached) entries: \(error)"))
         }
+        report.findings += found
         report.entriesRead[name] = reached
         if let expectedCount, expectedCount != reached + mismatched {
             report.findings.append(Finding(database: name, what: "LMDB counts \(expectedCount) entries, \(reached + mismatched) were reached"))
@@ -197,11 +205,23 @@ public enum StoreVerifier {
     }
 
     /// nil when the row equals the fold of the record's events, else what differs.
-    static func compareWithFold(_ store: LedgerStore, _ entity: EntityKey, _ row: StateRow) throws -> String? {
+    static func compareWithFold(_ store: LedgerStore, _ txn: borrowing ReadTransaction, _ entity: EntityKey, _ row: StateRow) throws -> String? {
         var record: JSONValue?
         var deleted = false
         var lastSeq = LogPosition.none
-        for e in try store.events(for: entity) {
+        let prefix = entity.storageBytes
+        var seqs: [LogPosition] = []
+        try txn.scan(store.byEntity, prefix: prefix) { key, _ in
+            if key.count == prefix.count + 8, let seq = StoreKeys.trailingSeq(key) { seqs.append(seq) }
+        }
+        var events: [RecordedEvent] = []
+        for seq in seqs {
+            guard let e = try txn.withValue(store.log, seq.value, { try store.decodeEvent($0) }) else {
+                return "its index names event \(seq.value), which the log does not hold"
+            }
+            events.append(e)
+        }
+        for e in events {
             guard case .record(_, let action) = e.type else { continue }
             switch action {
             case .created, .restored:
@@ -226,21 +246,20 @@ public enum StoreVerifier {
         return nil
     }
 
-    static func checkProjection<P: Projection>(_: P.Type, _ store: LedgerStore, _ report: inout Report) {
+    static func checkProjection<P: Projection>(_: P.Type, _ store: LedgerStore, _ txn: borrowing ReadTransaction, _ report: inout Report) {
         let key = ProjectionRunner<P>.checkpointKey
         do {
-            guard let bytes = try store.projectionValue(key) else { return }
+            guard let bytes = try txn.get(store.projections, key) else { return }
             guard let checkpoint = bytes.withUnsafeBytes({ ProjectionCheckpoint(storageBytes: $0) }) else {
                 report.findings.append(Finding(database: "projections", key: P.storageKey, what: "the checkpoint does not decode"))
                 return
             }
             var state = P.initialState()
             var position = LogPosition.none
-            while position < checkpoint.position {
-                let limit = Int(min(50_000, checkpoint.position.value - position.value))
-                guard let last = try store.scanEvents(after: position, limit: limit, selecting: { P.selection(for: $0) },
-                                                      { P.apply($0, to: &state) }) else { break }
-                position = last.seq
+            try txn.scan(store.log, upTo: checkpoint.position.next.bigEndianBytes) { _, value in
+                let e = try store.decodeEvent(value)
+                if P.handles(e.type) { P.apply(e, to: &state) }
+                position = e.seq
             }
             if position != checkpoint.position {
                 report.findings.append(Finding(database: "projections", key: P.storageKey,

@@ -158,6 +158,8 @@ struct StoreDamageTests {
                         else { lmdbDetected += 1 }
                     }
                 }
+                // The server on the damaged store: the main routes; never a signal death.
+                try Self.checkServer(store: store, applicationId: base.applicationId, damage: "\(damage)")
                 // Salvage: never a signal or hang; what it recovers is exactly the original's events.
                 let target = dir + "/s\(n)"
                 let salvage = try Self.hireledger(["verify", "--salvage", target, "--store", store], timeout: 600)
@@ -181,6 +183,54 @@ struct StoreDamageTests {
             print("damage: \(damages.count) kinds; verify saw LMDB/structure errors on \(lmdbDetected), checksum mismatches on "
                 + "\(checksumDetected), contained crashes on \(crashContained)")
             for line in salvageLines { print("salvage: " + line) }
+        }
+    }
+}
+
+extension StoreDamageTests {
+    /// Starts `serve` on `store` and requests the main routes. The server either refuses the store
+    /// (exit 65 with the damage named) or answers every route (200, or 500 where it meets the damage)
+    /// and is still up afterwards, or ends with exit 65 and the message when a read crashed inside
+    /// liblmdb; it never dies of a signal and never hangs.
+    static func checkServer(store: String, applicationId: String, damage: String) throws {
+        let bin = try Executables.directory() + "/hireledger"
+        let serve = try ChildProcess.start(bin, ["serve", "--store", store, "--port", "0", "--no-webhooks"],
+                                           environment: ["ASHBY_API_KEY": "", "HIRELEDGER_STORE": ""])
+        defer { serve.kill(SIGKILL); serve.process.waitUntilExit() }
+        let errPipe = serve.process.standardError as! Pipe
+        var text = ""
+        var port: String?
+        let deadline = Date().addingTimeInterval(60)
+        while port == nil, Date() < deadline {
+            let chunk = errPipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break } // exited
+            text += String(decoding: chunk, as: UTF8.self)
+            if let r = text.range(of: "http://127.0.0.1:") {
+                port = String(text[r.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        guard let port else {
+            serve.process.waitUntilExit()
+            #expect(serve.process.terminationReason == .exit, "\(damage): serve died of signal \(serve.process.terminationStatus)")
+            #expect(serve.process.terminationStatus != 0 && (text.contains("damaged") || text.contains("restore")),
+                    "\(damage): serve ended without naming the damage: \(text.suffix(400))")
+            return
+        }
+        let token = (try? String(contentsOfFile: store + "/api-token", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let routes = ["/healthz", "/metrics", "/v1/events?after=0&limit=1000", "/v1/headcount", "/v1/pipeline",
+                      "/v1/changes?since=2020-01-01T00:00:00Z", "/v1/state/application/\(applicationId)", "/metrics", "/healthz"]
+        for route in routes {
+            let r = try ChildProcess.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "60",
+                                                          "-H", "Authorization: Bearer \(token)", "http://127.0.0.1:\(port)\(route)"])
+            if !serve.process.isRunning {
+                serve.process.waitUntilExit()
+                let rest = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                #expect(serve.process.terminationReason == .exit && serve.process.terminationStatus == 65,
+                        "\(damage): serve ended on \(route) with \(serve.process.terminationReason == .exit ? "exit" : "signal") \(serve.process.terminationStatus)")
+                #expect((text + rest).contains("damaged"), "\(damage): serve ended without naming the damage")
+                return
+            }
+            #expect(["200", "500", "404"].contains(r.stdout), "\(damage): \(route) answered '\(r.stdout)'")
         }
     }
 }

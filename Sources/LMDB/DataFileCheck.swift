@@ -43,10 +43,15 @@ enum DataFileCheck {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileSystem.errnoError("inspect data file", path: file) }
         let size = Int(info.st_size)
-        if size == 0 { return } // created but never initialised: LMDB writes it at open
         func damaged(_ what: String) -> LMDBError {
             LMDBError(code: .corrupted, message: "the data file is damaged", operation: "check data file", path: directory,
                       detail: what)
+        }
+        // LMDB writes both meta pages when it creates the file, so an empty file is a store whose data
+        // is gone (opening it would silently start a new, empty store), or one whose first open was
+        // killed: in that case delete it.
+        if size == 0 {
+            throw damaged("data.mdb is empty (0 bytes); if this store was never written, delete data.mdb")
         }
         // Meta 0 at offset 0 gives the page size; meta 1 sits one page further.
         guard let meta0 = readMeta(fd, offset: 0) else {

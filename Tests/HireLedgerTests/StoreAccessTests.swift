@@ -99,3 +99,34 @@ struct StoreAccessTests {
         }
     }
 }
+
+extension StoreAccessTests {
+    @Test func serveTakesScheduledBackupsAndKeepsTheNewestN() async throws {
+        try await withTemporaryDirectory { dir in
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let store = dir + "/store"
+            let demo = try Self.run(["demo", "--store", store, "--size", "tiny", "--days", "2", "--seed", "4"])
+            try #require(demo.status == 0, "\(demo.stderr)")
+            let bin = try Executables.directory()
+            let serve = try ChildProcess.start(bin + "/hireledger", ["serve", "--store", store, "--port", "0", "--no-webhooks",
+                                                                     "--backup-every", "2s", "--backup-dir", dir + "/backups",
+                                                                     "--backup-keep", "2"])
+            defer { serve.kill(SIGTERM); serve.waitUntilExit() }
+            // Wait until at least three backups were taken (so one was removed).
+            let errPipe = serve.process.standardError as! Pipe
+            var text = ""
+            let deadline = Date().addingTimeInterval(120)
+            while text.components(separatedBy: "Backed up").count - 1 < 3, Date() < deadline {
+                let chunk = errPipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            #expect(text.components(separatedBy: "Backed up").count - 1 >= 3, "\(text)")
+            let kept = try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter { $0.hasPrefix("hireledger-") }
+            #expect(kept.count == 2, "\(kept)")
+            for name in kept {
+                #expect(try Self.run(["verify", "--store", dir + "/backups/" + name]).status == 0)
+            }
+        }
+    }
+}

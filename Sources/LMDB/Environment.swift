@@ -69,6 +69,7 @@ public final class Environment: @unchecked Sendable {
         var created: OpaquePointer?
         try check(mdb_env_create(&created), "create environment")
         guard let env = created else { throw LMDBError(rc: ENOMEM, operation: "create environment") }
+        LMDBAssertion.install(on: env)
         func step(_ rc: Int32, _ operation: String) throws {
             if rc != 0 {
                 mdb_env_close(env)

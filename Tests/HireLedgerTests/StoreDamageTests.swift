@@ -7,12 +7,12 @@ import Testing
 /// `verify` finds every damage.
 ///
 /// The store is a demo store from the simulator, compacted by `hireledger backup` (so every page is in
-/// use: damage to a free page would damage nothing). Default size: `tiny`, 20 days; set
+/// use: damage to a free page would damage nothing). Default size: `tiny`, 12 days; set
 /// `HIRELEDGER_DAMAGE_SIZE=small` and `HIRELEDGER_DAMAGE_DAYS=180` for the demo size.
 @Suite(.serialized)
 struct StoreDamageTests {
     static let size = ProcessInfo.processInfo.environment["HIRELEDGER_DAMAGE_SIZE"] ?? "tiny"
-    static let days = ProcessInfo.processInfo.environment["HIRELEDGER_DAMAGE_DAYS"] ?? "20"
+    static let days = ProcessInfo.processInfo.environment["HIRELEDGER_DAMAGE_DAYS"] ?? "12"
 
     struct Run {
         var status: Int32
@@ -124,7 +124,7 @@ struct StoreDamageTests {
             var lmdbDetected = 0, checksumDetected = 0, crashContained = 0
             var salvageLines: [String] = []
             // The original's events, one NDJSON line per position, to compare salvaged events with.
-            let originalRun = try Self.hireledger(["events", "--store", base.path, "--format", "ndjson"])
+            let originalRun = try Self.hireledger(["events", "--store", base.path, "--format", "ndjson", "--limit", "100000000"])
             let originalEvents = originalRun.stdout.split(separator: "\n").map(String.init)
             for (n, damage) in damages.enumerated() {
                 let store = dir + "/d\(n)"
@@ -165,7 +165,7 @@ struct StoreDamageTests {
                 let salvage = try Self.hireledger(["verify", "--salvage", target, "--store", store], timeout: 600)
                 #expect(!salvage.signalled && !salvage.hung, "\(damage): salvage: \(salvage.stderr.suffix(400))")
                 if salvage.status == 0 {
-                    let recovered = try Self.hireledger(["events", "--store", target, "--format", "ndjson"])
+                    let recovered = try Self.hireledger(["events", "--store", target, "--format", "ndjson", "--limit", "100000000"])
                     let lines = recovered.stdout.split(separator: "\n").map(String.init)
                     let original = Set(originalEvents)
                     #expect(lines.allSatisfy { original.contains($0) }, "\(damage): a salvaged event differs from the original")

@@ -14,8 +14,8 @@ import LMDB
 ///
 /// What is erased:
 /// - Identifying values, replaced by `"[erased]"` wherever they occur in any string of any stored
-///   event, patch, state row (substring match, so free text such as a resume file name
-///   "Ana Lopez Resume.pdf" is caught): the candidate's `name`, every `emailAddresses[*].value` and
+///   event, patch, state row (whole-word match, so free text such as a resume file name
+///   "Ana Lopez Resume.pdf" is caught, another person's "Ana Lopezova" is not): the candidate's `name`, every `emailAddresses[*].value` and
 ///   `primaryEmailAddress.value`, every `phoneNumbers[*].value` and `primaryPhoneNumber.value`,
 ///   `socialLinks[*].url`, `resumeFileHandle` and `fileHandles[*]` names and handles, collected from
 ///   every version of the candidate record and from the `candidate` object embedded in its
@@ -69,12 +69,30 @@ public struct CandidateErasure: Sendable {
         switch value {
         case .string(let s):
             var t = s
-            for v in values where t.contains(v) { t = t.replacingOccurrences(of: v, with: CandidateErasure.placeholder) }
+            for v in values where t.contains(v) { t = CandidateErasure.replacingWholeWords(v, in: t) }
             return .string(t)
         case .array(let a): return .array(a.map(redactStrings))
         case .object(let o): return .object(JSONObject(o.members.map { ($0.key, redactStrings($0.value)) }))
         default: return value
         }
+    }
+
+    /// `text` with every occurrence of `value` that is not part of a longer word (no letter or digit
+    /// right before or after it) replaced by the placeholder: "Ana Li" is erased from "Ana Li Resume.pdf"
+    /// but not from another person's "Ana Lima".
+    static func replacingWholeWords(_ value: String, in text: String) -> String {
+        var out = ""
+        var rest = text[...]
+        while let r = rest.range(of: value) {
+            let before = r.lowerBound > rest.startIndex ? rest[rest.index(before: r.lowerBound)] : nil
+            let after = r.upperBound < rest.endIndex ? rest[r.upperBound] : nil
+            let bounded = !(before?.isLetter ?? false) && !(before?.isNumber ?? false)
+                && !(after?.isLetter ?? false) && !(after?.isNumber ?? false)
+            out += rest[..<r.lowerBound]
+            out += bounded ? placeholder : String(rest[r])
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
     }
 
     /// Clears `ownFields` in a candidate record, in `record`/`lastKnown` of its events, and in patch

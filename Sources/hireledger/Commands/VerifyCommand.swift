@@ -99,7 +99,7 @@ struct VerifyCommand: AsyncParsableCommand {
             if r.status == 0 && !r.signalled { break }
             // A crash inside liblmdb (the crash boundary's message, or a signal) loses the position being
             // read and the collection goes on; any other failure (the store cannot be opened at all) ends it.
-            let crashed = r.signalled || (r.status == CrashBoundary.exitCode && r.errors.contains("crashed (invalid memory access"))
+            let crashed = r.signalled || (r.status == CrashBoundary.exitCode && r.errors.contains(CrashBoundary.marker))
             guard crashed, crashes < 1_000 else {
                 throw CLIError("salvage could not read the store at \(path) (it is damaged beyond what a salvage can read; "
                     + "restore it from a backup): \(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))")

@@ -1,3 +1,4 @@
+import LMDB
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,6 +23,12 @@ enum CrashBoundary {
     /// The message the handler writes, as a raw allocation that lives for the process (never freed:
     /// a handler may be reading the previous one).
     nonisolated(unsafe) private static var message: UnsafeMutableRawBufferPointer?
+    /// The message for a failed liblmdb assertion, in two parts around liblmdb's own text.
+    nonisolated(unsafe) private static var assertionPrefix: UnsafeMutableRawBufferPointer?
+    nonisolated(unsafe) private static var assertionSuffix: UnsafeMutableRawBufferPointer?
+    /// The phrase every crash-boundary message holds, by which a parent process tells a contained
+    /// crash from an ordinary error.
+    static let marker = "inside liblmdb"
     nonisolated(unsafe) private static var installed = false
 
     static func install() {
@@ -45,12 +52,16 @@ enum CrashBoundary {
         sigemptyset(&action.sa_mask)
         sigaction(SIGSEGV, &action, nil)
         sigaction(SIGBUS, &action, nil)
+        LMDBAssertion.handler = { text in CrashBoundary.assertionFailed(text) }
     }
 
     /// Prepares the message for a fault while the store at `path` is open.
     static func storeOpened(path: String) {
+        assertionPrefix = buffer("hireledger: reading the store at \(path) stopped \(marker) on a damaged page (")
+        assertionSuffix = buffer("): the store is damaged. Restore it from a backup (`hireledger restore BACKUP --store \(path) --force`), "
+            + "or run `hireledger verify --salvage NEW_DIR --store \(path)` to write a new store from what can still be read.\n")
         setMessage("""
-            hireledger: reading the store at \(path) crashed (invalid memory access inside the store's pages): \
+            hireledger: reading the store at \(path) crashed \(marker) (invalid memory access in the store's pages): \
             the store is damaged in a way LMDB cannot detect. \
             Restore it from a backup (`hireledger restore BACKUP --store \(path) --force`), or run \
             `hireledger verify --salvage NEW_DIR --store \(path)` to write a new store from what can still be read; \
@@ -60,23 +71,41 @@ enum CrashBoundary {
     }
 
     private static func setMessage(_ text: String) {
-        var bytes = Array(text.utf8)
+        message = buffer(text)
+    }
+
+    private static func buffer(_ text: String) -> UnsafeMutableRawBufferPointer {
+        let bytes = Array(text.utf8)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-        bytes.withUnsafeMutableBytes { buffer.copyMemory(from: UnsafeRawBufferPointer($0)) }
-        bytes.removeAll()
-        message = buffer
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return buffer
+    }
+
+    private static func writeAll(_ b: UnsafeMutableRawBufferPointer?) {
+        guard let b, let base = b.baseAddress else { return }
+        var written = 0
+        while written < b.count {
+            let n = write(2, base + written, b.count - written)
+            if n <= 0 { break }
+            written += n
+        }
+    }
+
+    /// liblmdb's own check failed on a damaged page: the message and exit 65 instead of abort().
+    private static func assertionFailed(_ text: UnsafePointer<CChar>?) {
+        if assertionPrefix == nil {
+            assertionPrefix = buffer("hireledger: liblmdb stopped \(marker) on a damaged page (")
+            assertionSuffix = buffer("): the store is damaged. Restore it from a backup, or run `hireledger verify --salvage DIR`.\n")
+        }
+        writeAll(assertionPrefix)
+        if let text { _ = write(2, text, strlen(text)) }
+        writeAll(assertionSuffix)
+        _exit(exitCode)
     }
 
     /// The signal handler's body: async-signal-safe calls only.
     private static func fault() -> Void {
-        if let message, let base = message.baseAddress {
-            var written = 0
-            while written < message.count {
-                let n = write(2, base + written, message.count - written)
-                if n <= 0 { break }
-                written += n
-            }
-        }
+        writeAll(message)
         _exit(exitCode)
     }
 }

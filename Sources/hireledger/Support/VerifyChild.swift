@@ -77,7 +77,7 @@ enum VerifyChild {
         var ending: String?
         if process.terminationReason == .uncaughtSignal {
             ending = "reading the store killed the verifying process with signal \(status): a damaged page liblmdb cannot check"
-        } else if status == CrashBoundary.exitCode, errors.contains("crashed") {
+        } else if status == CrashBoundary.exitCode, errors.contains(CrashBoundary.marker) {
             ending = "reading the store crashed inside liblmdb (a damaged page it cannot check); the walk stopped there"
         }
         return Outcome(clean: status == 0 && ending == nil, report: report, errors: errors, ending: ending)

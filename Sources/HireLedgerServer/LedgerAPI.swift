@@ -82,6 +82,7 @@ public struct LedgerAPI: Sendable {
         ("post", "/v1/subscriptions"), ("get", "/v1/subscriptions"), ("get", "/v1/subscriptions/{id}"),
         ("patch", "/v1/subscriptions/{id}"), ("delete", "/v1/subscriptions/{id}"), ("post", "/v1/subscriptions/{id}/replay"),
         ("post", "/v1/subscriptions/{id}/rotate"), ("get", "/v1/subscriptions/{id}/failures"),
+        ("post", "/v1/erasures"),
     ]
 
     /// A server for this API on `options.host:options.port`, running the log watcher (and the webhook

@@ -92,6 +92,7 @@ public struct LedgerAPI: Sendable {
         router.post("/v1/subscriptions/{id}/replay") { request, context in try await self.replaySubscription(request, context) }
         router.post("/v1/subscriptions/{id}/rotate") { request, context in try await self.rotateSubscriptionSecret(request, context) }
         router.get("/v1/subscriptions/{id}/failures") { request, context in try self.subscriptionFailures(request, context) }
+        router.post("/v1/erasures") { request, _ in try await self.createErasure(request) }
         return router
     }
 
@@ -102,6 +103,7 @@ public struct LedgerAPI: Sendable {
         ("post", "/v1/subscriptions"), ("get", "/v1/subscriptions"), ("get", "/v1/subscriptions/{id}"),
         ("patch", "/v1/subscriptions/{id}"), ("delete", "/v1/subscriptions/{id}"), ("post", "/v1/subscriptions/{id}/replay"),
         ("post", "/v1/subscriptions/{id}/rotate"), ("get", "/v1/subscriptions/{id}/failures"),
+        ("post", "/v1/erasures"),
     ] + plannerRoutes
 
     /// Each route path with the methods it answers (GET paths answer HEAD too), for 405 `Allow`.

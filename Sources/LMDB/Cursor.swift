@@ -38,6 +38,16 @@ public struct Cursor: ~Copyable {
 
     private mutating func settle(_ rc: Int32, _ name: String, _ input: UnsafeRawBufferPointer?) throws -> Bool {
         if rc == 0 {
+            if database.isChecksummed {
+                let stored = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+                let keyBytes = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
+                guard let checked = ValueChecksum.verified(key: keyBytes, stored: stored) else {
+                    isPositioned = false
+                    throw LMDBError.checksumMismatch(database: database.name, path: environment.path, key: keyBytes,
+                                                     storedBytes: stored.count)
+                }
+                value.mv_size = checked.count
+            }
             isPositioned = true
             return true
         }

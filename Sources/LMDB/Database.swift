@@ -47,14 +47,28 @@ public struct Database: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     /// The flags it was opened with (without `.create`).
     public let flags: Flags
+    /// Whether every value carries a checksum (`ValueChecksum`): `put` appends it, and every read
+    /// (`get`, `withValue`, `scan`, cursor movements) checks it and lends the value without it, or
+    /// throws `LMDBError` `.checksumMismatch` naming the database and key. Not for DUPSORT databases.
+    /// A property of how the handle reads and writes, not of the file: the caller keeps track of which
+    /// databases hold checksummed values (a store format).
+    public let isChecksummed: Bool
     let dbi: MDB_dbi
     let environmentID: ObjectIdentifier
 
-    init(name: String, flags: Flags, dbi: MDB_dbi, environmentID: ObjectIdentifier) {
+    init(name: String, flags: Flags, dbi: MDB_dbi, environmentID: ObjectIdentifier, checksummed: Bool = false) {
+        precondition(!(checksummed && flags.contains(.dupSort)), "a DUPSORT database cannot be checksummed (\(name))")
         self.name = name
         self.flags = flags.subtracting(.create)
         self.dbi = dbi
         self.environmentID = environmentID
+        self.isChecksummed = checksummed
+    }
+
+    /// The same database read and written with (or without) value checksums: for a migration that
+    /// rewrites plain values as checksummed ones, or a salvage that reads values whatever their check.
+    public func checksummed(_ on: Bool) -> Database {
+        Database(name: name, flags: flags, dbi: dbi, environmentID: environmentID, checksummed: on)
     }
 
     public var description: String { "Database(\(name))" }

@@ -25,9 +25,17 @@ extension Environment {
         /// Permissions of the data and lock files. Default `0o600` (owner only). A missing directory is
         /// always created `0o700`.
         public var fileMode: mode_t
+        /// Open an existing store for reading only (`MDB_RDONLY | MDB_NOLOCK`): for a directory this
+        /// user may read but not write. No lock file is used (it may not be writable, and LMDB cannot
+        /// keep one elsewhere), so the reads take no reader slot: a process writing the store at the
+        /// same time may reuse pages such a read is looking at. Read a store nobody writes (an
+        /// auditor's copy, a backup), or accept that a read racing a writer can fail (a checksum
+        /// mismatch or `.corrupted`) and be retried. `write` and `openDatabase` with `.create` fail
+        /// with `.readOnly`. Default `false`.
+        public var readOnly: Bool
 
         public init(mapSize: Int = 1 << 30, mapGrowthStep: Int? = nil, maxDatabases: Int = 16,
-                    maxReaders: Int = 256, noSync: Bool = false, fileMode: mode_t = 0o600) {
+                    maxReaders: Int = 256, noSync: Bool = false, fileMode: mode_t = 0o600, readOnly: Bool = false) {
             precondition(mapSize > 0, "mapSize must be positive")
             precondition(mapGrowthStep.map { $0 > 0 } ?? true, "mapGrowthStep must be positive")
             precondition(maxDatabases >= 0 && maxReaders > 0, "maxDatabases must be >= 0 and maxReaders > 0")
@@ -37,11 +45,13 @@ extension Environment {
             self.maxReaders = maxReaders
             self.noSync = noSync
             self.fileMode = fileMode
+            self.readOnly = readOnly
         }
 
         public var description: String {
             "mapSize \(mapSize), growth \(mapGrowthStep.map(String.init) ?? "x2"), maxDatabases \(maxDatabases), "
                 + "maxReaders \(maxReaders), noSync \(noSync), fileMode 0o\(String(fileMode, radix: 8))"
+                + (readOnly ? ", read-only" : "")
         }
     }
 

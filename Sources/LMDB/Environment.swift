@@ -58,7 +58,7 @@ public final class Environment: @unchecked Sendable {
     /// returned if `options` are equal to its options, and `LMDBError` `.alreadyOpen` is thrown if not.
     /// Damaged or foreign files fail with `.invalid`, `.corrupted` or `.versionMismatch`.
     public static func open(directory: String, options: Options = Options()) throws -> Environment {
-        try FileSystem.createDirectory(directory, mode: 0o700)
+        if !options.readOnly { try FileSystem.createDirectory(directory, mode: 0o700) }
         let canonical = try FileSystem.canonicalPath(directory)
         return try EnvironmentRegistry.shared.environment(at: canonical, options: options) {
             try Environment(canonicalPath: canonical, options: options)
@@ -69,6 +69,7 @@ public final class Environment: @unchecked Sendable {
         var created: OpaquePointer?
         try check(mdb_env_create(&created), "create environment")
         guard let env = created else { throw LMDBError(rc: ENOMEM, operation: "create environment") }
+        LMDBAssertion.install(on: env)
         func step(_ rc: Int32, _ operation: String) throws {
             if rc != 0 {
                 mdb_env_close(env)
@@ -82,9 +83,18 @@ public final class Environment: @unchecked Sendable {
         // any thread and two reads may be open on one thread (Swift tasks change threads across `await`).
         var flags = UInt32(MDB_NOTLS)
         if options.noSync { flags |= UInt32(MDB_NOSYNC) }
+        if options.readOnly { flags |= UInt32(MDB_RDONLY) | UInt32(MDB_NOLOCK) }
+        // LMDB reads its meta pages but maps the file without checking it against them: a truncated
+        // file would crash the first read past its end (SIGBUS). Refuse it here instead.
+        do { try DataFileCheck.check(directory: canonicalPath) } catch {
+            mdb_env_close(env)
+            throw error
+        }
         try step(mdb_env_open(env, canonicalPath, flags, options.fileMode), "open environment")
-        var dead: Int32 = 0
-        try step(mdb_reader_check(env, &dead), "clear stale readers")
+        if !options.readOnly {
+            var dead: Int32 = 0
+            try step(mdb_reader_check(env, &dead), "clear stale readers")
+        }
         self.raw = env
         self.path = canonicalPath
         self.options = options
@@ -106,8 +116,18 @@ public final class Environment: @unchecked Sendable {
     /// life and may be used from any thread. Opening runs a write transaction, so do not call this
     /// inside `read` or `write`. Fails with `.notFound` if the database is missing and `.create` was
     /// not given, and `.incompatible` if it exists with different `dupSort`/`dupFixed` flags.
-    public func openDatabase(name: String, flags: Database.Flags = .create) throws -> Database {
+    ///
+    /// With `checksummed`, every value carries a checksum (`Database.isChecksummed`). In a read-only
+    /// environment the database must exist (`.create` is ignored).
+    public func openDatabase(name: String, flags: Database.Flags = .create, checksummed: Bool = false) throws -> Database {
         let persistent: Database.Flags = [.dupSort, .dupFixed]
+        if options.readOnly {
+            let dbi = try openDatabaseReadOnly(name: name, flags: flags.subtracting(.create), persistent: persistent)
+            let database = Database(name: name, flags: flags, dbi: dbi, environmentID: ObjectIdentifier(self),
+                                    checksummed: checksummed)
+            databases.withLock { $0[name] = database }
+            return database
+        }
         let dbi: MDB_dbi = try write { txn in
             var dbi: MDB_dbi = 0
             let rc = mdb_dbi_open(txn.core.txn, name, flags.rawValue, &dbi)
@@ -125,9 +145,38 @@ public final class Environment: @unchecked Sendable {
             }
             return dbi
         }
-        let database = Database(name: name, flags: flags, dbi: dbi, environmentID: ObjectIdentifier(self))
+        let database = Database(name: name, flags: flags, dbi: dbi, environmentID: ObjectIdentifier(self),
+                                checksummed: checksummed)
         databases.withLock { $0[name] = database }
         return database
+    }
+
+    /// Opens an existing database in a read-only transaction, which must be committed (not aborted)
+    /// for the handle to outlive it.
+    private func openDatabaseReadOnly(name: String, flags: Database.Flags, persistent: Database.Flags) throws -> MDB_dbi {
+        resizeLock.lockShared()
+        defer { resizeLock.unlock() }
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(raw, nil, UInt32(MDB_RDONLY), &txn), "begin read transaction")
+        guard let txn else { throw LMDBError(rc: ENOMEM, operation: "begin read transaction", path: path) }
+        var dbi: MDB_dbi = 0
+        let rc = mdb_dbi_open(txn, name, flags.rawValue, &dbi)
+        if rc != 0 {
+            mdb_txn_abort(txn)
+            throw LMDBError(rc: rc, operation: "open database", database: name, path: path,
+                            detail: rc == MDB_NOTFOUND ? "it does not exist, and a read-only store cannot create it" : nil)
+        }
+        var actual: UInt32 = 0
+        let flagsRC = mdb_dbi_flags(txn, dbi, &actual)
+        let commit = mdb_txn_commit(txn)
+        try check(flagsRC, "read database flags", database: name)
+        try check(commit, "open database", database: name)
+        let existing = Database.Flags(rawValue: actual).intersection(persistent)
+        guard existing == flags.intersection(persistent) else {
+            throw LMDBError(rc: MDB_INCOMPATIBLE, operation: "open database", database: name, path: path,
+                            detail: "it was created with flags \(existing.rawValue), requested \(flags.intersection(persistent).rawValue)")
+        }
+        return dbi
     }
 
     /// The databases opened through this environment so far.
@@ -173,6 +222,10 @@ public final class Environment: @unchecked Sendable {
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         precondition(!threadState.isWriting && threadState.readDepth == 0,
                      "Environment.write called inside read or write on the same thread (\(path)); this would deadlock")
+        if options.readOnly {
+            throw LMDBError(code: .readOnly, message: "the store is open read-only", operation: "begin write transaction",
+                            path: path)
+        }
         BlockingWriteGuard.check("an LMDB write transaction on \(path)")
         // The result leaves the lock through a local: `Mutex.withLock` returns only `sending` values,
         // which a caller's generic `R` is not.

@@ -46,6 +46,11 @@ public struct LMDBError: Error, Sendable, CustomStringConvertible {
         case badValueSize
         /// The directory is already open in this process with different options (wrapper error).
         case alreadyOpen
+        /// A value of a checksummed database does not match its checksum (wrapper error): the store
+        /// is damaged. `database` and `key` name the entry.
+        case checksumMismatch
+        /// A write on an environment opened read-only (wrapper error).
+        case readOnly
         /// Any other LMDB code or `errno` value.
         case other(Int32)
 
@@ -82,6 +87,19 @@ public struct LMDBError: Error, Sendable, CustomStringConvertible {
     public let path: String?
     /// Extra facts about this failure (e.g. which key), if any.
     public let detail: String?
+    /// The key of the entry involved, if known (a copy; set for `.checksumMismatch`).
+    public private(set) var key: [UInt8]?
+
+    /// A checksum mismatch of the value under `key` in `database`.
+    static func checksumMismatch(database: String, path: String, key: UnsafeRawBufferPointer, storedBytes: Int) -> LMDBError {
+        var error = LMDBError(code: .checksumMismatch, message: "the value does not match its checksum",
+                              operation: "read", database: database, path: path,
+                              detail: "key \(hexDescription(key))"
+                                + (key.count == 8 ? " (\(UInt64(bigEndianBytes: key) ?? 0) as a big-endian integer)" : "")
+                                + ", \(storedBytes) stored bytes")
+        error.key = Array(key)
+        return error
+    }
 
     init(rc: Int32, operation: String, database: String? = nil, path: String? = nil, detail: String? = nil) {
         self.code = Code(rc)
@@ -107,7 +125,7 @@ public struct LMDBError: Error, Sendable, CustomStringConvertible {
     /// What a person or the calling code should do about this code, if there is something useful to say.
     public var advice: String? {
         switch code {
-        case .corrupted, .invalid:
+        case .corrupted, .invalid, .checksumMismatch:
             return "the store is damaged or is not an LMDB store: restore it from a backup copy "
                 + "(Environment.copy) or rebuild it from the source of truth"
         case .versionMismatch:
@@ -132,6 +150,8 @@ public struct LMDBError: Error, Sendable, CustomStringConvertible {
             return "open the database with the flags it was created with (dupSort/dupFixed)"
         case .alreadyOpen:
             return "use the Environment already open for this directory, or open it with the same options"
+        case .readOnly:
+            return "the store was opened read-only (it is not writable by this user); run this as its owner"
         case .other(let raw) where raw == ENOSPC:
             return "free disk space"
         case .other(let raw) where raw == EACCES || raw == EPERM:

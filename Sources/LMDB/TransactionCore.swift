@@ -39,7 +39,12 @@ public struct TransactionCore: ~Copyable {
         let rc = mdb_get(txn, db.dbi, &k, &v)
         if rc == MDB_NOTFOUND { return nil }
         if rc != 0 { throw failure(rc, "get", db, detail: "key \(hexDescription(key))") }
-        return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
+        let stored = UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
+        guard db.isChecksummed else { return stored }
+        guard let value = ValueChecksum.verified(key: key, stored: stored) else {
+            throw LMDBError.checksumMismatch(database: db.name, path: environment.path, key: key, storedBytes: stored.count)
+        }
+        return value
     }
 
     func statistics(_ db: Database) throws -> Database.Statistics {
@@ -104,7 +109,20 @@ public struct TransactionCore: ~Copyable {
         checkOwner(db)
         var k = MDB_val(key)
         var v = MDB_val(value)
-        let rc = mdb_put(txn, db.dbi, &k, &v, flags.rawValue)
+        let rc: Int32
+        if db.isChecksummed {
+            // Reserve room for value and checksum and fill it in place: no temporary copy.
+            v = MDB_val(mv_size: value.count + ValueChecksum.size, mv_data: nil)
+            rc = mdb_put(txn, db.dbi, &k, &v, flags.rawValue | UInt32(MDB_RESERVE))
+            if rc == 0, let out = v.mv_data {
+                if let base = value.baseAddress, value.count > 0 { out.copyMemory(from: base, byteCount: value.count) }
+                let sum = ValueChecksum.of(key: key, value: value).littleEndian
+                withUnsafeBytes(of: sum) { (out + value.count).copyMemory(from: $0.baseAddress!, byteCount: ValueChecksum.size) }
+                return
+            }
+        } else {
+            rc = mdb_put(txn, db.dbi, &k, &v, flags.rawValue)
+        }
         if rc == 0 { return }
         var detail = "key \(hexDescription(key)), \(value.count) value bytes"
         if rc == MDB_KEYEXIST {

@@ -17,8 +17,29 @@ struct HireLedgerCommand: AsyncParsableCommand {
             HeadcountCommand.self, PipelineCommand.self, ChangesCommand.self, StateCommand.self, ReplayCommand.self,
             ServeCommand.self, SubscribeCommand.self, DeliverCommand.self,
             PublishCommand.self, AccountsCommand.self,
+            VerifyCommand.self, BackupCommand.self, RestoreCommand.self, EraseCommand.self,
         ]
     )
+
+    /// Runs the command with the crash boundary installed; a damaged store ends every command with
+    /// the damage named, the way out, and exit code 65 (`CrashBoundary.exitCode`).
+    static func main() async {
+        CrashBoundary.install()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if let damage = StoreDamage(error) {
+                Terminal.writeError("Error: \(damage.message)\n")
+                exit(withError: ExitCode(CrashBoundary.exitCode))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum HireLedgerVersion {

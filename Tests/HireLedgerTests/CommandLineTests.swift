@@ -86,8 +86,9 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(atPath: corrupt) }
         try Data(repeating: 0x5A, count: 64 * 1024).write(to: URL(fileURLWithPath: corrupt + "/data.mdb"))
         let broken = try Self.hireledger(["status", "--store", corrupt])
-        #expect(broken.status == 1, "expected a clean failure exit, got \(broken.status)")
-        #expect(broken.stderr.contains("Cannot open the store"), "\(broken.stderr)")
+        // Exit 65: the documented code for a damaged store (README, "Integrity, backups and erasure").
+        #expect(broken.status == 65, "expected a clean failure exit, got \(broken.status)")
+        #expect(broken.stderr.contains("the store is damaged") && broken.stderr.contains("hireledger restore"), "\(broken.stderr)")
     }
 
     @Test func eventsPrintCloudEventsAndHeadcountPrintsItsSchema() throws {

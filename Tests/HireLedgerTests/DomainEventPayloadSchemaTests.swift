@@ -125,6 +125,10 @@ struct DomainEventPayloadSchemaTests {
         case .candidateDeleted:
             return [CandidateEvent.Deleted(candidateId: "cand-1", applicationIds: ["app-1"], reason: .deletedInSource),
                     CandidateEvent.Deleted(candidateId: "cand-1", applicationIds: nil, reason: .absentFromFullSync)]
+        case .candidateErased:
+            return [CandidateEvent.Erased(candidateId: "cand-1", fields: ["name", "emailAddresses"], eventsRewritten: 4, rowsRewritten: 1,
+                                          reason: "request 17"),
+                    CandidateEvent.Erased(candidateId: "cand-1", fields: [], eventsRewritten: 0, rowsRewritten: 0, reason: nil)]
         }
     }
 }

@@ -182,7 +182,7 @@ struct LedgerStoreTests {
         }
     }
 
-    @Test func aFormatOneStoreOpensAndIsMarkedFormatTwo() async throws {
+    @Test func aFormatOneStoreOpensAndIsMigratedToTheCurrentFormat() async throws {
         try await withTemporaryDirectory { path in
             let id: String
             do {
@@ -202,7 +202,8 @@ struct LedgerStoreTests {
             let meta = try env.openDatabase(name: "meta")
             let version = try env.read { txn in try txn.get(meta, "format_version").flatMap { UInt64(bigEndianBytes: $0) } }
             #expect(version == LedgerStore.formatVersion)
-            #expect(LedgerStore.formatVersion == 2)
+            // Format 3 (checksums) migrates a format-1 store when it is opened writable.
+            #expect(LedgerStore.formatVersion == 3)
         }
     }
 

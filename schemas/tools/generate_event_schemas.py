@@ -103,6 +103,11 @@ DOMAIN = {
     "job.closed": (JOBDATA, "The job's status became Closed."),
     "candidate.merged": (CANDIDATE | {"mergedIntoCandidateId": NSTR}, "The candidate was merged into another and its record removed."),
     "candidate.deleted": (CANDIDATE | {"reason": {"enum": ["absent_from_full_sync", "deleted_in_source"]}}, "The candidate record is gone."),
+    "candidate.erased": ({"candidateId": STR,
+                          "fields": {"description": "The candidate fields whose values were erased.", "type": "array", "items": STR},
+                          "eventsRewritten": {"type": "integer", "minimum": 0}, "rowsRewritten": {"type": "integer", "minimum": 0},
+                          "reason": NSTR},
+                         "HireLedger erased this candidate's personal data from every stored event, state row and view (an erasure request, e.g. GDPR art. 17). The events keep their positions, types and stage moves; their personal values now read \"[erased]\". Consumers should erase their copies of this candidate's personal data."),
 }
 
 # One example of each domain event's data (`examples` in its schema). The Swift test
@@ -151,6 +156,8 @@ EXAMPLES = {
     "candidate.merged": {"candidateId": APP_EX["candidateId"], "applicationIds": [APP_EX["applicationId"]],
                          "mergedIntoCandidateId": "e2f3a4b5-ffff-4b6c-9d0e-1f2a3b4c5d6e"},
     "candidate.deleted": {"candidateId": APP_EX["candidateId"], "applicationIds": None, "reason": "deleted_in_source"},
+    "candidate.erased": {"candidateId": APP_EX["candidateId"], "fields": ["name", "primaryEmailAddress", "phoneNumbers"],
+                         "eventsRewritten": 12, "rowsRewritten": 3, "reason": "erasure request 2026-11"},
 }
 
 def write(type_name, props, required, description):

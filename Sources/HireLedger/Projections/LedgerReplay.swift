@@ -44,7 +44,7 @@ public enum LedgerReplay {
             throw ReplayError("'\(directory)' is not empty; replay writes a new store and refuses to mix it with existing files. Pick a new or empty directory.")
         }
         let env = try Environment.open(directory: directory)
-        let dbs = try LedgerStore.databaseNames.map { try env.openDatabase(name: $0) }
+        let dbs = try LedgerStore.databaseNames.map { try env.openDatabase(name: $0, checksummed: LedgerStore.checksummedDatabaseNames.contains($0)) }
         let (meta, log, byEntity, byOccurred, checkpoints) = (dbs[0], dbs[1], dbs[3], dbs[4], dbs[5])
         let stateDB = dbs[2]
         let storeId = source.storeId, created = source.createdAt

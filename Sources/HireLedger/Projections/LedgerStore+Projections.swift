@@ -42,10 +42,11 @@ extension LedgerStore {
     /// Applies `writes` to the `projections` database in ONE write transaction, in order, unless
     /// `supersededBy` returns true for the value currently stored under `checkKey` (e.g. a checkpoint
     /// another process already moved further); returns whether the writes were made.
+    /// On a read-only store nothing is written (checkpoints are a cache: the queries fold the tail).
     @discardableResult
     public func writeProjections(_ writes: [ProjectionWrite], checkKey: [UInt8]? = nil,
                                  supersededBy: (UnsafeRawBufferPointer) -> Bool = { _ in false }) throws -> Bool {
-        guard !writes.isEmpty else { return false }
+        guard !writes.isEmpty, !isReadOnly else { return false }
         let db = projections
         return try environment.write { txn in
             if let checkKey, try txn.withValue(db, checkKey, { supersededBy($0) }) == true { return false }

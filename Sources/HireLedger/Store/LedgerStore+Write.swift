@@ -30,6 +30,9 @@ extension LedgerStore {
         if observations.isEmpty && checkpoints.isEmpty && finalCheckpoints == nil { return .empty }
         let storeId = self.storeId
         return try environment.write { txn in
+            // Erased candidates' values are redacted before the comparison (`CandidateErasure`), so a
+            // sync neither records them again nor sees a change where only they differ.
+            let observations = try redactObservations(txn, observations)
             let last = try lastEntry(txn)
             let first = (last?.seq ?? .none).next
             let at = max(observedAt, last?.observedAt ?? observedAt)

@@ -31,12 +31,24 @@ import LMDB
 /// threads and processes.
 public final class LedgerStore: Sendable {
     /// The layout version this build reads and writes. A layout change bumps it and adds a migration.
-    /// 2: state rows may carry the hash of the record's raw bytes (`StateRow` version 2). A format-1
-    /// store is read as it is (its rows take the full comparison once) and is marked 2 when opened, so
-    /// an older HireLedger then refuses it with a clear message instead of failing on a newer row.
-    public static let formatVersion: UInt64 = 2
+    /// 2: state rows may carry the hash of the record's raw bytes (`StateRow` version 2).
+    /// 3: every value of `log`, `state`, `checkpoints`, `projections` and `subscriptions` carries a
+    /// checksum (`ValueChecksum`, checked on every read). A format-1 or -2 store is migrated when
+    /// opened writable (`LedgerStoreMigration`: bounded transactions, resumable if killed); opened
+    /// read-only, it is read as it is, without checks.
+    public static let formatVersion: UInt64 = 3
     /// The oldest format this build opens (and upgrades in place).
     public static let oldestReadableFormatVersion: UInt64 = 1
+    /// The databases whose values carry checksums from format 3 on. `meta` stays plain (an older
+    /// build must be able to read the format number and refuse the store), and the indexes hold only
+    /// keys (an index entry that points to a missing event is a finding of `verify`).
+    public static let checksummedDatabaseNames: Set<String> = ["log", "state", "checkpoints", "projections", "subscriptions"]
+
+    /// Whether this store was opened read-only (`open(directory:readOnly:)`): every write throws.
+    public var isReadOnly: Bool { environment.options.readOnly }
+    /// Whether the values carry checksums that every read checks (format 3; false only for an older
+    /// store opened read-only).
+    public let checksVerified: Bool
 
     /// The environment (for maintenance, and for the parts that keep their own databases in it:
     /// projections, subscriptions).
@@ -79,25 +91,47 @@ public final class LedgerStore: Sendable {
         return try LedgerStore(environment: env, now: now, classifier: classifier)
     }
 
+    /// Opens an existing store for reading only (`Environment.Options.readOnly`: no lock file, no
+    /// writes; see its caveat about a writer running at the same time). Every query works; writes
+    /// (sync, projection checkpoints, subscriptions) throw `LMDBError` `.readOnly`.
+    public static func openReadOnly(directory: String, classifier: EventClassifier = EventClassifier()) throws -> LedgerStore {
+        try open(directory: directory, options: Environment.Options(readOnly: true), classifier: classifier)
+    }
+
     private init(environment env: Environment, now: Timestamp, classifier: EventClassifier) throws {
         environment = env
         self.classifier = classifier
+        let readOnly = env.options.readOnly
         meta = try env.openDatabase(name: "meta")
-        log = try env.openDatabase(name: "log")
-        state = try env.openDatabase(name: "state")
-        byEntity = try env.openDatabase(name: "by_entity")
-        byOccurred = try env.openDatabase(name: "by_occurred")
-        checkpoints = try env.openDatabase(name: "checkpoints")
-        projections = try env.openDatabase(name: "projections")
-        subscriptions = try env.openDatabase(name: "subscriptions")
-
         let path = env.path
-        let meta = self.meta, log = self.log
-        let existing = try env.read { txn in try LedgerStore.readMeta(txn, meta: meta, path: path) }
-        if let existing {
+        let meta = self.meta
+        let found = try env.read { txn in try LedgerStore.readMeta(txn, meta: meta, path: path) }
+        if readOnly, found == nil {
+            throw LedgerStoreError.damagedMeta(path: path, what: "it has no format version (a read-only store cannot be initialised)")
+        }
+        let migrating = try env.read { txn in try txn.contains(meta, StoreKeys.migrationProgress) }
+        if readOnly, migrating {
+            throw LedgerStoreError.migrationUnfinished(path: path)
+        }
+        // An older store read-only is read as it is; writable, it is migrated below before any use.
+        let checked = !(readOnly && (found?.version ?? LedgerStore.formatVersion) < 3)
+        checksVerified = checked
+        func open(_ name: String) throws -> Database {
+            try env.openDatabase(name: name, checksummed: checked && LedgerStore.checksummedDatabaseNames.contains(name))
+        }
+        log = try open("log")
+        state = try open("state")
+        byEntity = try open("by_entity")
+        byOccurred = try open("by_occurred")
+        checkpoints = try open("checkpoints")
+        projections = try open("projections")
+        subscriptions = try open("subscriptions")
+
+        let log = self.log
+        if let existing = found {
             (storeId, createdAt) = (existing.id, existing.created)
-            if existing.version < LedgerStore.formatVersion {
-                try env.write { txn in try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion) }
+            if !readOnly, existing.version < 3 || migrating {
+                try LedgerStoreMigration.toFormat3(environment: env, meta: meta, databases: checksummedDatabases)
             }
             return
         }
@@ -106,7 +140,9 @@ public final class LedgerStore: Sendable {
         let created = try env.write { txn -> (String, Timestamp) in
             // Another process may have created it between our read and this write.
             if let raced = try LedgerStore.readMeta(txn, meta: meta, path: path) {
-                if raced.version < LedgerStore.formatVersion { try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion) }
+                guard raced.version == LedgerStore.formatVersion else {
+                    throw LedgerStoreError.damagedMeta(path: path, what: "another process created it as format \(raced.version) while this one opened it; open it again")
+                }
                 return (raced.id, raced.created)
             }
             if try txn.count(log) > 0 {
@@ -123,6 +159,12 @@ public final class LedgerStore: Sendable {
     }
 
     deinit { writer.stop() }
+
+    /// The handles of the databases whose values carry checksums (format 3), by name.
+    var checksummedDatabases: [Database] { [log, state, checkpoints, projections, subscriptions] }
+
+    /// Every database handle, in `databaseNames` order.
+    public var databases: [Database] { [meta, log, state, byEntity, byOccurred, checkpoints, projections, subscriptions] }
 
     /// Runs `body` (typically one of the store's write methods) on the store's dedicated writer
     /// thread and returns its result. For async callers: a write blocks its thread on the writer lock
@@ -176,6 +218,13 @@ public enum LedgerStoreError: Error, Sendable, CustomStringConvertible {
     case damagedEntry(path: String, database: String, what: String)
     /// A log append found the log in a state that contradicts the batch (a sequence bug).
     case inconsistentAppend(path: String, what: String)
+    /// A migration to the current format was started and not finished, and this process cannot
+    /// finish it (the store is open read-only).
+    case migrationUnfinished(path: String)
+
+    /// What to do about a damaged store, said by every damage message.
+    public static let wayOut = "Restore it from a backup (`hireledger restore BACKUP`), or run `hireledger verify --salvage DIR` "
+        + "to write a new store from what can still be read (it names the positions lost); `hireledger verify` lists the damage."
 
     public var description: String {
         switch self {
@@ -187,11 +236,13 @@ public enum LedgerStoreError: Error, Sendable, CustomStringConvertible {
             return "the store at \(path) has format version \(found); this HireLedger reads version \(supported) and has no "
                 + "migration from \(found). Rebuild it: move the directory away and run `hireledger sync --full` into a new store."
         case .damagedMeta(let path, let what):
-            return "the store at \(path) is damaged: \(what). Restore it from a copy (`hireledger` copies are made with "
-                + "`LedgerStore.copy(to:)`) or move it away and run `hireledger sync --full` into a new store."
+            return "the store at \(path) is damaged: \(what). \(LedgerStoreError.wayOut)"
         case .damagedEntry(let path, let database, let what):
-            return "the store at \(path) has an unreadable entry in `\(database)`: \(what). Restore it from a copy, "
-                + "or move it away and run `hireledger sync --full` into a new store."
+            return "the store at \(path) has an unreadable entry in `\(database)`: \(what). \(LedgerStoreError.wayOut)"
+        case .migrationUnfinished(let path):
+            return "the store at \(path) is being migrated to format \(LedgerStore.formatVersion) and the migration has not "
+                + "finished; run any hireledger command on it as a user who may write it (e.g. `hireledger status`), "
+                + "which finishes the migration, then read it again."
         case .inconsistentAppend(let path, let what):
             return "refused to append to the store at \(path): \(what). Nothing was written. This is a bug in HireLedger; "
                 + "please report it with the output of `hireledger status`."

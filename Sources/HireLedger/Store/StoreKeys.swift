@@ -8,6 +8,11 @@ enum StoreKeys {
     static let formatVersion = "format_version"
     static let storeId = "store_id"
     static let createdAt = "created_at"
+    /// Present while a migration to format 3 runs: the index of the database being rewritten (u8)
+    /// followed by the last key rewritten in it (empty: none yet).
+    static let migrationProgress = "migration/3"
+    /// In a store written by `verify --salvage`: the positions lost, 8 bytes big-endian each.
+    static let salvageLost = "salvage/lost"
 
     /// `by_entity`: the entity key's storage form (self-delimiting) followed by the event's seq.
     static func byEntity(_ key: EntityKey, _ seq: LogPosition) -> [UInt8] {

@@ -87,6 +87,9 @@ public enum DomainEventType: String, Sendable, Hashable, CaseIterable {
     case jobClosed = "job.closed"
     case candidateMerged = "candidate.merged"
     case candidateDeleted = "candidate.deleted"
+    /// HireLedger erased the candidate's personal data from the store (`hireledger erase`): consumers
+    /// should erase their copies too.
+    case candidateErased = "candidate.erased"
 
     public var subjectKind: EntityKind {
         switch self {
@@ -94,7 +97,7 @@ public enum DomainEventType: String, Sendable, Hashable, CaseIterable {
         case .offerCreated, .offerAccepted, .offerDeclined, .offerCancelled, .offerStartDateChanged: .offer
         case .openingOpened, .openingFilled, .openingClosed, .openingTargetStartDateChanged: .opening
         case .jobOpened, .jobClosed: .job
-        case .candidateMerged, .candidateDeleted: .candidate
+        case .candidateMerged, .candidateDeleted, .candidateErased: .candidate
         }
     }
 }

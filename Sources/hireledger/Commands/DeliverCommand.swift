@@ -16,6 +16,8 @@ struct DeliverCommand: AsyncParsableCommand {
             One deliverer per store: a lease in the store makes a second 'deliver' (or 'serve') wait; \
             '--once' says who holds it and sends nothing. Receivers on loopback, private or link-local \
             addresses are refused unless --allow-private-webhooks is given.
+
+            --once exits 1 when a delivery failed or a subscription was disabled.
             """
     )
 
@@ -66,6 +68,11 @@ struct DeliverCommand: AsyncParsableCommand {
             for id in r.disabled {
                 logger.warning("subscription disabled", metadata: ["subscription": .string(id)])
                 Terminal.writeError("subscription \(id) was disabled; see 'hireledger subscribe list'\n")
+            }
+            // Cron and systemd must see a run that did not deliver everything due.
+            if r.failedAttempts > 0 || !r.disabled.isEmpty {
+                Terminal.writeError("deliver --once: \(r.failedAttempts) deliveries failed; see 'hireledger subscribe failures ID'\n")
+                throw ExitCode(1)
             }
         } else {
             logger.info("delivering to webhook subscribers; stop with Ctrl-C", metadata: ["store_id": .string(store.storeId)])

@@ -27,6 +27,8 @@ struct ReplayCommand: AsyncParsableCommand {
         if target == (source.path as NSString).standardizingPath {
             throw CLIError("--into is the source store itself; pick a new directory.")
         }
+        // A damaged source would give a short or empty replay that looks like a success.
+        try VerifyChild.requireClean(store: source.path, what: "the source store")
         let report: LedgerReplay.Report
         do { report = try LedgerReplay.replay(source, until: t, into: target) } catch let e as ReplayError {
             throw CLIError(e.description)

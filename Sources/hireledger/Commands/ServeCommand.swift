@@ -53,8 +53,10 @@ struct ServeCommand: AsyncParsableCommand {
     var deployment: String?
     @Option(name: .customLong("admin-token-file"), help: "With --deployment: the admin token file (default: the file's admin_token_file, or admin-token beside it).")
     var adminTokenFile: String?
+    @OptionGroup var backups: ScheduledBackups.Options
 
     func validate() throws {
+        try backups.validate()
         if !(webhookTimeout > 0 && webhookTimeout <= 300) {
             throw ValidationError("--webhook-timeout must be more than 0 and at most 300 seconds; got \(webhookTimeout).")
         }
@@ -149,6 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
                                 plannerAssets: assets)
         // The views catch up in the background (`ProjectionService`, started by the API): requests
         // never wait for a fold, only for the first publication after startup.
+        if let schedule = try backups.schedule() { ScheduledBackups.start(store: store, schedule: schedule) }
         let app = api.application(onListening: { port in
             logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
                                                 "store_id": .string(store.storeId), "webhooks": .stringConvertible(!noWebhooks)])

@@ -23,10 +23,14 @@ extension LedgerStore {
             throw CLIError("No HireLedger store at '\(path)' (no data.mdb there). Run 'hireledger sync' first, "
                 + "or point --store (or HIRELEDGER_STORE) at an existing store.")
         }
+        // A store this user may read but not write (an auditor's access) opens read-only.
+        let readOnly = access(path, W_OK) != 0 || access(dataFile, W_OK) != 0
+        CrashBoundary.storeOpened(path: path)
         do {
-            return try LedgerStore.open(directory: path)
+            return readOnly ? try LedgerStore.openReadOnly(directory: path) : try LedgerStore.open(directory: path)
         } catch {
-            throw CLIError("Cannot open the store at '\(path)': \(error)")
+            if StoreDamage(error) != nil { throw error }
+            throw CLIError("Cannot open the store at '\(path)'\(readOnly ? " (read-only: this user may not write it)" : ""): \(error)")
         }
     }
 }

@@ -73,4 +73,50 @@ public enum CandidateEvent {
             self.reason = reason
         }
     }
+
+    /// `candidate.erased`: HireLedger erased the candidate's personal data from the store (an erasure
+    /// request); consumers should erase their copies. Carries the field names, never their values.
+    public struct Erased: DomainEventPayload, Hashable {
+        public static let eventType = DomainEventType.candidateErased
+        public var candidateId: String
+        /// The candidate fields whose values were erased.
+        public var fields: [String]
+        public var eventsRewritten: Int
+        public var rowsRewritten: Int
+        /// The operator's reason; must not name the person.
+        public var reason: String?
+
+        public init(candidateId: String, fields: [String], eventsRewritten: Int, rowsRewritten: Int, reason: String?) {
+            self.candidateId = candidateId
+            self.fields = fields
+            self.eventsRewritten = eventsRewritten
+            self.rowsRewritten = rowsRewritten
+            self.reason = reason
+        }
+
+        public var data: JSONValue {
+            EventDataWriter.object { w in
+                w.set("candidateId", candidateId)
+                w.set("fields", fields)
+                w.set("eventsRewritten", eventsRewritten as Int?)
+                w.set("rowsRewritten", rowsRewritten as Int?)
+                w.set("reason", reason)
+            }
+        }
+
+        public init(data: JSONValue) throws(EventDataError) {
+            let r = try EventDataReader(data, as: Self.eventType)
+            candidateId = try r.requiredString("candidateId")
+            fields = try r.requiredStrings("fields")
+            guard let events = r.int("eventsRewritten"), events >= 0 else {
+                throw EventDataError(type: Self.eventType, member: "eventsRewritten", problem: "is not a count")
+            }
+            guard let rows = r.int("rowsRewritten"), rows >= 0 else {
+                throw EventDataError(type: Self.eventType, member: "rowsRewritten", problem: "is not a count")
+            }
+            eventsRewritten = events
+            rowsRewritten = rows
+            reason = r.string("reason")
+        }
+    }
 }

@@ -56,6 +56,7 @@ extension DomainEventType {
         case .jobClosed: JobEvent.Closed.self
         case .candidateMerged: CandidateEvent.Merged.self
         case .candidateDeleted: CandidateEvent.Deleted.self
+        case .candidateErased: CandidateEvent.Erased.self
         }
     }
 }

@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HireLedgerCore
+import LMDB
+
+/// `hireledger verify --salvage DIR`: a new store from every event of a damaged store that can still
+/// be read, with the rest rebuilt (indexes, state rows, projections), and the positions lost named.
+///
+/// Two phases. `collect` reads the source's events one position at a time (a point read per position,
+/// so a damaged page costs only the events it holds) into a staging environment. Reading a damaged
+/// page can crash liblmdb, so `collect` runs in a child process and is restartable: before each read it
+/// writes the position to `<staging>/attempt`; a run that finds an attempt not followed by a commit
+/// counts that position lost and goes on after it. `build` then writes the new store: the source's
+/// store id, the events at their own positions (so their ids stay), indexes, state rows folded from
+/// the record events (a record whose chain is broken by a lost event keeps its last version that
+/// folds, and is named), sync runs, and projections rebuilt. The lost positions are kept in `meta`
+/// (`salvage/lost`), where `verify` reads them as known gaps.
+public enum StoreSalvage {
+    /// What a salvage recovered.
+    public struct Report: Sendable {
+        public var recovered: Int
+        public var lost: [LogPosition]
+        /// Records whose fold met a lost or unreadable event (their state is the last version that folded).
+        public var brokenRecords: [EntityKey]
+        public var lastPosition: LogPosition
+    }
+
+    static let eventsName = "events", lostName = "lost", metaName = "meta"
+
+    /// Phase 1: copies readable events of `source` (positions 1 through `last`) into `staging`.
+    /// Returns true when every position has been tried.
+    public static func collect(source: LedgerStore, staging: String, last: LogPosition, batch: Int = 1_000) throws -> Bool {
+        let env = try Environment.open(directory: staging, options: Environment.Options(noSync: true))
+        let events = try env.openDatabase(name: eventsName, checksummed: true)
+        let lost = try env.openDatabase(name: lostName)
+        let meta = try env.openDatabase(name: metaName)
+        let attemptFile = staging + "/attempt"
+        // A crash after an attempt: that position is lost.
+        var next = try env.read { txn in try txn.get(meta, "next").flatMap { UInt64(bigEndianBytes: $0) } } ?? 1
+        if let attempted = readAttempt(attemptFile), attempted >= next {
+            try env.write { txn in
+                try txn.put(lost, attempted, [UInt8]())
+                try txn.put(meta, "next", attempted + 1)
+            }
+            next = attempted + 1
+        }
+        let logDB = source.log
+        while next <= last.value {
+            var found: [(UInt64, [UInt8])] = []
+            var missing: [UInt64] = []
+            let end = min(last.value, next + UInt64(batch) - 1)
+            for seq in next...end {
+                writeAttempt(attemptFile, seq)
+                do {
+                    let bytes = try source.environment.read { txn in try txn.get(logDB, seq) }
+                    if let bytes, (try? RecordedEvent(storageBytes: bytes, storeId: source.storeId))?.seq.value == seq {
+                        found.append((seq, bytes))
+                    } else {
+                        missing.append(seq)
+                    }
+                } catch {
+                    missing.append(seq)
+                }
+            }
+            try env.write { txn in
+                for (seq, bytes) in found { try txn.put(events, seq, bytes) }
+                for seq in missing { try txn.put(lost, seq, [UInt8]()) }
+                try txn.put(meta, "next", end + 1)
+            }
+            writeAttempt(attemptFile, 0)
+            next = end + 1
+        }
+        try env.sync(force: true)
+        return true
+    }
+
+    /// Phase 2: writes the new store into `directory` (missing or empty) from the staging environment.
+    public static func build(source: LedgerStore, staging: String, into directory: String, last: LogPosition) throws -> Report {
+        let stagingEnv = try Environment.open(directory: staging, options: Environment.Options(noSync: true))
+        let events = try stagingEnv.openDatabase(name: eventsName, checksummed: true)
+        let lostDB = try stagingEnv.openDatabase(name: lostName)
+        var lost: [LogPosition] = []
+        try stagingEnv.read { txn in try txn.scan(lostDB) { k, _ in if let s = UInt64(bigEndianBytes: k) { lost.append(LogPosition(s)) } } }
+
+        let env = try Environment.open(directory: directory)
+        let dbs = try LedgerStore.databaseNames.map {
+            try env.openDatabase(name: $0, checksummed: LedgerStore.checksummedDatabaseNames.contains($0))
+        }
+        let (meta, log, stateDB, byEntity, byOccurred, checkpoints) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5])
+        let storeId = source.storeId, created = source.createdAt
+        let lostBytes = lost.flatMap { $0.value.bigEndianBytes }
+        try env.write { txn in
+            try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
+            try txn.put(meta, StoreKeys.storeId, storeId)
+            try txn.put(meta, StoreKeys.createdAt, UInt64(bitPattern: created.millisecondsSinceEpoch))
+            try txn.put(meta, StoreKeys.salvageLost, lostBytes)
+        }
+        var records: [EntityKey: (record: JSONValue?, deleted: Bool, lastSeq: LogPosition)] = [:]
+        var broken = Set<EntityKey>()
+        var recovered = 0
+        var after: UInt64 = 0
+        while true {
+            var batch: [RecordedEvent] = []
+            try stagingEnv.read { txn in
+                try txn.scan(events, from: (after + 1).bigEndianBytes, limit: 5_000) { _, v in
+                    if let e = try? RecordedEvent(storageBytes: Array(v), storeId: storeId) { batch.append(e) }
+                }
+            }
+            guard let lastEvent = batch.last else { break }
+            for e in batch {
+                guard case .record(_, let action) = e.type else { continue }
+                var r = records[e.subject] ?? (nil, false, .none)
+                switch action {
+                case .created, .restored:
+                    r.record = e.data["record"]
+                    r.deleted = false
+                case .updated:
+                    if let before = r.record, let patch = e.data["patch"],
+                       let after = try? JSONPatch.apply(try JSONPatch.operations(fromJSON: patch), to: before) {
+                        r.record = after
+                    } else {
+                        broken.insert(e.subject)
+                    }
+                case .deleted:
+                    if r.record == nil { r.record = e.data["lastKnown"] }
+                    r.deleted = true
+                }
+                r.lastSeq = e.seq
+                records[e.subject] = r
+            }
+            try env.write { txn in
+                for e in batch {
+                    try txn.put(log, e.seq.value, e.storageBytes(), flags: .append)
+                    try txn.put(byEntity, StoreKeys.byEntity(e.subject, e.seq), [UInt8]())
+                    try txn.put(byOccurred, StoreKeys.byOccurred(e.occurredAt, e.seq), [UInt8]())
+                }
+            }
+            recovered += batch.count
+            after = lastEvent.seq.value
+        }
+        let runs = (try? source.syncRuns().values.map { $0 }) ?? []
+        try env.write { txn in
+            for (key, r) in records {
+                guard let record = r.record, key.isStorable else { continue }
+                var row = StateRow(NormalizedRecord(record), lastSeq: r.lastSeq)
+                row.deleted = r.deleted
+                try txn.put(stateDB, key.storageBytes, row.storageBytes())
+            }
+            for run in runs {
+                let w = run.checkpointWrite
+                if let value = w.value { try txn.put(checkpoints, w.key, value) }
+            }
+        }
+        let salvaged = try LedgerStore.open(directory: directory)
+        let options = ProjectionRunnerOptions(checkpointAfter: 0)
+        try ProjectionRunner<HeadcountProjection>(store: salvaged, options: options).rebuild()
+        try ProjectionRunner<PipelineProjection>(store: salvaged, options: options).rebuild()
+        try ProjectionRunner<PlanChangesProjection>(store: salvaged, options: options).rebuild()
+        return Report(recovered: recovered, lost: lost, brokenRecords: broken.sorted(), lastPosition: last)
+    }
+
+    /// The positions a salvage recorded as lost (empty for any other store).
+    public static func lostPositions(_ store: LedgerStore) throws -> Set<UInt64> {
+        let meta = store.databases[0]
+        guard let bytes = try store.environment.read({ txn in try txn.get(meta, StoreKeys.salvageLost) }) else { return [] }
+        var out = Set<UInt64>()
+        var i = 0
+        while i + 8 <= bytes.count {
+            if let v = UInt64(bigEndianBytes: bytes[i..<(i + 8)]) { out.insert(v) }
+            i += 8
+        }
+        return out
+    }
+
+    static func writeAttempt(_ path: String, _ seq: UInt64) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        var v = seq.bigEndian
+        _ = withUnsafeBytes(of: &v) { pwrite(fd, $0.baseAddress, 8, 0) }
+        close(fd)
+    }
+
+    static func readAttempt(_ path: String) -> UInt64? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var v: UInt64 = 0
+        guard withUnsafeMutableBytes(of: &v, { pread(fd, $0.baseAddress, 8, 0) }) == 8 else { return nil }
+        let seq = UInt64(bigEndian: v)
+        return seq == 0 ? nil : seq
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import HireLedger
+import HireLedgerCore
+
+/// `hireledger verify`: checks the whole store; exits 65 on any finding.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the whole store: checksums, the log's positions, indexes, state rows and projection checkpoints.",
+        discussion: """
+            Walks every database and checks every value's checksum; that the log's positions run 1, 2, 3… \
+            with no gap; that the indexes hold one entry per event; that each state row equals the fold of \
+            its record's events; and that each projection checkpoint equals a fold of the log. The walk runs \
+            in a child process, so a damaged page that crashes liblmdb is reported as a finding. Prints a \
+            report and exits 0 when nothing was found, 65 otherwise.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "Write a new store into DIR (missing or empty) from every event that can still be read, rebuilding the rest, and name the positions lost.")
+    var salvage: String?
+    @Flag(name: .customLong("in-process"), help: .hidden) var inProcess = false
+    @Option(name: .customLong("salvage-collect"), help: .hidden) var salvageCollect: String?
+    @Option(name: .customLong("salvage-build"), help: .hidden) var salvageBuild: String?
+
+    func run() async throws {
+        if let staging = salvageCollect {
+            let store = try LedgerStore.openExisting(storeOptions.path)
+            let last = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
+            _ = try StoreSalvage.collect(source: store, staging: staging, last: last)
+            Terminal.writeOut("\(last.value)\n")
+            return
+        }
+        if let staging = salvageBuild, let target = salvage {
+            let store = try LedgerStore.openExisting(storeOptions.path)
+            let last = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
+            let r = try StoreSalvage.build(source: store, staging: staging, into: target, last: last)
+            var text = "Salvaged \(r.recovered) of \(r.lastPosition.value) events into \(target) (store id \(store.storeId)). "
+            if r.lost.isEmpty {
+                text += "No position was lost.\n"
+            } else {
+                text += "Lost positions (\(r.lost.count)): \(StoreVerifier.summary(r.lost.map(\.value))).\n"
+            }
+            if !r.brokenRecords.isEmpty {
+                text += "\(r.brokenRecords.count) records lost an update and keep their last version that folds: "
+                    + r.brokenRecords.prefix(10).map(\.description).joined(separator: ", ") + (r.brokenRecords.count > 10 ? ", …" : "") + "\n"
+            }
+            Terminal.writeOut(text)
+            return
+        }
+        if let target = salvage {
+            try Self.runSalvage(store: storeOptions.path, into: target)
+            return
+        }
+        if inProcess {
+            let store = try LedgerStore.openExisting(storeOptions.path)
+            let started = Date()
+            let report = StoreVerifier.verify(store)
+            Terminal.writeOut(Self.render(report, path: store.path, seconds: Date().timeIntervalSince(started)))
+            if !report.isClean { throw ExitCode(CrashBoundary.exitCode) }
+            return
+        }
+        guard FileManager.default.fileExists(atPath: (storeOptions.path as NSString).appendingPathComponent("data.mdb")) else {
+            _ = try LedgerStore.openExisting(storeOptions.path) // says there is no store
+            return
+        }
+        let outcome = try VerifyChild.run(store: storeOptions.path)
+        Terminal.writeOut(outcome.report)
+        if outcome.clean { return }
+        if let ending = outcome.ending {
+            Terminal.writeOut("  - \(ending)\n")
+        }
+        let errors = outcome.errors.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !errors.isEmpty { Terminal.writeError(errors + "\n") }
+        if !outcome.report.isEmpty || outcome.ending != nil {
+            Terminal.writeError("verify: the store at \(storeOptions.path) is damaged. \(LedgerStoreError.wayOut)\n")
+        }
+        throw ExitCode(CrashBoundary.exitCode)
+    }
+
+    /// Collects in a child process (restarted after each crash, each crash losing the position it
+    /// was reading), then builds the new store in another child.
+    static func runSalvage(store path: String, into target: String) throws {
+        let fm = FileManager.default
+        if let entries = try? fm.contentsOfDirectory(atPath: target), !entries.isEmpty {
+            throw CLIError("'\(target)' is not empty; --salvage writes a new store into a missing or empty directory.")
+        }
+        guard fm.fileExists(atPath: (path as NSString).appendingPathComponent("data.mdb")) else {
+            _ = try LedgerStore.openExisting(path)
+            return
+        }
+        let staging = (target as NSString).standardizingPath + ".salvage-staging"
+        try? fm.removeItem(atPath: staging)
+        defer { try? fm.removeItem(atPath: staging) }
+        var crashes = 0
+        while true {
+            let r = try VerifyChild.runArguments(["verify", "--salvage-collect", staging, "--store", path])
+            if r.status == 0 && !r.signalled { break }
+            // A crash inside liblmdb (the crash boundary's message, or a signal) loses the position being
+            // read and the collection goes on; any other failure (the store cannot be opened at all) ends it.
+            let crashed = r.signalled || (r.status == CrashBoundary.exitCode && r.errors.contains(CrashBoundary.marker))
+            guard crashed, crashes < 1_000 else {
+                throw CLIError("salvage could not read the store at \(path) (it is damaged beyond what a salvage can read; "
+                    + "restore it from a backup): \(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+            crashes += 1
+        }
+        let built = try VerifyChild.runArguments(["verify", "--salvage-build", staging, "--salvage", target, "--store", path])
+        Terminal.writeOut(built.output)
+        guard built.status == 0, !built.signalled else {
+            throw CLIError("salvage could not write the new store: \(built.errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        if crashes > 0 { Terminal.writeOut("(reading crashed \(crashes) times inside liblmdb; each crash lost the position being read)\n") }
+    }
+
+    static func render(_ report: StoreVerifier.Report, path: String, seconds: Double) -> String {
+        var text = "Verified \(path) in \(String(format: "%.1f", seconds)) s: \(report.events) events (last position "
+            + "\(report.lastPosition.value)), \(report.rowsChecked) state rows folded, "
+            + "\(report.projectionsChecked.count) projection checkpoints refolded"
+            + (report.knownLost > 0 ? "; \(report.knownLost) positions known lost by a salvage" : "") + ".\n"
+        let counts = report.entriesRead.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        text += "Entries read: \(counts).\n"
+        if report.isClean {
+            text += "No damage found.\n"
+        } else {
+            text += "\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s"):\n"
+            for f in report.findings { text += "  - \(f)\n" }
+        }
+        return text
+    }
+}

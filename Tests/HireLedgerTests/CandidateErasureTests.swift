@@ -1,0 +1,104 @@
+import AshbyAPI
+import AshbySimulator
+import CurlHTTP
+import Foundation
+import HireLedger
+import HireLedgerCore
+import HireLedgerTestSupport
+import Testing
+
+/// Erasure of candidates from a synced store: their values are gone from every event, state row, view,
+/// feed page and the compacted file; totals are unchanged; a later sync does not bring them back; a
+/// webhook consumer gets `candidate.erased`. Default: the tiny world over 30 days; set
+/// `HIRELEDGER_ERASURE_DAYS=180` (and the medium world with `HIRELEDGER_ERASURE_SIZE=medium`) for the demo size.
+@Suite(.serialized)
+struct CandidateErasureTests {
+    static let days = Int(ProcessInfo.processInfo.environment["HIRELEDGER_ERASURE_DAYS"] ?? "") ?? 30
+    static let size = ProcessInfo.processInfo.environment["HIRELEDGER_ERASURE_SIZE"].flatMap(WorldSize.init(rawValue:)) ?? .tiny
+
+    func views(_ store: LedgerStore) throws -> [JSONValue] {
+        let hc = ProjectionRunner<HeadcountProjection>(store: store), pl = ProjectionRunner<PipelineProjection>(store: store)
+        let ch = ProjectionRunner<PlanChangesProjection>(store: store)
+        try hc.catchUp(); try pl.catchUp(); try ch.catchUp()
+        return [
+            HeadcountProjection.view(hc.state, query: HeadcountQuery(groupBy: [.department, .location])).json,
+            PipelineProjection.view(pl.state, query: PipelineQuery(groupBy: .job)).json,
+            PlanChangesProjection.changes(ch.state, query: PlanChangesQuery(axis: .occurred, since: Timestamp(millisecondsSinceEpoch: 0))).json,
+        ]
+    }
+
+    @Test func erasingThreeCandidatesRemovesTheirValuesEverywhereKeepsTotalsAndSurvivesTheNextSync() async throws {
+        try await withTemporaryDirectory { path in
+            let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 21, size: Self.size))
+            let h = try SyncHarness(sim: sim, storePath: path + "/s")
+            for day in 0...Self.days {
+                try await h.service().sync()
+                if day < Self.days { h.sim.advance(days: 1) }
+            }
+            let store = h.store
+            // Three candidates with applications (so their values also sit in application records).
+            let candidates = try store.liveKeys(of: .candidate).compactMap { key -> (String, JSONValue)? in
+                guard let record = try store.currentRecord(key), case .array(let apps)? = record["applicationIds"], !apps.isEmpty,
+                      record["primaryEmailAddress"]?["value"]?.stringValue != nil else { return nil }
+                return (key.id, record)
+            }.prefix(3)
+            try #require(candidates.count == 3)
+            let secrets = candidates.flatMap { _, r in
+                [r["name"]!.stringValue!, r["primaryEmailAddress"]!["value"]!.stringValue!]
+            }
+            let before = try views(store)
+            let eventCount = try store.events().count
+            let typesBefore = try store.events().map(\.type)
+            #expect(try store.events().contains { e in secrets.contains { e.data.canonicalString.contains($0) } })
+
+            let receiver = try WebhookTestReceiver()
+            defer { receiver.stop() }
+            let subscriptions = try SubscriptionStore(store: store)
+            _ = try subscriptions.create(url: receiver.url, types: ["candidate.erased"], startAt: .now)
+
+            for (id, _) in candidates {
+                let report = try store.eraseCandidate(id: id, reason: "test request", at: h.sim.now)
+                #expect(report.eventsRewritten > 0 && report.rowsRewritten > 0)
+            }
+            func leaks(_ text: String) -> [String] { secrets.filter { text.contains($0) } }
+            // Every event (the feed), every state row, every view.
+            let events = try store.events()
+            #expect(events.count == eventCount + 3)
+            #expect(Array(events.map(\.type).prefix(eventCount)) == typesBefore)
+            for e in events { #expect(leaks(e.data.canonicalString).isEmpty, "event \(e.seq.value) still names them") }
+            for kind in EntityKind.allCases {
+                for key in try store.keys(of: kind, after: nil, limit: .max, includeDeleted: true) {
+                    let row = try #require(try store.stateRow(key))
+                    #expect(leaks(String(decoding: row.canonicalBytes, as: UTF8.self)).isEmpty, "\(key) still names them")
+                }
+            }
+            let after = try views(store)
+            #expect(after == before, "a view's totals changed")
+            for v in after { #expect(leaks(v.canonicalString).isEmpty) }
+            #expect(StoreVerifier.verify(store).isClean)
+
+            // A later sync (Ashby still has them) brings nothing back.
+            h.sim.advance(days: 1)
+            try await h.service().sync()
+            try await h.service().sync(SyncOptions(forceFull: true))
+            for e in try store.events() { #expect(leaks(e.data.canonicalString).isEmpty, "event \(e.seq.value) names them after a sync") }
+            for (id, _) in candidates {
+                let record = try #require(try store.currentRecord(EntityKey(.candidate, id)))
+                #expect(record["name"] == .string(CandidateErasure.placeholder))
+            }
+
+            // The compacted file holds none of them.
+            try store.copy(to: path + "/compact")
+            let file = try Data(contentsOf: URL(fileURLWithPath: path + "/compact/data.mdb"))
+            for s in secrets { #expect(file.range(of: Data(s.utf8)) == nil, "the compacted file still holds a value") }
+
+            // Consumers are told.
+            let dispatcher = WebhookDispatcher(store: store, subscriptions: subscriptions, transport: try CurlTransport(), requestTimeout: 10)
+            let delivery = try await dispatcher.deliverOnce()
+            #expect(delivery.delivered == 3 && delivery.failedAttempts == 0)
+            let bodies = receiver.requests.map { String(decoding: $0.body, as: UTF8.self) }
+            #expect(bodies.count == 3 && bodies.allSatisfy { $0.contains("ashby.candidate.erased") })
+            for (id, _) in candidates { #expect(bodies.contains { $0.contains(id) }) }
+        }
+    }
+}

@@ -142,6 +142,13 @@ extension WorldEngine {
         }
         if rng.chance(pArchive) { archive(a, reasonText: nil, at: t); return }
         let next = plan.stages[stage.order + 1]
+        if behaviours.backwardStageMoves, stage.type == .Active, world.stages[Int(next)].type == .Active, rng.chance(0.5) {
+            // Moved on by mistake and moved back: A→B→A within a few hours.
+            let moved = moveStage(a, to: next, at: t, actor: job.hiringTeam[1])
+            let back = moveStage(a, to: app.stage, at: moved + Self.hour + Int64(rng.below(Int(3 * Self.hour))), actor: job.hiringTeam[1])
+            queue.push(.applicationStep(a), at: workTime(after: back, delay: Int64(rng.exponential(mean: 2) * Double(Self.day))))
+            return
+        }
         let entered = moveStage(a, to: next, at: t, actor: job.hiringTeam[1])
         switch world.stages[Int(next)].type {
         case .Active: createSchedule(a, stage: next, at: entered)

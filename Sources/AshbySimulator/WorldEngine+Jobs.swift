@@ -139,7 +139,16 @@ extension WorldEngine {
         guard !world.openings.isEmpty else { return }
         for _ in 0..<20 {
             let o = Int32(rng.below(world.openings.count))
-            guard world.openings[Int(o)].state == .Open, let old = world.openings[Int(o)].targetStartDay else { continue }
+            guard world.openings[Int(o)].state == .Open, !world.openings[Int(o)].isArchived,
+                  let old = world.openings[Int(o)].targetStartDay else { continue }
+            if behaviours.archiveOpenOpenings, rng.chance(0.2) {
+                // Archived while still open: out of the plan, though `openingState` says `Open`.
+                world.openings[Int(o)].isArchived = true
+                world.openings[Int(o)].archivedAt = t
+                world.touchOpening(o, at: t)
+                world.note(.updated, .opening, world.openings[Int(o)].id, at: t, field: "isArchived", old: false, new: true)
+                return
+            }
             let new = old + Int32(rng.int(14...45))
             world.openings[Int(o)].targetStartDay = new
             world.openings[Int(o)].versionId = newID()
@@ -147,6 +156,18 @@ extension WorldEngine {
             world.touchOpening(o, at: t)
             world.note(.updated, .opening, world.openings[Int(o)].id, at: t, field: "latestVersion.targetStartDate",
                        old: .string(CivilDate(daysSinceEpoch: Int(old)).iso8601), new: .string(CivilDate(daysSinceEpoch: Int(new)).iso8601))
+            if behaviours.repeatedTargetDateChanges, rng.chance(0.5) {
+                // Changed again an hour later: two versions between any two polls.
+                let t2 = t + Self.hour
+                let newer = new + Int32(rng.int(1...10))
+                world.openings[Int(o)].targetStartDay = newer
+                world.openings[Int(o)].versionId = newID()
+                world.openings[Int(o)].versionCreatedAt = t2
+                world.touchOpening(o, at: t2)
+                world.note(.updated, .opening, world.openings[Int(o)].id, at: t2, field: "latestVersion.targetStartDate",
+                           old: .string(CivilDate(daysSinceEpoch: Int(new)).iso8601),
+                           new: .string(CivilDate(daysSinceEpoch: Int(newer)).iso8601))
+            }
             return
         }
     }

@@ -22,6 +22,7 @@ final class WorldEngine {
     var openingCounter = 0
     let appsPerDay: Double
     let jobsPerDay: Double
+    let behaviours: SimulatorBehaviours
 
     init(configuration: SimulatorConfiguration) {
         rng = SeededRandom(seed: configuration.seed, stream: 1)
@@ -31,6 +32,7 @@ final class WorldEngine {
         now = origin
         appsPerDay = Double(targets.applications) / Double(targets.historyDays)
         jobsPerDay = 0.7 * Double(targets.jobs) / Double(targets.historyDays)
+        behaviours = configuration.behaviours
         world.openingsEnabled = configuration.openingsEnabled
         buildStaticData(at: origin - 120 * Self.day)
         let initialJobs = max(2, Int(0.3 * Double(targets.jobs)))

@@ -45,6 +45,12 @@ public final class ServerMetrics: Sendable {
         metric("hireledger_last_seq", "gauge", "Position of the last event in the log.", [("", String(status?.lastPosition.value ?? 0))])
         metric("hireledger_last_observed_timestamp_seconds", "gauge", "observedAt of the last event (Unix seconds).",
                [("", status?.lastObservedAt.map { String(Double($0.millisecondsSinceEpoch) / 1000) } ?? "0")])
+        // Entity types the last sync skipped because the key lacks their permission (1 per type).
+        let skipped = ((try? store.skippedTypes()) ?? [:]).values.sorted { $0.entityType < $1.entityType }
+        metric("hireledger_sync_skipped_types", "gauge", "Entity types the last sync could not read (missing permission).",
+               [("", String(skipped.count))] + skipped.map {
+                   ("{entity_type=\"\($0.entityType)\",permission=\"\($0.permission?.scope ?? "unknown")\"}", "1")
+               })
         metric("hireledger_sse_clients", "gauge", "Server-sent event streams open now.", [("", String(s.sseClients))])
         metric("hireledger_sse_events_sent_total", "counter", "Events written to SSE streams.", [("", String(s.sseEventsSent))])
         let requests = s.requests.sorted { $0.key < $1.key }.map { key, count -> (String, String) in

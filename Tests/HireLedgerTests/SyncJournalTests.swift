@@ -131,4 +131,45 @@ struct SyncJournalTests {
             #expect(moves.allSatisfy { !$0.occurredAtInferred })
         }
     }
+
+    /// A→B→A between two polls leaves the current stage unchanged; the history shows the two moves, and
+    /// both are recorded, flagged backfilled, at their real times.
+    @Test func movesOutAndBackBetweenTwoPollsAreTwoBackfilledMoves() async throws {
+        try await withTemporaryDirectory { path in
+            var configuration = SimulatorConfiguration(seed: 41, size: .small)
+            configuration.behaviours.backwardStageMoves = true
+            let h = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: path)
+            try await h.service().sync()
+            let baseline = try h.store.lastPosition
+            let journalStart = h.sim.journal().count
+            var seen = journalStart
+            var outAndBack: Set<String> = []
+            for days in [2, 3, 4, 5, 6] {
+                h.sim.advance(days: days)
+                try await h.service().sync()
+                let window = h.sim.journal(after: seen)
+                seen += window.count
+                // Applications whose stage at this poll is the one at the previous poll, having moved.
+                var first: [String: String] = [:], last: [String: String] = [:]
+                for e in window where e.entityType == "application" && e.field == "currentInterviewStage.id" {
+                    if first[e.entityId] == nil { first[e.entityId] = e.old?.stringValue }
+                    last[e.entityId] = e.new?.stringValue
+                }
+                for (id, stage) in last where first[id] == stage { outAndBack.insert(id) }
+            }
+            let journal = h.sim.journal(after: journalStart)
+            let gone = Self.deletedIds(journal)
+            outAndBack.subtract(gone)
+            #expect(outAndBack.count >= 3, "the simulator should move some applications out and back")
+            let expected = Self.expectedFacts(journal)
+            let recorded = try Self.recordedFacts(h.store, after: baseline, deleted: gone)
+            #expect(recorded.stageMoves.subtracting(expected.stageMoves).sorted() == [])
+            #expect(expected.stageMoves.subtracting(recorded.stageMoves).sorted() == [])
+            for id in outAndBack.sorted() {
+                let moves = try h.store.events(after: baseline, types: EventTypeFilter(["application.stage_changed"]),
+                                               entity: EntityKey(.application, id))
+                #expect(moves.filter(\.backfilled).count >= 2, "\(id)")
+            }
+        }
+    }
 }

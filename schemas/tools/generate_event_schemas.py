@@ -96,7 +96,7 @@ DOMAIN = {
     "opening.opened": (OPENING, "The opening's state became Open (or it was first seen with an openedAt)."),
     "opening.filled": (OPENING, "The opening's state became Filled."),
     "opening.closed": (OPENING, "The opening's state became Closed."),
-    "opening.target_start_date_changed": (OPENING | {"previousTargetStartDate": DATE}, "The opening's latest version changed targetStartDate."),
+    "opening.target_start_date_changed": (OPENING | {"previousTargetStartDate": DATE, "collapsedFields": {"type": "array", "items": {"type": "string"}, "description": "Fields whose intermediate values between two polls Ashby does not expose: this event is their net change since the previous poll"}}, "The opening's latest version changed targetStartDate."),
     "job.opened": (JOBDATA, "The job's status became Open (or it was first seen with an openedAt)."),
     "job.closed": (JOBDATA, "The job's status became Closed."),
     "candidate.merged": (CANDIDATE | {"mergedIntoCandidateId": NSTR}, "The candidate was merged into another and its record removed."),

@@ -25,6 +25,8 @@ extension EventClassifier {
             if old != new {
                 var data = base
                 data["previousTargetStartDate"] = old
+                // Ashby exposes only the latest version: several changes between two polls are one event here.
+                data["collapsedFields"] = ["latestVersion.targetStartDate"]
                 let versionChanged = version?.string("id") != before["latestVersion"]?.string("id")
                 out.emit(.openingTargetStartDateChanged, read: versionChanged ? version?.timestamp("createdAt") : nil,
                          record: after, data: data)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyAPI
 import Foundation
 import HireLedger
 import HireLedgerCore
@@ -41,7 +42,9 @@ struct HeadcountCommand: AsyncParsableCommand {
                                    to: try Views.parseMonth(to, flag: "--to"),
                                    asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                    knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let state = try Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let store = try LedgerStore.openExisting(storeOptions.path)
+        try Views.warnSkipped(store, needs: [.jobs, .openings, .offers, .applications, .departments, .locations], view: "headcount")
+        let state = try Views.current(HeadcountProjection.self, store)
         let view = HeadcountProjection.view(state, query: query)
         switch format {
         case .json, .ndjson: Terminal.writeOut(view.json.canonicalString + "\n")
@@ -67,7 +70,9 @@ struct PipelineCommand: AsyncParsableCommand {
         guard let grouping = PipelineQuery.Grouping(rawValue: by) else { throw CLIError("--by is job or department; got '\(by)'.") }
         let query = PipelineQuery(groupBy: grouping, asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                   knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let state = try Views.current(PipelineProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let store = try LedgerStore.openExisting(storeOptions.path)
+        try Views.warnSkipped(store, needs: [.applications, .jobs, .interviewPlans, .interviewStages, .departments], view: "pipeline")
+        let state = try Views.current(PipelineProjection.self, store)
         let view = PipelineProjection.view(state, query: query)
         switch format {
         case .json, .ndjson, .csv: Terminal.writeOut(view.json.canonicalString + "\n")
@@ -96,11 +101,24 @@ struct ChangesCommand: AsyncParsableCommand {
         let query = PlanChangesQuery(axis: ax, since: try Views.parseTime(since, flag: "--since")!,
                                      until: try Views.parseTime(until, flag: "--until"),
                                      knownAt: try Views.parseTime(knownAt, flag: "--known-at"))
-        let state = try Views.current(PlanChangesProjection.self, try LedgerStore.openExisting(storeOptions.path))
+        let store = try LedgerStore.openExisting(storeOptions.path)
+        try Views.warnSkipped(store, needs: [.jobs, .openings, .offers], view: "changes")
+        let state = try Views.current(PlanChangesProjection.self, store)
         let view = PlanChangesProjection.changes(state, query: query)
         switch format {
         case .json, .ndjson, .csv: Terminal.writeOut(view.json.canonicalString + "\n")
         case .table: Terminal.writeOut(Views.changesTable(view) + "\n")
         }
+    }
+}
+
+extension Views {
+    /// Says on standard error which of the types a view is built from the last sync could not read (the
+    /// key lacks their permission), so an empty column reads as "not synced", never as zero.
+    static func warnSkipped(_ store: LedgerStore, needs: [AshbyEntityType], view: String) throws {
+        let skipped = try store.skipped(among: needs)
+        guard !skipped.isEmpty else { return }
+        Terminal.writeError("warning: the \(view) view lacks \(skipped.map(\.description).joined(separator: ", ")): the last sync "
+            + "could not read them, so what they would contribute is missing, not zero. Grant the permission and sync again.\n")
     }
 }

@@ -142,9 +142,13 @@ public struct SimulatorBehaviours: Sendable, Equatable {
     /// File handles are signed anew on every read, as Ashby's are: the same record's bytes differ from one
     /// response to the next although nothing changed.
     public var resignFileHandles: Bool
+    /// Some offers waiting on the candidate are cancelled (`offerStatus: OfferCancelled`, `acceptanceStatus:
+    /// Cancelled`) and their applications archived.
+    public var cancelledOffers: Bool
 
     public init(backwardStageMoves: Bool = false, archiveOpenOpenings: Bool = false, repeatedTargetDateChanges: Bool = false,
-                resignFileHandles: Bool = false) {
+                resignFileHandles: Bool = false, cancelledOffers: Bool = false) {
+        self.cancelledOffers = cancelledOffers
         self.backwardStageMoves = backwardStageMoves
         self.archiveOpenOpenings = archiveOpenOpenings
         self.repeatedTargetDateChanges = repeatedTargetDateChanges
@@ -153,5 +157,5 @@ public struct SimulatorBehaviours: Sendable, Equatable {
 
     /// Every behaviour on.
     public static let all = SimulatorBehaviours(backwardStageMoves: true, archiveOpenOpenings: true,
-                                                repeatedTargetDateChanges: true, resignFileHandles: true)
+                                                repeatedTargetDateChanges: true, resignFileHandles: true, cancelledOffers: true)
 }

@@ -52,6 +52,18 @@ extension WorldEngine {
             queue.push(.offerDecision(o), at: workTime(after: t, delay: days(1...4)))
             return
         }
+        if behaviours.cancelledOffers, rng.chance(0.1) {
+            // Withdrawn by the company before the candidate answered.
+            world.offers[Int(o)].acceptanceStatus = "Cancelled"
+            world.offers[Int(o)].offerStatus = "OfferCancelled"
+            world.offers[Int(o)].decidedAt = t
+            world.touchOffer(o, at: t)
+            world.note(.updated, .offer, id, at: t, field: "acceptanceStatus", old: "WaitingOnResponse", new: "Cancelled")
+            world.note(.updated, .offer, id, at: t, field: "offerStatus", old: "WaitingOnCandidateResponse", new: "OfferCancelled")
+            releaseOpening(of: o)
+            archive(a, reasonText: "Offer Cancelled", at: t)
+            return
+        }
         let accepted = rng.chance(0.78)
         world.offers[Int(o)].acceptanceStatus = accepted ? "Accepted" : "Declined"
         world.offers[Int(o)].offerStatus = accepted ? "CandidateAccepted" : "CandidateRejected"

@@ -15,7 +15,7 @@ struct AshbySimCommand: AsyncParsableCommand {
             {"after":N}, POST /_sim/faults {...}, GET /_sim/status, POST /_sim/keys {"permissions":[...]}, \
             POST /_sim/permissions {"key":..., "permissions":[...]}, POST /_sim/behaviours {"resignFileHandles":true}. \
             --behaviour switches on real-account behaviours the default world leaves out: backward-stage-moves \
-            (A→B→A), archive-open-openings, repeated-target-date-changes, resign-file-handles, or all.
+            (A→B→A), archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, or all.
             """
     )
 
@@ -24,7 +24,7 @@ struct AshbySimCommand: AsyncParsableCommand {
     @Option(help: "World size: tiny, small, medium or large.") var size: String = "small"
     @Option(help: "Bind address.") var host: String = "127.0.0.1"
     @Flag(help: "Simulate an account without the openings feature.") var noOpenings = false
-    @Option(help: "A real-account behaviour to switch on (repeatable): backward-stage-moves, archive-open-openings, repeated-target-date-changes, resign-file-handles, all.")
+    @Option(help: "A real-account behaviour to switch on (repeatable): backward-stage-moves, archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, all.")
     var behaviour: [String] = []
 
     func run() async throws {
@@ -40,10 +40,11 @@ struct AshbySimCommand: AsyncParsableCommand {
             case "archive-open-openings": behaviours.archiveOpenOpenings = true
             case "repeated-target-date-changes": behaviours.repeatedTargetDateChanges = true
             case "resign-file-handles": behaviours.resignFileHandles = true
+            case "cancelled-offers": behaviours.cancelledOffers = true
             case "all": behaviours = .all
             default:
                 throw ValidationError("unknown --behaviour '\(name)'; use backward-stage-moves, archive-open-openings, "
-                    + "repeated-target-date-changes, resign-file-handles or all")
+                    + "repeated-target-date-changes, resign-file-handles, cancelled-offers or all")
             }
         }
         var configuration = SimulatorConfiguration(seed: seed, size: worldSize, openingsEnabled: !noOpenings)

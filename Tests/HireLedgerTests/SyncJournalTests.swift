@@ -27,6 +27,7 @@ struct SyncJournalTests {
             case ("offer", "acceptanceStatus"):
                 if new == "Accepted" { other.insert("offer.accepted \(e.entityId) @\(e.at.iso8601)") }
                 if new == "Declined" { other.insert("offer.declined \(e.entityId) @\(e.at.iso8601)") }
+                if new == "Cancelled" { other.insert("offer.cancelled \(e.entityId) @\(e.at.iso8601)") }
             case ("opening", "openingState"):
                 let type = ["Open": "opening.opened", "Filled": "opening.filled", "Closed": "opening.closed"][new ?? ""]
                 // Openings created after the baseline: see `recordedFacts`.
@@ -87,7 +88,7 @@ struct SyncJournalTests {
                 let before = e.data["previousTargetStartDate"]?.stringValue ?? "-"
                 let after = e.data["targetStartDate"]?.stringValue ?? "-"
                 other.insert("opening.target_start_date_changed \(e.subject.id) \(before)→\(after) @\(e.occurredAt.iso8601)")
-            case .domain(.offerAccepted), .domain(.offerDeclined), .domain(.openingOpened), .domain(.openingFilled),
+            case .domain(.offerAccepted), .domain(.offerDeclined), .domain(.offerCancelled), .domain(.openingOpened), .domain(.openingFilled),
                  .domain(.openingClosed), .domain(.jobOpened), .domain(.jobClosed):
                 other.insert("\(e.type.wireName) \(e.subject.id) @\(e.occurredAt.iso8601)")
             default: break

@@ -236,14 +236,27 @@ public struct AshbyClient: Sendable {
             }
         }
 
-        func error(endpoint: String, attempts: Int) -> AshbyError {
+        func error(endpoint: String, attempts: Int, failures: [String]) -> AshbyError {
+            let failures = failures.count > 1 ? failures : []
             switch self {
-            case .rateLimited(let retryAfter): return .rateLimited(endpoint: endpoint, attempts: attempts, retryAfter: retryAfter)
+            case .rateLimited(let retryAfter):
+                return .rateLimited(endpoint: endpoint, attempts: attempts, retryAfter: retryAfter, failures: failures)
             case .server(let status, let requestId, _):
-                return .server(endpoint: endpoint, status: status, attempts: attempts, requestId: requestId)
+                return .server(endpoint: endpoint, status: status, attempts: attempts, requestId: requestId, failures: failures)
             case .malformed(let offset, let reason, let excerpt):
-                return .malformedResponse(endpoint: endpoint, offset: offset, reason: reason, excerpt: excerpt, attempts: attempts)
-            case .transport(let error): return .transport(endpoint: endpoint, underlying: error, attempts: attempts)
+                return .malformedResponse(endpoint: endpoint, offset: offset, reason: reason, excerpt: excerpt, attempts: attempts,
+                                          failures: failures)
+            case .transport(let error): return .transport(endpoint: endpoint, underlying: error, attempts: attempts, failures: failures)
+            }
+        }
+
+        /// One attempt's failure in a few words, for the retry report.
+        var summary: String {
+            switch self {
+            case .rateLimited(let retryAfter): return "HTTP 429" + (retryAfter.map { " (Retry-After \(AshbyError.seconds($0)))" } ?? "")
+            case .server(let status, _, _): return "HTTP \(status)"
+            case .malformed(_, let reason, _): return "malformed body: \(reason)"
+            case .transport(let error): return "no response: \(error)"
             }
         }
     }
@@ -274,6 +287,7 @@ public struct AshbyClient: Sendable {
                                   body: body.canonicalBytes(), timeout: requestTimeout)
         let started = clock.monotonicNow()
         var attempt = 0
+        var failures: [String] = []
         while true {
             attempt += 1
             try Task.checkCancellation()
@@ -285,7 +299,9 @@ public struct AshbyClient: Sendable {
                 throw error
             } catch {
                 guard (error as? any RetryableError)?.isRetryable == true else {
-                    throw AshbyError.transport(endpoint: method, underlying: error, attempts: attempt)
+                    failures.append("no response: \(error)")
+                    throw AshbyError.transport(endpoint: method, underlying: error, attempts: attempt,
+                                               failures: failures.count > 1 ? failures : [])
                 }
                 outcome = .retry(.transport(error))
             }
@@ -295,11 +311,14 @@ public struct AshbyClient: Sendable {
             case .failure(let error):
                 throw error
             case .retry(let reason):
-                guard attempt < retryPolicy.maxAttempts else { throw reason.error(endpoint: method, attempts: attempt) }
+                failures.append(reason.summary)
+                guard attempt < retryPolicy.maxAttempts else {
+                    throw reason.error(endpoint: method, attempts: attempt, failures: failures)
+                }
                 let delay = reason.retryAfter.map { min($0, retryPolicy.maxRetryAfter) }
                     ?? retryPolicy.delay(afterFailures: attempt, unit: jitter.unit())
                 guard clock.monotonicNow() - started + delay <= retryPolicy.giveUpAfter else {
-                    throw reason.error(endpoint: method, attempts: attempt)
+                    throw reason.error(endpoint: method, attempts: attempt, failures: failures)
                 }
                 try await clock.sleep(seconds: delay)
             }
@@ -326,15 +345,32 @@ public struct AshbyClient: Sendable {
             parsed = try JSONValue.parse(response.body)
         } catch {
             guard (200...299).contains(status) else {
-                return .failure(status == 403 ? .invalidKey(endpoint: method, requestId: headerRequestId)
-                                              : .unexpectedStatus(endpoint: method, status: status, requestId: headerRequestId))
+                if status == 403 {
+                    let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
+                    if let refusal = AshbyClient.permissionRefusal(in: text, method: method) {
+                        return .failure(.missingPermission(permission: refusal, endpoint: method, requestId: headerRequestId))
+                    }
+                    return .failure(.invalidKey(endpoint: method, requestId: headerRequestId))
+                }
+                return .failure(.unexpectedStatus(endpoint: method, status: status, requestId: headerRequestId))
             }
             // A 200 that does not parse is almost always a transfer cut short: worth another try.
             return .retry(.malformed(offset: error.offset, reason: AshbyClient.describe(error, bodySize: response.body.count),
                                      excerpt: AshbyClient.maskedExcerpt(response.body, around: error.offset)))
         }
         guard let envelope = parsed.objectValue, let success = envelope["success"]?.boolValue else {
-            if status == 403 { return .failure(.invalidKey(endpoint: method, requestId: headerRequestId)) }
+            if status == 403 {
+                // An error body without `success` (seen from proxies and in third-party fixtures): read its
+                // codes and text the same way before concluding the key itself is refused.
+                let failure = parsed.objectValue.map { AshbyErrorEnvelope($0, redact: apiKey.redact) }
+                let text = failure.map { ($0.codes + [$0.message ?? ""]).joined(separator: " ") }
+                    ?? String(decoding: response.body.prefix(4096), as: UTF8.self)
+                if let refusal = AshbyClient.permissionRefusal(in: text, method: method) {
+                    return .failure(.missingPermission(permission: refusal, endpoint: method,
+                                                       requestId: failure?.requestId ?? headerRequestId))
+                }
+                return .failure(.invalidKey(endpoint: method, requestId: headerRequestId))
+            }
             guard (200...299).contains(status) else {
                 return .failure(.unexpectedStatus(endpoint: method, status: status, requestId: headerRequestId))
             }
@@ -354,7 +390,12 @@ public struct AshbyClient: Sendable {
             let permission = AshbyEndpoint.named(method)?.permission ?? failure.mentionedPermission
             return .failure(.missingPermission(permission: permission, endpoint: method, requestId: requestId))
         }
-        if status == 403 { return .failure(.invalidKey(endpoint: method, requestId: requestId)) }
+        if status == 403 {
+            if let refusal = AshbyClient.permissionRefusal(in: failure.message ?? "", method: method) {
+                return .failure(.missingPermission(permission: refusal, endpoint: method, requestId: requestId))
+            }
+            return .failure(.invalidKey(endpoint: method, requestId: requestId))
+        }
         if failure.has("sync_token_expired") { return .failure(.syncTokenExpired(endpoint: method)) }
         if failure.has("incremental_sync_too_large") { return .failure(.incrementalSyncTooLarge(endpoint: method)) }
         if failure.has("rate_limit_exceeded") || failure.has("concurrent_limit_exceeded") {
@@ -362,6 +403,21 @@ public struct AshbyClient: Sendable {
         }
         return .failure(.api(endpoint: method, code: failure.codes.first ?? "unknown_error",
                              message: failure.message, requestId: requestId))
+    }
+
+    /// Whether a 403's text says a permission is missing (rather than the key being wrong): it names
+    /// `missing_endpoint_permission`, a permission (`jobsRead`, `jobs:read`, "Jobs: Read"), or says a
+    /// permission is required or missing. Returns the permission: the endpoint's own when HireLedger
+    /// knows the endpoint, else the one the text names; `.some(nil)` when neither is known; nil when the
+    /// text does not speak of a missing permission.
+    static func permissionRefusal(in text: String, method: String) -> AshbyPermission?? {
+        let lower = text.lowercased()
+        let named = AshbyPermission.allCases.first { text.contains($0.rawValue) || lower.contains($0.scope) || text.contains($0.adminName) }
+        let says = lower.contains("missing_endpoint_permission") || lower.contains("permission is required")
+            || lower.contains("required permission") || lower.contains("missing permission")
+            || lower.contains("lacks the") && lower.contains("permission")
+        guard says || named != nil else { return nil }
+        return .some(AshbyEndpoint.named(method)?.permission ?? named)
     }
 
     /// Lays out a list envelope without parsing its `results`: every other member is parsed, `results`

@@ -136,6 +136,12 @@ extension AshbyEndpoint {
         method: "offer.list", permission: .offersRead, pagination: .cursor, supportsSyncToken: true)
     public static let offerInfo = AshbyEndpoint(method: "offer.info", permission: .offersRead, requiredParameter: "offerId")
 
+    // Only to learn which Ashby organization a key reads (`AshbyOrganization`): each feedback form
+    // carries its `organizationId`; brands name the organization's job boards.
+    public static let feedbackFormDefinitionList = AshbyEndpoint(
+        method: "feedbackFormDefinition.list", permission: .hiringProcessMetadataRead, pagination: .cursor)
+    public static let brandList = AshbyEndpoint(method: "brand.list", permission: .organizationRead, pagination: .cursor)
+
     // API Keys: Read (optional for HireLedger)
     public static let apiKeyInfo = AshbyEndpoint(method: "apiKey.info", permission: .apiKeysRead)
 
@@ -146,7 +152,7 @@ extension AshbyEndpoint {
         interviewList, interviewInfo, interviewScheduleList, interviewPlanList, interviewStageList, interviewStageInfo,
         archiveReasonList, closeReasonList, sourceList, candidateTagList, customFieldList, customFieldInfo,
         departmentList, departmentInfo, locationList, locationInfo, userList, userInfo,
-        offerList, offerInfo, apiKeyInfo,
+        offerList, offerInfo, feedbackFormDefinitionList, brandList, apiKeyInfo,
     ]
 
     /// The catalogue entry for an RPC name, if HireLedger knows it.

@@ -13,6 +13,15 @@ struct APIHandler {
     let scopes: [String]
     let keyTitle: String
     let keyCreatedAt: Int64
+    /// The account's organization id (`SimulatedAshby.organizationId`).
+    let organizationId: SimID
+    /// The key lacks "Allow access to confidential jobs and projects": confidential jobs, and the
+    /// openings, postings, applications, offers and schedules of those jobs, are silently left out.
+    var hidesConfidential = false
+
+    /// Whether job row `j` is hidden from this key.
+    private func hidden(job j: Int32) -> Bool { hidesConfidential && world.jobs[Int(j)].confidential }
+    private func hidden(application a: Int32) -> Bool { hidesConfidential && world.jobs[Int(world.applications[Int(a)].job)].confidential }
 
     /// Endpoint name → (ordinal used in cursors, required permission). Ordinals never change meaning.
     static let endpoints: [String: (UInt8, AshbyPermission)] = {
@@ -31,6 +40,7 @@ struct APIHandler {
             ("department.info", .organizationRead), ("location.list", .organizationRead),
             ("location.info", .organizationRead), ("user.list", .organizationRead), ("user.info", .organizationRead),
             ("apiKey.info", .apiKeysRead),
+            ("feedbackFormDefinition.list", .hiringProcessMetadataRead), ("brand.list", .organizationRead),
         ]
         var d: [String: (UInt8, AshbyPermission)] = [:]
         for (i, (name, p)) in list.enumerated() { d[name] = (UInt8(i + 1), p) }
@@ -51,7 +61,7 @@ struct APIHandler {
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .application, count: w.applications.count, sync: true, include: { i in
                 let a = w.applications[Int(i)]
-                if a.deleted { return false }
+                if a.deleted || hidden(application: i) { return false }
                 if let status, !status.contains(a.status.rawValue) { return false }
                 if let jobId, w.jobs[Int(a.job)].id != jobId { return false }
                 if let after, a.createdAt <= after { return false }
@@ -71,6 +81,7 @@ struct APIHandler {
             let expand = try ctx.stringSet("expand") ?? []
             return try paginate(ctx, type: .job, count: w.jobs.count, sync: true, include: { i in
                 let j = w.jobs[Int(i)]
+                if hidden(job: i) { return false }
                 if let status { if !status.contains(j.status.rawValue) { return false } } else if j.status == .Draft { return false }
                 if let after, j.createdAt <= after { return false }
                 if let openedAfter, (j.openedAt ?? Int64.min) <= openedAfter { return false }
@@ -83,7 +94,9 @@ struct APIHandler {
             let after = try ctx.int("createdAfter")
             let enabled = w.openingsEnabled
             return try paginate(ctx, type: .opening, count: w.openings.count, sync: true, include: { i in
-                enabled && (after.map { w.openings[Int(i)].createdAt > $0 } ?? true)
+                let o = w.openings[Int(i)]
+                if hidesConfidential, !o.jobs.isEmpty, o.jobs.allSatisfy({ hidden(job: $0) }) { return false }
+                return enabled && (after.map { o.createdAt > $0 } ?? true)
             }, render: { w.renderOpening($0, &$1) })
         case "offer.list":
             let offerStatus = try ctx.stringSet("offerStatus"), acceptance = try ctx.stringSet("acceptanceStatus")
@@ -91,7 +104,7 @@ struct APIHandler {
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .offer, count: w.offers.count, sync: true, include: { i in
                 let o = w.offers[Int(i)]
-                if o.deleted { return false }
+                if o.deleted || hidden(application: o.application) { return false }
                 if let offerStatus, !offerStatus.contains(o.offerStatus) { return false }
                 if let acceptance, !acceptance.contains(o.acceptanceStatus) { return false }
                 if let approval, !approval.contains("Approved") { return false }
@@ -104,7 +117,7 @@ struct APIHandler {
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .interviewSchedule, count: w.schedules.count, sync: true, include: { i in
                 let s = w.schedules[Int(i)]
-                if s.deleted || w.applications[Int(s.application)].deleted { return false }
+                if s.deleted || w.applications[Int(s.application)].deleted || hidden(application: s.application) { return false }
                 if let appId, w.applications[Int(s.application)].id != appId { return false }
                 if let stageId, w.stages[Int(s.stage)].id != stageId { return false }
                 if let after, s.createdAt <= after { return false }
@@ -176,7 +189,7 @@ struct APIHandler {
             let location = try ctx.string("location"), department = try ctx.string("department")
             return unpaginated(w.postings.indices.filter { i in
                 let p = w.postings[i]
-                guard p.published, !listedOnly || p.isListed else { return false }
+                guard p.published, !listedOnly || p.isListed, !hidden(job: p.job) else { return false }
                 let j = w.jobs[Int(p.job)]
                 if let location, w.locations[Int(j.location)].name != location { return false }
                 if let department, w.departments[Int(j.department)].name != department { return false }
@@ -196,7 +209,7 @@ struct APIHandler {
         case "job.info":
             let id = try ctx.requiredID("id")
             let expand = try ctx.stringSet("expand") ?? []
-            guard let j = w.row(.job, id) else { throw .notFound("job_not_found", "Job not found") }
+            guard let j = w.row(.job, id), !hidden(job: j) else { throw .notFound("job_not_found", "Job not found") }
             return single { w.renderJob(j, &$0, expandLocation: expand.contains("location"), expandOpenings: expand.contains("openings")) }
         case "jobPosting.info":
             let id = try ctx.requiredID("jobPostingId")
@@ -230,6 +243,26 @@ struct APIHandler {
             let id = try ctx.requiredID("userId")
             guard let u = w.row(.user, id) else { throw .notFound("user_not_found", "User not found") }
             return single { w.renderUser(u, &$0) }
+        case "feedbackFormDefinition.list":
+            // The account's one default form: what a client learns the organization id from.
+            return unpaginated([0], more: true) { _, out in
+                out.beginObject()
+                out.key("id"); out.id(SimID(hi: organizationId.hi ^ 0xF0F0, lo: organizationId.lo))
+                out.key("organizationId"); out.id(organizationId)
+                out.key("title"); out.string("Default feedback form")
+                out.key("isArchived"); out.bool(false)
+                out.key("isDefaultForm"); out.bool(true)
+                out.key("formDefinition"); out.beginObject(); out.key("sections"); out.beginArray(); out.endArray(); out.endObject()
+                out.endObject()
+            }
+        case "brand.list":
+            return unpaginated([0], more: true) { _, out in
+                out.beginObject()
+                out.key("id"); out.id(w.brandId)
+                out.key("name"); out.string("Simulated Ashby")
+                out.key("hostedJobsPageSlug"); out.string("simulated-ashby")
+                out.endObject()
+            }
         case "apiKey.info":
             return single { out in
                 out.beginObject()

@@ -26,15 +26,22 @@ import Synchronization
 /// - `POST /_sim/advance {"days": N}` → `{now, changeSeq, journalCount}`
 /// - `GET|POST /_sim/journal {"after": N, "limit": M}` → `{entries: [JournalEntry.json], last, total}`
 /// - `POST /_sim/faults {rate429, retryAfterSeconds, rate5xx, rateTruncated, rateMalformed, rateReset,
-///   rateSlow, slowMillis, failNext: ["rateLimited"|"serverError"|"truncated"|"malformed"|"reset"|"slow"]}`
-///   (replaces the whole fault configuration; omitted fields are 0/empty)
+///   rateSlow, slowMillis, failNext: ["rateLimited"|"serverError"|"truncated"|"malformed"|"reset"|"slow"],
+///   refuseNextToken: ["cursor_invalid", ...]}` (replaces the whole fault configuration; omitted fields are 0/empty)
+/// - `POST /_sim/behaviours {"resignFileHandles": true|false}` → `{resignFileHandles}` (the behaviour that can
+///   change at runtime; the others are fixed by `SimulatorConfiguration.behaviours`)
 /// - `GET|POST /_sim/status` → `{now, seed, size, openingsEnabled, counts{}, changeSeq, journalCount, requests}`
-/// - `POST /_sim/keys {"permissions": ["jobsRead" | "jobs:read" | "Jobs: Read", ...], "title"}` → `{key, scopes}`
+/// - `POST /_sim/keys {"permissions": ["jobsRead" | "jobs:read" | "Jobs: Read", ...], "title", "confidentialAccess"}` → `{key, scopes}`
 /// - `POST /_sim/permissions {"key", "permissions": [...]}` replaces a key's permissions (withdraw a module).
 public final class SimulatedAshby: @unchecked Sendable {
     public let configuration: SimulatorConfiguration
     /// A key holding the six read permissions a sync needs (not API Keys: Read).
     public let fullAccessKey: String
+    /// The account's organization id as `feedbackFormDefinition.list` reports it: a function of the seed
+    /// and the world size only, so two simulators of the same world are the same account.
+    public var organizationId: String { organization.string }
+
+    private let organization: SimID
 
     private let lock = Mutex(())
     private let engine: WorldEngine
@@ -45,11 +52,14 @@ public final class SimulatedAshby: @unchecked Sendable {
     private var requestIdRandom: SeededRandom
     private var faultState: FaultConfiguration
     private var requestCounter = 0
+    private var resignHandles: Bool
 
     struct APIKey {
         var title: String
         var permissions: Set<AshbyPermission>
         var createdAt: Int64
+        /// "Allow access to confidential jobs and projects?" (off: they are silently left out).
+        var confidentialAccess = true
     }
 
     public init(configuration: SimulatorConfiguration = SimulatorConfiguration()) {
@@ -59,6 +69,10 @@ public final class SimulatedAshby: @unchecked Sendable {
         faultRandom = SeededRandom(seed: configuration.seed, stream: 3)
         requestIdRandom = SeededRandom(seed: configuration.seed, stream: 4)
         faultState = configuration.faults
+        resignHandles = configuration.behaviours.resignFileHandles
+        var orgRng = SeededRandom(seed: configuration.seed ^ (UInt64(WorldSize.allCases.firstIndex(of: configuration.size)!) << 56),
+                                  stream: 5)
+        organization = SimID.random(&orgRng)
         var keyRng = SeededRandom(seed: configuration.seed, stream: 2)
         let key = SimulatedAshby.keyString(&keyRng)
         keyRandom = keyRng
@@ -114,8 +128,22 @@ public final class SimulatedAshby: @unchecked Sendable {
         locked { _ = keys[key]?.permissions.remove(permission) }
     }
 
+    /// Sets a key's "Allow access to confidential jobs and projects?" toggle (on for new keys). Off,
+    /// confidential jobs and their openings, postings, applications, offers and schedules are silently
+    /// left out of every answer, as Ashby does.
+    public func setConfidentialAccess(_ allowed: Bool, forKey key: String) {
+        locked { keys[key]?.confidentialAccess = allowed }
+    }
+
     /// Deactivates a key: it then gets 403 like an unknown key.
     public func revoke(key: String) { locked { _ = keys.removeValue(forKey: key) } }
+
+    /// Whether file handles are signed anew on every read (`SimulatorBehaviours.resignFileHandles`);
+    /// switchable at runtime, since it changes only how records are rendered.
+    public var resignsFileHandles: Bool {
+        get { locked { resignHandles } }
+        set { locked { resignHandles = newValue } }
+    }
 
     public var faults: FaultConfiguration {
         get { locked { faultState } }
@@ -248,11 +276,18 @@ public final class SimulatedAshby: @unchecked Sendable {
             }
             params = o
         }
-        let handler = APIHandler(world: engine.world, codec: codec, now: engine.now,
+        if !faultState.refuseNextToken.isEmpty, params["syncToken"] != nil || params["cursor"] != nil {
+            let code = faultState.refuseNextToken.removeFirst()
+            let what = params["cursor"] != nil ? "cursor" : "syncToken"
+            return errorResponse(APIError(code: code, message: "\(what): refused (\(code)); run a full sync without it"), requestId: rid)
+        }
+        engine.world.fileHandleSignature = resignHandles ? (UInt64(requestCounter) &* 0x9E37_79B9_7F4A_7C15) | 1 : 0
+        var handler = APIHandler(world: engine.world, codec: codec, now: engine.now,
                                  syncTokenMaxAgeDays: configuration.syncTokenMaxAgeDays,
                                  incrementalPageCap: configuration.incrementalPageCap,
                                  scopes: apiKey.permissions.sorted().map(\.scope), keyTitle: apiKey.title,
-                                 keyCreatedAt: apiKey.createdAt)
+                                 keyCreatedAt: apiKey.createdAt, organizationId: organization)
+        handler.hidesConfidential = !apiKey.confidentialAccess
         do {
             let bytes = try handler.handle(endpoint: name, params: params)
             return SimulatorResponse(status: 200, headers: baseHeaders(rid), body: bytes)
@@ -307,8 +342,15 @@ public final class SimulatedAshby: @unchecked Sendable {
                 next.append(k)
             }
             f.failNext = next
+            f.refuseNextToken = (params["refuseNextToken"]?.arrayValue ?? []).compactMap(\.stringValue)
             faultState = f
             return reply(["ok": true])
+        case ("POST", "/_sim/behaviours"):
+            guard let resign = params["resignFileHandles"]?.boolValue else {
+                return fail("behaviours takes {\"resignFileHandles\": true|false}; the others are set when the simulator starts")
+            }
+            resignHandles = resign
+            return reply(["resignFileHandles": .bool(resign)])
         case ("GET", "/_sim/status"), ("POST", "/_sim/status"):
             let counts = JSONObject(engine.world.counts().map { ($0.0, JSONValue($0.1)) })
             return reply(["now": .string(Timestamp(millisecondsSinceEpoch: engine.now).iso8601),
@@ -325,7 +367,8 @@ public final class SimulatedAshby: @unchecked Sendable {
                 perms.insert(p)
             }
             let key = newKeyString()
-            keys[key] = APIKey(title: params["title"]?.stringValue ?? "Simulator key", permissions: perms, createdAt: engine.now)
+            keys[key] = APIKey(title: params["title"]?.stringValue ?? "Simulator key", permissions: perms, createdAt: engine.now,
+                               confidentialAccess: params["confidentialAccess"]?.boolValue ?? true)
             return reply(["key": .string(key), "scopes": .array(perms.sorted().map { .string($0.scope) })])
         case ("POST", "/_sim/permissions"):
             guard let key = params["key"]?.stringValue, keys[key] != nil else { return fail("unknown key", status: 404) }

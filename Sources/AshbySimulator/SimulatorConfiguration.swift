@@ -48,6 +48,8 @@ public struct SimulatorConfiguration: Sendable {
     /// HTTP status for `missing_endpoint_permission`: 403 (Ashby's auth docs) or 200.
     public var missingPermissionStatus: Int
     public var faults: FaultConfiguration
+    /// Behaviours of real accounts that the default world leaves out, each switched on separately.
+    public var behaviours: SimulatorBehaviours = SimulatorBehaviours()
 
     public static let defaultStart = Timestamp(millisecondsSinceEpoch: 1_767_571_200_000)  // 2026-01-05T00:00:00Z
 
@@ -94,10 +96,19 @@ public struct FaultConfiguration: Sendable, Equatable {
     public var slowMillis: Int
     /// Faults applied, in order, to the next API requests before any random draw ("fail the next N").
     public var failNext: [FaultKind]
+    /// Error codes with which the next requests carrying a `syncToken` or a `cursor` are refused, one
+    /// per request, in order (HTTP 200 with the error envelope, as Ashby sends logical errors): e.g.
+    /// `sync_token_expired`, `incremental_sync_too_large`, `invalid_input`, `cursor_invalid`,
+    /// `sync_token_invalid`, `next_cursor_expired` (see `refusalCodes`).
+    public var refuseNextToken: [String]
+
+    /// Every code Ashby (or a client written against it) is known to refuse a token or cursor with.
+    public static let refusalCodes = ["sync_token_expired", "incremental_sync_too_large", "invalid_input", "cursor_invalid",
+                                      "sync_token_invalid", "next_cursor_expired"]
 
     public init(rate429: Double = 0, retryAfterSeconds: Int = 1, rate5xx: Double = 0, rateTruncated: Double = 0,
                 rateMalformed: Double = 0, rateReset: Double = 0, rateSlow: Double = 0, slowMillis: Int = 0,
-                failNext: [FaultKind] = []) {
+                failNext: [FaultKind] = [], refuseNextToken: [String] = []) {
         self.rate429 = rate429
         self.retryAfterSeconds = retryAfterSeconds
         self.rate5xx = rate5xx
@@ -107,10 +118,44 @@ public struct FaultConfiguration: Sendable, Equatable {
         self.rateSlow = rateSlow
         self.slowMillis = slowMillis
         self.failNext = failNext
+        self.refuseNextToken = refuseNextToken
     }
 
     /// Convenience: fail the next `count` requests with `kind`.
     public static func failing(next count: Int, with kind: FaultKind) -> FaultConfiguration {
         FaultConfiguration(failNext: Array(repeating: kind, count: count))
     }
+}
+
+/// Real-account behaviours the simulator models on demand. Each is off by default, and a world with
+/// one off draws no random number for it, so existing worlds stay byte-identical.
+public struct SimulatorBehaviours: Sendable, Equatable {
+    /// An application in an interview stage sometimes moves to the next stage and back a few hours
+    /// later (A→B→A): between two polls its current stage is unchanged, only its history tells.
+    public var backwardStageMoves: Bool
+    /// An open opening is sometimes archived instead of having its date slip (`isArchived: true` while
+    /// `openingState` stays `Open`).
+    public var archiveOpenOpenings: Bool
+    /// A slipping target start date sometimes slips again an hour later, so two versions fall between
+    /// two polls (Ashby exposes only the latest version).
+    public var repeatedTargetDateChanges: Bool
+    /// File handles are signed anew on every read, as Ashby's are: the same record's bytes differ from one
+    /// response to the next although nothing changed.
+    public var resignFileHandles: Bool
+    /// Some offers waiting on the candidate are cancelled (`offerStatus: OfferCancelled`, `acceptanceStatus:
+    /// Cancelled`) and their applications archived.
+    public var cancelledOffers: Bool
+
+    public init(backwardStageMoves: Bool = false, archiveOpenOpenings: Bool = false, repeatedTargetDateChanges: Bool = false,
+                resignFileHandles: Bool = false, cancelledOffers: Bool = false) {
+        self.cancelledOffers = cancelledOffers
+        self.backwardStageMoves = backwardStageMoves
+        self.archiveOpenOpenings = archiveOpenOpenings
+        self.repeatedTargetDateChanges = repeatedTargetDateChanges
+        self.resignFileHandles = resignFileHandles
+    }
+
+    /// Every behaviour on.
+    public static let all = SimulatorBehaviours(backwardStageMoves: true, archiveOpenOpenings: true,
+                                                repeatedTargetDateChanges: true, resignFileHandles: true, cancelledOffers: true)
 }

@@ -461,7 +461,12 @@ extension World {
         w.beginObject()
         w.key("id"); w.id(id)
         w.key("name"); w.string("\(name) Resume.pdf")
-        w.key("handle"); w.string("sim-file-\(id.string)")
+        if fileHandleSignature != 0 {
+            // Like Ashby's: a signed URL-like handle that differs on every read.
+            w.key("handle"); w.string("sim-file-\(id.string)?Expires=\(fileHandleSignature >> 40)&Signature=\(String(fileHandleSignature, radix: 16))")
+        } else {
+            w.key("handle"); w.string("sim-file-\(id.string)")
+        }
         w.endObject()
     }
 

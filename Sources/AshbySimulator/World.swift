@@ -35,6 +35,9 @@ final class World {
     var brandId = SimID.none
     var stageGroupIds: [StageType: SimID] = [:]
     var openingsEnabled = true
+    /// Non-zero when file handles are re-signed on every read (`SimulatorBehaviours.resignFileHandles`):
+    /// the signature of the response being rendered, set per request.
+    var fileHandleSignature: UInt64 = 0
 
     /// Records a change of row `row` of `type`: bumps the sequence and appends to the change log.
     /// Returns the new sequence; the caller stores it in the row's `changeSeq`.

@@ -11,6 +11,7 @@ import Synchronization
 /// ever a zero standing for "unknown".
 enum StoreMetrics {
     static func register(on metrics: ServerMetrics, store: LedgerStore, views: ViewStates, watcher: LogWatcher) {
+        registerSkippedTypes(on: metrics, store: store)
         let registry = metrics.registry
         func gauge(_ name: String, _ help: String) -> Prometheus.Gauge {
             registry.makeGauge(descriptor: ServerMetrics.describe(name, help))
@@ -57,6 +58,32 @@ enum StoreMetrics {
                 return position > last ? position.value - last.value : 0
             }
             if delta > 0 { appended.increment(by: Int64(clamping: delta)) }
+        }
+    }
+
+    /// The entity types the last sync could not read for want of a permission: their number
+    /// (`hireledger_sync_skipped_types`) and one `hireledger_sync_skipped_type{entity_type,permission}`
+    /// at 1 per type (0 once a later sync read it again).
+    static func registerSkippedTypes(on metrics: ServerMetrics, store: LedgerStore) {
+        let registry = metrics.registry
+        let count = registry.makeGauge(descriptor: ServerMetrics.describe("hireledger_sync_skipped_types",
+            "Entity types the last sync could not read (missing permission)."))
+        let shown = Mutex<[String: Prometheus.Gauge]>([:])
+        metrics.addCollector {
+            let skipped = try store.skippedTypes()
+            count.set(Int64(skipped.count))
+            shown.withLock { gauges in
+                for (type, skip) in skipped {
+                    let key = type + "\u{0}" + (skip.permission?.scope ?? "unknown")
+                    let gauge = gauges[key] ?? registry.makeGauge(
+                        descriptor: ServerMetrics.describe("hireledger_sync_skipped_type",
+                                                           "1 for each entity type the last sync skipped, with the permission it needs."),
+                        labels: [("entity_type", type), ("permission", skip.permission?.scope ?? "unknown")])
+                    gauges[key] = gauge
+                    gauge.set(Int64(1))
+                }
+                for (key, gauge) in gauges where skipped[String(key.split(separator: "\u{0}")[0])] == nil { gauge.set(Int64(0)) }
+            }
         }
     }
 }

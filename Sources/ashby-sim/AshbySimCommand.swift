@@ -13,7 +13,9 @@ struct AshbySimCommand: AsyncParsableCommand {
             Same --seed and --size, the same /_sim/advance calls and the same requests give byte-identical \
             responses. Control endpoints (loopback only): POST /_sim/advance {"days":N}, GET|POST /_sim/journal \
             {"after":N}, POST /_sim/faults {...}, GET /_sim/status, POST /_sim/keys {"permissions":[...]}, \
-            POST /_sim/permissions {"key":..., "permissions":[...]}.
+            POST /_sim/permissions {"key":..., "permissions":[...]}, POST /_sim/behaviours {"resignFileHandles":true}. \
+            --behaviour switches on real-account behaviours the default world leaves out: backward-stage-moves \
+            (A→B→A), archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, or all.
             """
     )
 
@@ -22,6 +24,8 @@ struct AshbySimCommand: AsyncParsableCommand {
     @Option(help: "World size: tiny, small, medium or large.") var size: String = "small"
     @Option(help: "Bind address.") var host: String = "127.0.0.1"
     @Flag(help: "Simulate an account without the openings feature.") var noOpenings = false
+    @Option(help: "A real-account behaviour to switch on (repeatable): backward-stage-moves, archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, all.")
+    var behaviour: [String] = []
 
     func run() async throws {
         guard let worldSize = WorldSize(rawValue: size) else {
@@ -29,7 +33,23 @@ struct AshbySimCommand: AsyncParsableCommand {
         }
         let clock = ContinuousClock()
         let began = clock.now
-        let simulator = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: worldSize, openingsEnabled: !noOpenings))
+        var behaviours = SimulatorBehaviours()
+        for name in behaviour {
+            switch name {
+            case "backward-stage-moves": behaviours.backwardStageMoves = true
+            case "archive-open-openings": behaviours.archiveOpenOpenings = true
+            case "repeated-target-date-changes": behaviours.repeatedTargetDateChanges = true
+            case "resign-file-handles": behaviours.resignFileHandles = true
+            case "cancelled-offers": behaviours.cancelledOffers = true
+            case "all": behaviours = .all
+            default:
+                throw ValidationError("unknown --behaviour '\(name)'; use backward-stage-moves, archive-open-openings, "
+                    + "repeated-target-date-changes, resign-file-handles, cancelled-offers or all")
+            }
+        }
+        var configuration = SimulatorConfiguration(seed: seed, size: worldSize, openingsEnabled: !noOpenings)
+        configuration.behaviours = behaviours
+        let simulator = SimulatedAshby(configuration: configuration)
         let generated = clock.now - began
         let server = SimulatorServer(simulator: simulator)
         let url = try await server.start(host: host, port: port)

@@ -105,7 +105,7 @@ struct AshbyErrorMappingTests {
 
     @Test func nonEnvelopeJSONIsMalformedWithAMaskedShape() async {
         let error = await failure(replying: .json(["name": "Jane Candidate", "email": "jane@example.com"]))
-        guard case .malformedResponse(endpoint: "candidate.list", offset: nil, reason: _, excerpt: let excerpt, attempts: 1)? = error else {
+        guard case .malformedResponse(endpoint: "candidate.list", offset: nil, reason: _, excerpt: let excerpt, attempts: 1, failures: _)? = error else {
             Issue.record("got \(String(describing: error))"); return
         }
         #expect(!excerpt.contains("Jane") && !excerpt.contains("jane@"))
@@ -118,7 +118,7 @@ struct AshbyErrorMappingTests {
         await #expect {
             _ = try await makeClient(transport).listPage(.candidateList)
         } throws: { error in
-            guard case AshbyError.malformedResponse(endpoint: "candidate.list", offset: nil, reason: let reason, excerpt: _, attempts: 1) = error else {
+            guard case AshbyError.malformedResponse(endpoint: "candidate.list", offset: nil, reason: let reason, excerpt: _, attempts: 1, failures: _) = error else {
                 return false
             }
             return reason.contains("results")
@@ -127,7 +127,7 @@ struct AshbyErrorMappingTests {
 
     @Test func nonRetryableTransportErrorsFailAtOnce() async {
         let error = await failure(replying: .failure(FakeTransportError(isRetryable: false)))
-        guard case .transport(endpoint: "candidate.list", underlying: _, attempts: 1)? = error else {
+        guard case .transport(endpoint: "candidate.list", underlying: _, attempts: 1, failures: _)? = error else {
             Issue.record("got \(String(describing: error))"); return
         }
         #expect(error!.description.contains("unsupported protocol"))

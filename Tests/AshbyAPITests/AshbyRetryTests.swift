@@ -74,7 +74,7 @@ struct AshbyRetryTests {
             _ = try await makeClient(transport).listPage(.candidateList)
         } throws: { error in
             guard case AshbyError.malformedResponse(endpoint: "candidate.list", offset: let offset?, reason: let reason,
-                                                    excerpt: let excerpt, attempts: 4) = error else { return false }
+                                                    excerpt: let excerpt, attempts: 4, failures: _) = error else { return false }
             return offset == body.count && reason.contains("truncated") && !excerpt.contains("Jane") && !excerpt.contains("42")
                 && excerpt.contains("xxxx")
         }
@@ -96,7 +96,7 @@ struct AshbyRetryTests {
         await #expect {
             _ = try await makeClient(transport, clock: clock).listPage(.candidateList)
         } throws: { error in
-            guard case AshbyError.rateLimited(endpoint: "candidate.list", attempts: 4, retryAfter: 3) = error else { return false }
+            guard case AshbyError.rateLimited(endpoint: "candidate.list", attempts: 4, retryAfter: 3, failures: _) = error else { return false }
             return "\(error)".contains("after 4 attempts") && "\(error)".contains("3 s")
         }
         #expect(clock.sleeps == [3, 3, 3])
@@ -109,7 +109,7 @@ struct AshbyRetryTests {
         await #expect {
             _ = try await makeClient(transport).listPage(.candidateList)
         } throws: { error in
-            guard case AshbyError.server(endpoint: "candidate.list", status: 503, attempts: 4, requestId: "01REQ") = error else { return false }
+            guard case AshbyError.server(endpoint: "candidate.list", status: 503, attempts: 4, requestId: "01REQ", failures: _) = error else { return false }
             return "\(error)".contains("HTTP 503")
         }
     }
@@ -122,7 +122,7 @@ struct AshbyRetryTests {
         await #expect {
             _ = try await makeClient(transport, clock: clock, retry: policy).listPage(.candidateList)
         } throws: { error in
-            guard case AshbyError.rateLimited(endpoint: _, attempts: 3, retryAfter: 50) = error else { return false }
+            guard case AshbyError.rateLimited(endpoint: _, attempts: 3, retryAfter: 50, failures: _) = error else { return false }
             return true
         }
         // Two waits of 50 s fit in 120 s; a third would end at 150 s.

@@ -51,7 +51,7 @@ struct CandidateErasureTests {
             let typesBefore = try store.events().map(\.type)
             #expect(try store.events().contains { e in secrets.contains { e.data.canonicalString.contains($0) } })
 
-            let receiver = try WebhookTestReceiver()
+            let receiver = try LoopbackHTTPServer()
             defer { receiver.stop() }
             let subscriptions = try SubscriptionStore(store: store)
             _ = try subscriptions.create(url: receiver.url, types: ["candidate.erased"], startAt: .now)

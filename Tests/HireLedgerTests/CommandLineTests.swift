@@ -21,6 +21,13 @@ struct CommandLineTests {
         return try #require(json["key"]?.stringValue ?? json["results"]?["key"]?.stringValue, "no key in \(result.stdout)")
     }
 
+    /// Replaces a key's permissions through the simulator's control endpoint.
+    static func setPermissions(_ sim: SimulatorProcess, key: String, _ permissions: [String]) throws -> String {
+        let body = JSONValue.object(["key": .string(key), "permissions": .array(permissions.map { .string($0) })]).canonicalString
+        return try ChildProcess.run("/usr/bin/env", ["curl", "-s", "-X", "POST", "-H", "Content-Type: application/json",
+                                                     "-d", body, sim.url + "/_sim/permissions"]).stdout
+    }
+
     @Test func doctorNamesTheMissingPermissionAndFailsAndNeverPrintsTheKey() throws {
         let sim = try SimulatorProcess(executable: try Executables.directory() + "/ashby-sim", size: "tiny", seed: 3)
         defer { sim.stop() }
@@ -45,7 +52,7 @@ struct CommandLineTests {
         #expect(offers?["status"] == .string("missing"))
     }
 
-    @Test func aSyncWithAKeyLackingOffersStopsWithTheGrantInstructionAndNoKey() throws {
+    @Test func aSyncWithAKeyLackingOffersSyncsTheRestExits3AndNamesThePermission() throws {
         let sim = try SimulatorProcess(executable: try Executables.directory() + "/ashby-sim", size: "tiny", seed: 3)
         defer { sim.stop() }
         let key = try Self.makeKey(sim, permissions: ["jobsRead", "candidatesRead", "interviewsRead",
@@ -53,13 +60,46 @@ struct CommandLineTests {
         let store = NSTemporaryDirectory() + "hl-cli-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: store) }
         let sync = try Self.hireledger(["sync", "--store", store, "--base-url", sim.url], key: key)
-        #expect(sync.status != 0)
-        #expect(sync.stderr.contains("Offers: Read"), "\(sync.stderr)")
+        #expect(sync.status == 3, "\(sync.stderr)")
+        #expect(sync.stderr.contains("offers (needs Offers: Read)"), "\(sync.stderr)")
         #expect(!sync.stderr.contains(key) && !sync.stdout.contains(key))
-        // What was synced before the refused type is kept and readable.
+        // Everything else was synced; status lists the skip and the store's source.
         let status = try Self.hireledger(["status", "--store", store, "--format", "json"])
         #expect(status.status == 0, "\(status.stderr)")
-        #expect((try JSONValue.parse(status.stdout))["eventCount"]?.intValue ?? 0 > 0)
+        let json = try JSONValue.parse(status.stdout)
+        #expect(json["eventCount"]?.intValue ?? 0 > 0)
+        #expect(json["lastSyncs"]?["interviewSchedules"] != nil && json["lastSyncs"]?["offers"] == nil)
+        #expect(json["skipped"]?[0]?["entityType"] == "offers" && json["skipped"]?[0]?["permission"] == "offersRead")
+        #expect(json["source"]?["kind"] == "ashby" && json["source"]?["evidence"] == "organizationId")
+        let table = try Self.hireledger(["status", "--store", store])
+        #expect(table.stdout.contains("SKIPPED   offers (needs Offers: Read)"), "\(table.stdout)")
+        // The view that needs offers says it lacks them.
+        let headcount = try Self.hireledger(["headcount", "--store", store])
+        #expect(headcount.status == 0 && headcount.stderr.contains("lacks offers (needs Offers: Read)"), "\(headcount.stderr)")
+        // Granted again: the next sync reads offers too and exits 0.
+        _ = try Self.setPermissions(sim, key: key, ["jobsRead", "candidatesRead", "interviewsRead", "hiringProcessMetadataRead",
+                                                    "organizationRead", "offersRead"])
+        let again = try Self.hireledger(["sync", "--store", store, "--base-url", sim.url], key: key)
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// A store synced from one account refuses the embedded simulator (a cron job without ASHBY_API_KEY)
+    /// and another account, naming both; its data file is unchanged.
+    @Test func aSyncFromAnotherSourceIsRefusedByTheCLI() throws {
+        let sim = try SimulatorProcess(executable: try Executables.directory() + "/ashby-sim", size: "tiny", seed: 4)
+        defer { sim.stop() }
+        let store = NSTemporaryDirectory() + "hl-cli-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        let first = try Self.hireledger(["sync", "--store", store, "--base-url", sim.url], key: sim.apiKey)
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
+        let embedded = try Self.hireledger(["sync", "--store", store, "--simulator-size", "tiny"])
+        #expect(embedded.status != 0)
+        #expect(embedded.stderr.contains("refused to sync") && embedded.stderr.contains("Ashby organization")
+                && embedded.stderr.contains("no ASHBY_API_KEY"), "\(embedded.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb")) == before)
+        let doctor = try Self.hireledger(["doctor", "--store", store, "--simulator-size", "tiny"])
+        #expect(doctor.status == 1 && doctor.stdout.contains("PROBLEM"), "\(doctor.stdout)")
     }
 
     @Test func badInputGetsAClearMessage() throws {

@@ -113,7 +113,8 @@ struct DomainEventPayloadSchemaTests {
         case .openingClosed:
             return [OpeningEvent.Closed(opening: opening), OpeningEvent.Closed(opening: bareOpening)]
         case .openingTargetStartDateChanged:
-            return [OpeningEvent.TargetStartDateChanged(opening: opening, previousTargetStartDate: "2026-08-01"),
+            return [OpeningEvent.TargetStartDateChanged(opening: opening, previousTargetStartDate: "2026-08-01",
+                                                              collapsedFields: ["latestVersion.targetStartDate"]),
                     OpeningEvent.TargetStartDateChanged(opening: bareOpening, previousTargetStartDate: nil)]
         case .jobOpened:
             return [JobEvent.Opened(job: jobData), JobEvent.Opened(job: bareJob)]

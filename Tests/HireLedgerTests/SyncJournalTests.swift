@@ -27,6 +27,7 @@ struct SyncJournalTests {
             case ("offer", "acceptanceStatus"):
                 if new == "Accepted" { other.insert("offer.accepted \(e.entityId) @\(e.at.iso8601)") }
                 if new == "Declined" { other.insert("offer.declined \(e.entityId) @\(e.at.iso8601)") }
+                if new == "Cancelled" { other.insert("offer.cancelled \(e.entityId) @\(e.at.iso8601)") }
             case ("opening", "openingState"):
                 let type = ["Open": "opening.opened", "Filled": "opening.filled", "Closed": "opening.closed"][new ?? ""]
                 // Openings created after the baseline: see `recordedFacts`.
@@ -87,7 +88,7 @@ struct SyncJournalTests {
                 let before = e.data["previousTargetStartDate"]?.stringValue ?? "-"
                 let after = e.data["targetStartDate"]?.stringValue ?? "-"
                 other.insert("opening.target_start_date_changed \(e.subject.id) \(before)→\(after) @\(e.occurredAt.iso8601)")
-            case .domain(.offerAccepted), .domain(.offerDeclined), .domain(.openingOpened), .domain(.openingFilled),
+            case .domain(.offerAccepted), .domain(.offerDeclined), .domain(.offerCancelled), .domain(.openingOpened), .domain(.openingFilled),
                  .domain(.openingClosed), .domain(.jobOpened), .domain(.jobClosed):
                 other.insert("\(e.type.wireName) \(e.subject.id) @\(e.occurredAt.iso8601)")
             default: break
@@ -129,6 +130,47 @@ struct SyncJournalTests {
             let moves = try h.store.events(after: baseline, types: EventTypeFilter(["application.stage_changed"]))
             #expect(moves.contains { $0.backfilled })
             #expect(moves.allSatisfy { !$0.occurredAtInferred })
+        }
+    }
+
+    /// A→B→A between two polls leaves the current stage unchanged; the history shows the two moves, and
+    /// both are recorded, flagged backfilled, at their real times.
+    @Test func movesOutAndBackBetweenTwoPollsAreTwoBackfilledMoves() async throws {
+        try await withTemporaryDirectory { path in
+            var configuration = SimulatorConfiguration(seed: 41, size: .small)
+            configuration.behaviours.backwardStageMoves = true
+            let h = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: path)
+            try await h.service().sync()
+            let baseline = try h.store.lastPosition
+            let journalStart = h.sim.journal().count
+            var seen = journalStart
+            var outAndBack: Set<String> = []
+            for days in [2, 3, 4, 5, 6] {
+                h.sim.advance(days: days)
+                try await h.service().sync()
+                let window = h.sim.journal(after: seen)
+                seen += window.count
+                // Applications whose stage at this poll is the one at the previous poll, having moved.
+                var first: [String: String] = [:], last: [String: String] = [:]
+                for e in window where e.entityType == "application" && e.field == "currentInterviewStage.id" {
+                    if first[e.entityId] == nil { first[e.entityId] = e.old?.stringValue }
+                    last[e.entityId] = e.new?.stringValue
+                }
+                for (id, stage) in last where first[id] == stage { outAndBack.insert(id) }
+            }
+            let journal = h.sim.journal(after: journalStart)
+            let gone = Self.deletedIds(journal)
+            outAndBack.subtract(gone)
+            #expect(outAndBack.count >= 3, "the simulator should move some applications out and back")
+            let expected = Self.expectedFacts(journal)
+            let recorded = try Self.recordedFacts(h.store, after: baseline, deleted: gone)
+            #expect(recorded.stageMoves.subtracting(expected.stageMoves).sorted() == [])
+            #expect(expected.stageMoves.subtracting(recorded.stageMoves).sorted() == [])
+            for id in outAndBack.sorted() {
+                let moves = try h.store.events(after: baseline, types: EventTypeFilter(["application.stage_changed"]),
+                                               entity: EntityKey(.application, id))
+                #expect(moves.filter(\.backfilled).count >= 2, "\(id)")
+            }
         }
     }
 }

@@ -144,6 +144,27 @@ struct SyncRawHashTests {
         }
     }
 
+    /// Ashby re-signs file handles on every read: a record whose bytes differ only there keeps its raw hash,
+    /// so the unchanged resync stays on the fast path.
+    @Test func aResignedFileHandleKeepsTheRawHash() async throws {
+        let resigned = ann.replacingOccurrences(of: "signed-1", with: "signed-2?Expires=99&Signature=ab12")
+        #expect(rawHash(resigned) == rawHash(ann))
+        // Only `handle` members are left out: the same text elsewhere still counts.
+        let inName = #"{"id":"c1","name":"\"handle\":\"x\"","tags":[]}"#
+        let inNameChanged = #"{"id":"c1","name":"\"handle\":\"y\"","tags":[]}"#
+        #expect(rawHash(inName) != rawHash(inNameChanged))
+        #expect(rawHash(ann) != rawHash(ann.replacingOccurrences(of: #""id":"f1""#, with: #""id":"f2""#)))
+        try await withService { store, transport, service in
+            transport.answer("candidate.list", page([ann, bob]))
+            try await fullPass(service)
+            transport.answer("candidate.list", page([resigned, bob]))
+            let before = try store.lastPosition
+            #expect(try await fullPass(service).events == 0)
+            #expect(try store.lastPosition == before)
+            #expect(try store.stateRow(c1)?.rawHash == rawHash(ann))
+        }
+    }
+
     @Test func stateRowsRoundTripWithAndWithoutARawHash() {
         for raw in [nil, ContentHash(value: 0x0123_4567_89AB_CDEF)] {
             for deleted in [false, true] {

@@ -78,10 +78,12 @@ struct SyncRecoveryTests {
             try await h.service().sync()
             let start = sim.journal().count
             var gone: [String] = []
+            var mergedInto: [String: String] = [:]
             for _ in 0..<30 where gone.isEmpty {
                 sim.advance(days: 5)
-                gone = sim.journal(after: start).filter { $0.entityType == "candidate" && ($0.kind == .deleted || $0.kind == .merged) }
-                    .map(\.entityId)
+                let entries = sim.journal(after: start).filter { $0.entityType == "candidate" && ($0.kind == .deleted || $0.kind == .merged) }
+                gone = entries.map(\.entityId)
+                for e in entries where e.kind == .merged { mergedInto[e.entityId] = e.new?.stringValue }
                 try await h.service().sync()
             }
             try #require(!gone.isEmpty, "the simulator should delete or merge a candidate within 150 days")
@@ -95,8 +97,17 @@ struct SyncRecoveryTests {
                 let key = EntityKey(.candidate, id)
                 #expect(try h.store.stateRow(key)?.deleted == true)
                 let tombstone = try #require(try h.store.events(types: EventTypeFilter(["record.candidate.deleted"]), entity: key).first)
-                #expect(tombstone.data["reason"]?.stringValue == "absent_from_full_sync")
-                #expect(try h.store.events(types: EventTypeFilter(["candidate.deleted"]), entity: key).count == 1)
+                if let survivor = mergedInto[id] {
+                    // A merge, told from a deletion by the survivor now listing the applications.
+                    #expect(tombstone.data["reason"]?.stringValue == "merged")
+                    let merged = try h.store.events(types: EventTypeFilter(["candidate.merged"]), entity: key)
+                    #expect(merged.count == 1 && merged.first?.data["mergedIntoCandidateId"]?.stringValue == survivor)
+                    #expect(merged.first?.occurredAtInferred == true)
+                    #expect(try h.store.events(types: EventTypeFilter(["candidate.deleted"]), entity: key).isEmpty)
+                } else {
+                    #expect(tombstone.data["reason"]?.stringValue == "absent_from_full_sync")
+                    #expect(try h.store.events(types: EventTypeFilter(["candidate.deleted"]), entity: key).count == 1)
+                }
             }
             // A full pass again adds no second tombstone.
             #expect(try await h.service().sync(SyncOptions(forceFull: true)).appendedEvents == 0)

@@ -98,7 +98,7 @@ DOMAIN = {
     "opening.opened": (OPENING, "The opening's state became Open (or it was first seen with an openedAt)."),
     "opening.filled": (OPENING, "The opening's state became Filled."),
     "opening.closed": (OPENING, "The opening's state became Closed."),
-    "opening.target_start_date_changed": (OPENING | {"previousTargetStartDate": DATE}, "The opening's latest version changed targetStartDate."),
+    "opening.target_start_date_changed": (OPENING | {"previousTargetStartDate": DATE, "collapsedFields": {"type": "array", "items": {"type": "string"}, "description": "Fields whose intermediate values between two polls Ashby does not expose: this event is their net change since the previous poll"}}, "The opening's latest version changed targetStartDate."),
     "job.opened": (JOBDATA, "The job's status became Open (or it was first seen with an openedAt)."),
     "job.closed": (JOBDATA, "The job's status became Closed."),
     "candidate.merged": (CANDIDATE | {"mergedIntoCandidateId": NSTR}, "The candidate was merged into another and its record removed."),
@@ -150,7 +150,8 @@ EXAMPLES = {
     "opening.filled": OPENING_EX | {"state": "Filled", "previousState": "Open", "closedAt": "2026-06-12T09:00:00.000Z"},
     "opening.closed": OPENING_EX | {"state": "Closed", "previousState": "Open", "closedAt": "2026-06-12T09:00:00.000Z",
                                     "closeReasonId": "d1e2f3a4-eeee-4a5b-8c9d-0e1f2a3b4c5d"},
-    "opening.target_start_date_changed": OPENING_EX | {"targetStartDate": "2026-10-01", "previousTargetStartDate": "2026-09-01"},
+    "opening.target_start_date_changed": OPENING_EX | {"targetStartDate": "2026-10-01", "previousTargetStartDate": "2026-09-01",
+                                                       "collapsedFields": ["latestVersion.targetStartDate"]},
     "job.opened": JOBDATA_EX,
     "job.closed": JOBDATA_EX | {"status": "Closed", "previousStatus": "Open", "closedAt": "2026-07-01T17:00:00.000Z"},
     "candidate.merged": {"candidateId": APP_EX["candidateId"], "applicationIds": [APP_EX["applicationId"]],
@@ -185,5 +186,7 @@ for kind in KINDS:
     for action in ["created", "updated", "deleted", "restored"]:
         props, req, desc = record_schema(kind, action)
         write(f"record.{kind}.{action}", props, req, desc)
+# Members added after events were first written: absent from older events, so not required.
+OPTIONAL = {"collapsedFields"}
 for name, (props, desc) in DOMAIN.items():
-    write(name, props, sorted(props.keys()), desc)
+    write(name, props, sorted(k for k in props if k not in OPTIONAL), desc)

@@ -23,9 +23,13 @@ public struct SyncRun: Sendable, Hashable {
     public var events: Int
     /// Tombstones written after the full pass (0 for incremental passes).
     public var tombstones: Int
+    /// Why the pass was a full one (requested, first pass, deletion check, or a refused token or cursor);
+    /// nil for incremental passes and runs recorded before this was kept.
+    public var fullPassReason: String?
 
     public init(entityType: String, mode: Mode, startedAt: Timestamp, finishedAt: Timestamp, pages: Int,
-                records: Int, events: Int, tombstones: Int = 0) {
+                records: Int, events: Int, tombstones: Int = 0, fullPassReason: String? = nil) {
+        self.fullPassReason = fullPassReason
         self.entityType = entityType
         self.mode = mode
         self.startedAt = startedAt
@@ -37,10 +41,13 @@ public struct SyncRun: Sendable, Hashable {
     }
 
     public var json: JSONValue {
-        ["entityType": .string(entityType), "mode": .string(mode.rawValue), "startedAt": .string(startedAt.iso8601),
-         "finishedAt": .string(finishedAt.iso8601), "pages": .number(JSONNumber(pages)),
-         "records": .number(JSONNumber(records)), "events": .number(JSONNumber(events)),
-         "tombstones": .number(JSONNumber(tombstones))]
+        var object: JSONObject = [
+            "entityType": .string(entityType), "mode": .string(mode.rawValue), "startedAt": .string(startedAt.iso8601),
+            "finishedAt": .string(finishedAt.iso8601), "pages": .number(JSONNumber(pages)),
+            "records": .number(JSONNumber(records)), "events": .number(JSONNumber(events)),
+            "tombstones": .number(JSONNumber(tombstones))]
+        if let fullPassReason { object["fullPassReason"] = .string(fullPassReason) }
+        return .object(object)
     }
 
     public init?(json: JSONValue) {
@@ -51,7 +58,8 @@ public struct SyncRun: Sendable, Hashable {
               let events = json["events"]?.intValue
         else { return nil }
         self.init(entityType: type, mode: mode, startedAt: started, finishedAt: finished, pages: pages,
-                  records: records, events: events, tombstones: json["tombstones"]?.intValue ?? 0)
+                  records: records, events: events, tombstones: json["tombstones"]?.intValue ?? 0,
+                  fullPassReason: json.string("fullPassReason"))
     }
 
     /// The checkpoint write that stores this run.

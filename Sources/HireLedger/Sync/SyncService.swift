@@ -4,18 +4,29 @@ import HireLedgerCore
 /// Syncs an Ashby account into a `LedgerStore` (docs/ARCHITECTURE.md §5).
 ///
 /// Each entity type of `SyncPlan.order` gets one pass: incremental when a `syncToken` is stored and
-/// the endpoint takes one, full otherwise (or with `SyncOptions.forceFull`). A refused token
-/// (`sync_token_expired`, `incremental_sync_too_large`) is dropped and a full pass of that type follows.
+/// the endpoint takes one, full otherwise (or with `SyncOptions.forceFull`). A refused token (any code of
+/// `AshbyError.refusedTokenCode`) is dropped and a full pass of that type follows, once; a cursor refused
+/// during a full pass restarts that pass from its first page, once. A refusal on that second pass is an
+/// error (`SyncError.repeatedRefusal`). Each run records why it was a full pass (`SyncRun.fullPassReason`).
+///
+/// Source: with `SyncOptions.source` set, the store is bound to that source on its first sync and a sync
+/// from any other source is refused before anything is written (`SourceMismatchError`).
+///
+/// Permissions: a type whose endpoint answers `missing_endpoint_permission` is skipped (recorded as a
+/// `SkippedType` until a later pass of it completes) and the other types are synced; an invalid key
+/// still stops the sync.
 ///
 /// Per page: fetch (no transaction open), then skip every record whose bytes are exactly those the
 /// state index last recorded for it (its raw hash, `StateRow.rawHash`: one read transaction, no
 /// parsing); parse, normalise and hash the others and compare them with the state index in a read
-/// transaction, fetch `application.listHistory` for applications whose stage moved
-/// (so moves between two polls are recorded with their real `enteredStageAt`, flagged backfilled),
+/// transaction, fetch `application.listHistory` for every application that changed at all (so moves
+/// between two polls, A→B→A included, are recorded with their real `enteredStageAt`, flagged backfilled),
 /// then record the page in ONE write transaction (`LedgerStore.record`): events, state, indexes and,
 /// with the pass's last page, its new `syncToken` and run record. A page without changes opens no write
 /// transaction. A full pass tracks the ids it saw and, only once complete, tombstones the live
-/// records it did not see (reason `absent_from_full_sync`); a full pass cut short records no deletion.
+/// records it did not see (reason `absent_from_full_sync`; for a candidate whose applications another
+/// candidate now lists, `merged` into that one, so `candidate.merged` is recorded with `mergedInto`); a full
+/// pass cut short records no deletion.
 ///
 /// Crash safety: a sync killed at any instant leaves the store as of its last commit. The next sync
 /// re-reads what was not committed (from the stored token, or from the first page of a full pass);
@@ -50,11 +61,70 @@ public final class SyncService: Sendable {
     @discardableResult
     public func sync(_ options: SyncOptions = SyncOptions()) async throws -> SyncReport {
         let before = try store.lastPosition
+        var notes: [String] = []
+        if let source = options.source { notes += try await checkSource(source) }
         var runs: [SyncRun] = []
+        var skipped: [SkippedType] = []
         for type in SyncPlan.order where options.types.contains(type) {
-            runs.append(try await sync(type, options: options))
+            if let parent = type.parent, skipped.contains(where: { $0.entityType == parent.rawValue }) {
+                // Listed per parent record, with the parent's permission: skipped with it.
+                let skip = SkippedType(entityType: type.rawValue, permission: type.listEndpoint.permission, at: clock.now())
+                try await recordSkip(skip)
+                skipped.append(skip)
+                continue
+            }
+            do {
+                runs.append(try await sync(type, options: options))
+            } catch let error as SyncError {
+                guard case .missingPermission(let permission, _, _)? = error.underlying as? AshbyError else { throw error }
+                let skip = SkippedType(entityType: type.rawValue, permission: permission ?? type.listEndpoint.permission, at: clock.now())
+                try await recordSkip(skip)
+                skipped.append(skip)
+            }
         }
-        return SyncReport(runs: runs, firstPosition: before.next, lastPosition: try store.lastPosition)
+        let hidden = try store.hiddenRecords()
+        if !hidden.isEmpty {
+            let counts = hidden.sorted { $0.key.wireName < $1.key.wireName }.map { "\($0.value.count) \($0.key.wireName)" }
+            notes.append("\(counts.joined(separator: ", ")) record(s) of confidential jobs are no longer listed for this key: kept "
+                + "as last seen and marked hidden, not deleted. If the key's 'Allow access to confidential jobs and projects' "
+                + "was turned off, turn it on again (Ashby: Admin → Integrations → API Keys)")
+        }
+        return SyncReport(runs: runs, firstPosition: before.next, lastPosition: try store.lastPosition, skipped: skipped,
+                          notes: notes)
+    }
+
+    private func recordSkip(_ skip: SkippedType) async throws {
+        let store = self.store
+        try await store.onWriterThread { try store.setCheckpoints([SkippedType.checkpoint(skip.entityType, skip)]) }
+        observer?(.skipped(skip))
+    }
+
+    /// Binds an unbound store to `source`, or checks that a bound one belongs to it. Returns notes for
+    /// the summary; throws `SourceMismatchError` (having written nothing) for another source.
+    private func checkSource(_ source: SyncSource) async throws -> [String] {
+        let store = self.store
+        guard let bound = try store.boundSource() else {
+            // A store from before binding: its log can still betray a real account behind it. The embedded
+            // simulator's clock is simulated time; a log observed after it came from somewhere else.
+            if case .simulator = source, let last = try store.status().lastObservedAt, last > clock.now() {
+                throw SourceMismatchError(storePath: store.path, bound: nil, attempted: source,
+                    reason: "its last event was observed at \(last.iso8601), after the simulator's clock (\(clock.now().iso8601)), "
+                        + "so it was not made by this simulator; most likely a real Ashby account")
+            }
+            try await store.onWriterThread { try store.bind(to: source) }
+            return ["the store is now bound to \(source)"]
+        }
+        switch source.match(bound: bound) {
+        case .same: return []
+        case .refines:
+            try await store.onWriterThread { try store.bind(to: source) }
+            return ["the store's source is now identified as \(source)"]
+        case .unverifiable:
+            return ["could not confirm that this key reads the store's account (\(bound)): it may read neither "
+                + "feedback forms (Hiring Process Metadata: Read) nor brands (Organization: Read); run `hireledger doctor`"]
+        case .different:
+            throw SourceMismatchError(storePath: store.path, bound: bound, attempted: source, reason: nil)
+        }
     }
 
     /// One pass of one entity type, falling back to a full pass when Ashby refuses the stored token.
@@ -63,21 +133,58 @@ public final class SyncService: Sendable {
         precondition(SyncPlan.kind(of: type) != nil, "\(type) is not a list of records")
         let endpoint = type.listEndpoint
         var token = options.forceFull || !endpoint.supportsSyncToken ? nil : try store.syncToken(endpoint: endpoint.method)
+        var reason: String?
+        if options.forceFull { reason = "full pass requested" }
+        else if !endpoint.supportsSyncToken { reason = "\(endpoint.method) has no incremental sync" }
+        else if token == nil { reason = "no stored sync token" }
         // Incremental passes never see deletions, so a type whose last full pass is older than the
         // interval gets a full one (and the tombstones it finds).
         if token != nil, let days = options.fullPassIntervalDays {
             let lastFull = try store.lastFullSyncRun(entityType: type.rawValue)?.finishedAt
-            if lastFull.map({ $0.adding(days: days) <= clock.now() }) ?? true { token = nil }
+            if lastFull.map({ $0.adding(days: days) <= clock.now() }) ?? true {
+                token = nil
+                reason = "the last full pass is \(days) or more days old (deletion check)"
+            }
         }
-        guard let token else { return try await pass(type, token: nil, options: options) }
+        // Small enough to list whole on every sync (unchanged records are skipped by their raw hash): a
+        // full pass, so deletions and merges are found at the next sync, not days later.
+        if token != nil, let limit = options.deletionCheckMaxRecords,
+           let listed = try store.lastFullSyncRun(entityType: type.rawValue)?.records, listed <= limit {
+            token = nil
+            reason = "deletion check on every sync (\(listed) records at the last full pass, at most \(limit))"
+        }
+        guard let token else { return try await fullPass(type, options: options, reason: reason, afterRefusal: false) }
         do {
-            return try await pass(type, token: token, options: options)
+            return try await pass(type, token: token, options: options, reason: nil)
         } catch let error as SyncError {
-            guard let ashby = error.underlying as? AshbyError, ashby.requiresFullResync else { throw error }
+            // Only a listing request's refusal: every page of an incremental pass carries the token.
+            guard case .fetchingPage = error.step, let ashby = error.underlying as? AshbyError,
+                  let code = ashby.refusedTokenCode else { throw error }
             let store = self.store
             try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
-            observer?(.fellBackToFull(entityType: type, reason: ashby.description))
-            return try await pass(type, token: nil, options: options)
+            let why = "Ashby refused the stored sync token (\(code)); dropped it and listed every record"
+            observer?(.fellBackToFull(entityType: type, reason: why))
+            return try await fullPass(type, options: options, reason: why, afterRefusal: true)
+        }
+    }
+
+    /// A full pass; a cursor Ashby refuses part-way (any `refusedTokenCode`) restarts it from the first
+    /// page, once. After a refusal (`afterRefusal`, or that restart) a further one is
+    /// `SyncError.repeatedRefusal`: running again would not help.
+    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, reason: String?, afterRefusal: Bool) async throws -> SyncRun {
+        do {
+            return try await pass(type, token: nil, options: options, reason: reason)
+        } catch var error as SyncError {
+            // A cursor was sent from page 2 on; a refusal of page 1 is about something else.
+            guard case .fetchingPage = error.step, error.page > 1, let ashby = error.underlying as? AshbyError,
+                  let code = ashby.refusedTokenCode else { throw error }
+            if afterRefusal {
+                error.repeatedRefusal = true
+                throw error
+            }
+            let why = "Ashby refused the listing's cursor (\(code)) on page \(error.page); listed again from the first page"
+            observer?(.fellBackToFull(entityType: type, reason: why))
+            return try await fullPass(type, options: options, reason: why, afterRefusal: true)
         }
     }
 
@@ -98,12 +205,23 @@ public final class SyncService: Sendable {
         var historyForNew = false
         /// The seed of this kind's raw hashes (`rawHashSeed`).
         var rawSeed: UInt64 = 0
+        /// Whether this kind's raw hashes leave `handle` values out (`RawRecordHash`).
+        var maskHandles = false
+        /// Why a full pass (`SyncRun.fullPassReason`).
+        var reason: String?
+        /// Records of a full pass kept live as hidden from the key (`isConfidential`).
+        var hidden = 0
+        /// Candidates pass: application id → the candidate that lists it, for every candidate parsed in
+        /// this pass (a merge's survivor changed, so it is among them): tells a merge from a deletion.
+        var applicationOwners: [String: String] = [:]
     }
 
-    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions) async throws -> SyncRun {
+    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, reason: String?) async throws -> SyncRun {
         let kind = SyncPlan.kind(of: type)!
         var state = PassState(type: type, kind: kind, mode: token == nil ? .full : .incremental, startedAt: clock.now())
+        state.reason = token == nil ? reason : nil
         state.rawSeed = Self.rawHashSeed(kind, normalizer)
+        state.maskHandles = RawRecordHash.masksHandles(kind, normalizer)
         if type == .applications {
             state.historyForNew = try options.historyForNewApplications && store.lastSyncRun(entityType: type.rawValue) != nil
         }
@@ -154,7 +272,8 @@ public final class SyncService: Sendable {
         // Written with the last page; a pass always ends with one (an empty listing is one empty page).
         return try store.lastSyncRun(entityType: type.rawValue) ?? SyncRun(
             entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt, finishedAt: clock.now(),
-            pages: state.pages, records: state.records, events: state.events, tombstones: state.tombstones)
+            pages: state.pages, records: state.records, events: state.events, tombstones: state.tombstones,
+            fullPassReason: state.reason)
     }
 
     /// Compares, fetches histories, records one page; with the pass's last page also the tombstones
@@ -164,7 +283,7 @@ public final class SyncService: Sendable {
         let pageNumber = state.pages + 1
         // Raw hashes first: an item whose bytes are those its state row was last made from is unchanged
         // (the row's raw hash is only ever set from bytes that normalise to the row's record).
-        let seed = state.rawSeed
+        let seed = state.rawSeed, maskHandles = state.maskHandles
         var rawHashes: [ContentHash] = []
         rawHashes.reserveCapacity(page.count)
         var keyed: [(key: EntityKey, rawHash: ContentHash)] = []
@@ -172,7 +291,7 @@ public final class SyncService: Sendable {
         keyed.reserveCapacity(page.count)
         keyedItems.reserveCapacity(page.count)
         for i in 0..<page.count {
-            let rawHash = page.withBytes(ofItem: i) { ContentHash(value: XXH64.hash($0, seed: seed)) }
+            let rawHash = page.withBytes(ofItem: i) { RawRecordHash.hash($0, seed: seed, maskHandles: maskHandles) }
             rawHashes.append(rawHash)
             guard let id = page.items[i].key, !id.isEmpty else { continue }
             let key = EntityKey(state.kind, id)
@@ -206,6 +325,11 @@ public final class SyncService: Sendable {
             let key = EntityKey(state.kind, id)
             guard key.isStorable else { continue }
             if state.mode == .full { state.seen.insert(id) }
+            if state.kind == .candidate, state.mode == .full {
+                for application in record["applicationIds"]?.arrayValue ?? [] {
+                    if let applicationId = application.stringValue { state.applicationOwners[applicationId] = id }
+                }
+            }
             seenRecords.append((key, normalizer.normalize(record, kind: state.kind)))
             newRawHashes[key] = rawHashes[i]
         }
@@ -226,8 +350,10 @@ public final class SyncService: Sendable {
                 switch difference {
                 case .unchanged: wanted = false
                 case .new: wanted = state.historyForNew && stage != nil
-                case .changed(let previous), .restored(let previous):
-                    wanted = stage != nil && previous["currentInterviewStage"]?.string("id") != stage
+                case .changed, .restored:
+                    // Any change, not only a new current stage: A→B→A between two polls leaves the
+                    // current stage as it was, and only the history shows the two moves.
+                    wanted = stage != nil
                 }
                 guard wanted else { continue }
                 do {
@@ -247,13 +373,23 @@ public final class SyncService: Sendable {
         if isLast {
             if state.mode == .full {
                 let absent = try store.liveKeys(of: state.kind, notIn: state.seen)
-                tombstoneCount = absent.count
-                observations += absent.map { .absent($0, .absentFromFullSync) }
+                // A confidential job (and what belongs to it) missing from the listing is most likely hidden
+                // by the key's confidential-jobs toggle, not deleted: kept live and marked hidden.
+                var hidden: [EntityKey] = []
+                for key in absent {
+                    if try isConfidential(key) { hidden.append(key); continue }
+                    observations.append(.absent(key, try deletionReason(key, state)))
+                }
+                tombstoneCount = absent.count - hidden.count
+                checkpoints += try store.hiddenCheckpoints(kind: state.kind, hidden: hidden, at: clock.now())
+                state.hidden = hidden.count
                 changed = changed || !absent.isEmpty
             }
             if endpoint.supportsSyncToken {
                 checkpoints.append(.syncToken(finalToken, endpoint: endpoint.method))
             }
+            // The type is readable again: forget an earlier skip.
+            checkpoints.append(SkippedType.checkpoint(state.type.rawValue, nil))
         }
 
         var appended = 0
@@ -263,7 +399,8 @@ public final class SyncService: Sendable {
             // includes this page's, known only inside, so it is made from the append's result there.
             let runSoFar = SyncRun(entityType: state.type.rawValue, mode: state.mode, startedAt: state.startedAt,
                                    finishedAt: state.startedAt, pages: pageNumber, records: state.records + page.count,
-                                   events: state.events, tombstones: state.tombstones + tombstoneCount)
+                                   events: state.events, tombstones: state.tombstones + tombstoneCount,
+                                   fullPassReason: state.reason)
             let clock = self.clock
             let runRecord: @Sendable (AppendResult) -> [CheckpointWrite] = { result in
                 var run = runSoFar
@@ -295,6 +432,47 @@ public final class SyncService: Sendable {
         }
     }
 
+    /// Whether a record missing from a full pass belongs to a confidential job, as last recorded: the job
+    /// itself, or an application, offer, interview schedule, job posting or opening of one. Ashby leaves
+    /// those out for a key without "Allow access to confidential jobs and projects".
+    private func isConfidential(_ key: EntityKey) throws -> Bool {
+        func job(_ id: String?) throws -> Bool {
+            guard let id else { return false }
+            return try store.currentRecord(EntityKey(.job, id))?["confidential"]?.boolValue == true
+        }
+        func application(_ id: String?) throws -> Bool {
+            guard let id, let record = try store.currentRecord(EntityKey(.application, id)) else { return false }
+            return try job(record["job"]?.string("id") ?? record.string("jobId"))
+        }
+        guard let record = try store.currentRecord(key) else { return false }
+        switch key.kind {
+        case .job: return record["confidential"]?.boolValue == true
+        case .application: return try job(record["job"]?.string("id") ?? record.string("jobId"))
+        case .offer, .interviewSchedule: return try application(record.string("applicationId"))
+        case .jobPosting: return try job(record.string("jobId"))
+        case .opening:
+            let jobs = record["jobIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return try !jobs.isEmpty && jobs.allSatisfy { try job($0) }
+        default: return false
+        }
+    }
+
+    /// Why a record missing from a complete full pass is gone: a candidate whose applications another
+    /// candidate now lists was merged into that one (the one listing most of them); anything else is
+    /// `absentFromFullSync`.
+    private func deletionReason(_ key: EntityKey, _ state: PassState) throws -> DeletionReason {
+        guard key.kind == .candidate, !state.applicationOwners.isEmpty,
+              let applications = try store.currentRecord(key)?["applicationIds"]?.arrayValue else { return .absentFromFullSync }
+        var votes: [String: Int] = [:]
+        for application in applications {
+            if let id = application.stringValue, let owner = state.applicationOwners[id], owner != key.id { votes[owner, default: 0] += 1 }
+        }
+        guard let survivor = votes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key else {
+            return .absentFromFullSync
+        }
+        return .merged(into: survivor)
+    }
+
     /// Starts fetching the pager's next page; the task returns the page (nil when the listing is done)
     /// with the pager advanced past it.
     private static func fetchNext(_ pager: AshbyPager) -> Task<(AshbyRawPage?, AshbyPager), any Error> {
@@ -307,15 +485,19 @@ public final class SyncService: Sendable {
 
     /// The seed of a kind's raw hashes: a hash of the kind and the normaliser's volatile fields for it, so
     /// raw hashes recorded under another normaliser never match and those records take the full path.
+    /// A kind whose raw hashes leave `handle` values out gets another seed, so hashes made the other way
+    /// never match.
     static func rawHashSeed(_ kind: EntityKind, _ normalizer: RecordNormalizer) -> UInt64 {
         let fields = (normalizer.volatileFields[kind] ?? []).map(\.description).joined(separator: ",")
-        return ContentHash(bytes: Array("\(kind.storageCode):\(fields)".utf8)).value
+        let scheme = RawRecordHash.masksHandles(kind, normalizer) ? ":handles-masked" : ""
+        return ContentHash(bytes: Array("\(kind.storageCode):\(fields)\(scheme)".utf8)).value
     }
 
     /// The raw hash of a record's bytes as the API sent them (`StateRow.rawHash`) for `kind` under
-    /// `normalizer`: XXH64 of the bytes, seeded with `rawHashSeed`.
+    /// `normalizer`: XXH64 seeded with `rawHashSeed`, of the bytes with `handle` values left out where
+    /// `RawRecordHash` says so.
     public static func rawHash(_ bytes: UnsafeRawBufferPointer, kind: EntityKind, normalizer: RecordNormalizer) -> ContentHash {
-        ContentHash(value: XXH64.hash(bytes, seed: rawHashSeed(kind, normalizer)))
+        RawRecordHash.hash(bytes, seed: rawHashSeed(kind, normalizer), maskHandles: RawRecordHash.masksHandles(kind, normalizer))
     }
 
     private func wrap(_ error: any Error, _ state: PassState, page: Int, step: SyncError.Step) -> any Error {
@@ -345,6 +527,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// Pages of this pass already recorded.
     public var pagesRecorded: Int
     public var underlying: any Error
+    /// True when Ashby refused a token or cursor again on the full pass that followed a first refusal.
+    public var repeatedRefusal = false
 
     public init(entityType: AshbyEntityType, mode: SyncRun.Mode, page: Int, step: Step, pagesRecorded: Int,
                 underlying: any Error) {
@@ -367,7 +551,10 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         let kept = pagesRecorded == 0 ? "nothing of this pass was recorded yet"
                                        : "\(pagesRecorded) page\(pagesRecorded == 1 ? "" : "s") of this pass are recorded and kept"
         let what: String
-        if let ashby = underlying as? AshbyError, ashby.isAuthenticationFailure {
+        if repeatedRefusal {
+            what = "Ashby refused a cursor or token again on the full pass that followed its first refusal, so running "
+                + "again will not help. Report it to Ashby support with the request id above."
+        } else if let ashby = underlying as? AshbyError, ashby.isAuthenticationFailure {
             what = "Fix the API key, then run `hireledger sync` again."
         } else if let ashby = underlying as? AshbyError, case .missingPermission = ashby {
             what = "Grant the permission, then run `hireledger sync` again."
@@ -399,10 +586,19 @@ public struct SyncOptions: Sendable {
     /// clock), so deletions are found without asking; nil: only when forced or when Ashby refuses the
     /// token. Default 7.
     public var fullPassIntervalDays: Int?
+    /// A type whose last full pass listed at most this many records gets a full pass on every sync (a
+    /// deletion check: deletions and merges are recorded at the next sync; unchanged records cost only
+    /// their raw hash). nil: only `fullPassIntervalDays` decides. The CLI's default is 20,000.
+    public var deletionCheckMaxRecords: Int?
+    /// The source this sync reads. Set: the store is bound to it on its first sync and a sync from
+    /// another source is refused (`SourceMismatchError`); nil: no check (tests, tools that know better).
+    public var source: SyncSource?
 
     public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
                 pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,
-                fullPassIntervalDays: Int? = 7) {
+                fullPassIntervalDays: Int? = 7, source: SyncSource? = nil, deletionCheckMaxRecords: Int? = nil) {
+        self.source = source
+        self.deletionCheckMaxRecords = deletionCheckMaxRecords
         self.fullPassIntervalDays = fullPassIntervalDays
         self.forceFull = forceFull
         self.types = types
@@ -419,6 +615,10 @@ public struct SyncReport: Sendable {
     /// `appendedEvents` is 0 when nothing changed.
     public var firstPosition: LogPosition
     public var lastPosition: LogPosition
+    /// Types not synced because the key lacks their permission.
+    public var skipped: [SkippedType] = []
+    /// Things the summary should say (the source binding, a source that could not be verified).
+    public var notes: [String] = []
 
     public var appendedEvents: Int { lastPosition >= firstPosition ? Int(lastPosition.value - firstPosition.value) + 1 : 0 }
 }
@@ -430,6 +630,8 @@ public enum SyncProgress: Sendable {
     /// Ashby refused the stored sync token (`reason` says why); the token was dropped and a full pass
     /// of the type follows.
     case fellBackToFull(entityType: AshbyEntityType, reason: String)
+    /// The key lacks the permission to read this type; it was skipped and the sync goes on.
+    case skipped(SkippedType)
     /// One page was fetched and recorded.
     case page(SyncPageProgress)
     /// A pass finished (after its tombstones, for a full pass).

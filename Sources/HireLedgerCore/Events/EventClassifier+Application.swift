@@ -14,15 +14,26 @@ extension EventClassifier {
         let currentStage = after["currentInterviewStage"]
         let stageAfter = currentStage?.string("id")
         var currentEntry: StageHistoryEntry?
-        if let stageAfter, stageAfter != stageBefore {
+        // The same current stage after a change: the history (when the sync read it) may still show
+        // moves out and back (A→B→A). Either way the stay recorded last is the latest one in that stage
+        // entered by the time the previous version was last updated (A may recur later in the history).
+        let sameStage = stageAfter != nil && stageAfter == stageBefore && before != nil
+        let fetchedHistory = sameStage ? (after["applicationHistory"]?.arrayValue ?? context.applicationHistory(applicationId: applicationId)) : nil
+        if let stageAfter, stageAfter != stageBefore || fetchedHistory != nil {
             let historyJSON = after["applicationHistory"]?.arrayValue ?? context.applicationHistory(applicationId: applicationId)
             let history = StageHistoryReconciler.entries(from: historyJSON ?? [])
+            let knownUntil = before?.timestamp("updatedAt")
             let previous = stageBefore.map { id in
                 RecordedStage(stageId: id, enteredStageAt: StageHistoryReconciler
                     .entries(from: before?["applicationHistory"]?.arrayValue ?? [])
-                    .last { $0.stageId == id }?.enteredStageAt)
+                    .last { $0.stageId == id }?.enteredStageAt
+                    ?? knownUntil.flatMap { t in history.last { $0.stageId == id && $0.enteredStageAt <= t }?.enteredStageAt })
             }
-            let moves = StageHistoryReconciler.moves(since: previous, history: history)
+            var moves = StageHistoryReconciler.moves(since: previous, history: history)
+            // Without a stay to start from, a same-stage change shows no move.
+            if sameStage, previous?.enteredStageAt == nil { moves = [] }
+            // Out and back between two polls: none of the moves is the observed one.
+            if sameStage { moves = moves.map { var m = $0; m.backfilled = true; return m } }
             if let last = moves.last, last.to.stageId == stageAfter {
                 for move in moves {
                     let isLast = move == last
@@ -37,7 +48,7 @@ extension EventClassifier {
                     out.emit(event, read: move.to.enteredStageAt, record: after, backfilled: move.backfilled)
                 }
                 currentEntry = last.to
-            } else {
+            } else if !sameStage {
                 // No usable history (not fetched, or stale): one move, timed by updatedAt.
                 let fromStage = stageBefore.map { stageSummary(before?["currentInterviewStage"], id: $0, title: nil, context) }
                 let event = ApplicationEvent.StageChanged(application: base, fromStage: fromStage,

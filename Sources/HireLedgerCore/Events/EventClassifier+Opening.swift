@@ -22,8 +22,10 @@ extension EventClassifier {
         if let before {
             let old = before["latestVersion"].orNull("targetStartDate"), new = version.orNull("targetStartDate")
             if old != new {
+                // Ashby exposes only the latest version: several changes between two polls are one event here.
                 let versionChanged = version?.string("id") != before["latestVersion"]?.string("id")
-                out.emit(OpeningEvent.TargetStartDateChanged(opening: base, previousTargetStartDate: old.stringValue),
+                out.emit(OpeningEvent.TargetStartDateChanged(opening: base, previousTargetStartDate: old.stringValue,
+                                                              collapsedFields: ["latestVersion.targetStartDate"]),
                          read: versionChanged ? version?.timestamp("createdAt") : nil, record: after)
             }
         }

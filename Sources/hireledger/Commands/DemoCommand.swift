@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         let service = SyncService(store: store, client: client, clock: clock)
         var total = 0
         for day in 0...days {
-            let report = try await service.sync()
+            let report = try await service.sync(SyncOptions(source: .simulator(seed: seed, size: size)))
             total += report.appendedEvents
             if Terminal.stderrIsTTY {
                 Terminal.writeError("\r\u{1B}[2Kday \(day)/\(days)  \(sim.now.day.iso8601)  \(total) events")

@@ -12,11 +12,16 @@ struct DoctorCommand: AsyncParsableCommand {
             Calls one cheap endpoint per required permission and prints, for each: required or not, \
             granted or not, and what HireLedger cannot record without it. Says so when the key holds \
             write permissions HireLedger never needs (when Ashby lets the key list its scopes). \
-            Exit status: 0 when every required permission is granted, 1 otherwise.
+            Then: which Ashby organization the key reads and whether the store (--store) belongs to it, \
+            the types the last sync skipped, and whether confidential jobs are likely hidden from the key \
+            (it lists none while the store knows some). \
+            Exit status: 0 when every required permission is granted and the store belongs to the key's \
+            account, 1 otherwise.
             """
     )
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
     func run() async throws {
@@ -30,6 +35,7 @@ struct DoctorCommand: AsyncParsableCommand {
             await conn.close()
             throw CLIError("doctor could not check the key against \(conn.label): \(error)")
         }
+        let findings = await DoctorChecks.run(conn, storePath: storeOptions.path, report: report)
         await conn.close()
         switch format {
         case .json, .ndjson:
@@ -60,6 +66,7 @@ struct DoctorCommand: AsyncParsableCommand {
                 "scopes": report.keyInfo.map { .array($0.scopes.map { .string($0) }) } ?? .null,
                 "unneededWritePermissions": .array(report.unneededWritePermissions.map { .string($0.adminName) }),
                 "keyInfoNote": report.keyInfoNote.map { .string($0) } ?? .null,
+                "checks": .array(findings.map(\.json)),
             ]
             Terminal.writeOut(out.canonicalString + "\n")
         case .table, .csv:
@@ -92,8 +99,9 @@ struct DoctorCommand: AsyncParsableCommand {
                 text += "\nWARNING: the key can write (\(report.unneededWritePermissions.map(\.adminName).joined(separator: ", "))). "
                     + "HireLedger only reads: remove write permissions in Ashby (Admin → Integrations → API Keys)."
             }
+            if !findings.isEmpty { text += "\n\nSource and store:\n" + findings.map { "  " + $0.line }.joined(separator: "\n") }
             Terminal.writeOut(text + "\n")
         }
-        if !report.allRequiredGranted { throw ExitCode(1) }
+        if !report.allRequiredGranted || findings.contains(where: { $0.level == .problem }) { throw ExitCode(1) }
     }
 }

@@ -17,6 +17,8 @@ struct StatusCommand: AsyncParsableCommand {
         try format.require([.table, .json], view: "status")
         let store = try LedgerStore.openExisting(storeOptions.path)
         let status = try store.status()
+        let source = try store.boundSource()
+        let skipped = try store.skippedTypes()
         let kinds = EntityKind.allCases
         switch format {
         case .json, .ndjson:
@@ -40,6 +42,8 @@ struct StatusCommand: AsyncParsableCommand {
                 "logBytes": .number(JSONNumber(status.logBytes)),
                 "backfill": ["cursor": status.backfillCursor.map { .string($0.wireForm) } ?? .null,
                              "completed": .bool(status.backfillCompleted)],
+                "source": source.map { $0.json } ?? .null,
+                "skipped": .array(skipped.values.sorted { $0.entityType < $1.entityType }.map(\.json)),
             ]
             Terminal.writeOut(out.canonicalString + "\n")
         case .table, .csv:
@@ -49,6 +53,7 @@ struct StatusCommand: AsyncParsableCommand {
                 \(status.lastObservedAt.map { ", last observed \($0.iso8601)" } ?? ""), \(Self.bytes(status.logBytes))
                 Size      \(Self.bytes(status.usedBytes)) used of a \(Self.bytes(status.mapSize)) map
                 Backfill  \(status.backfillCompleted ? "completed" : status.backfillCursor.map { "in progress (after \($0.wireForm))" } ?? "not run")
+                Source    \(source.map { "\($0)" } ?? "not bound yet (the next sync binds it)")
 
 
                 """
@@ -69,6 +74,13 @@ struct StatusCommand: AsyncParsableCommand {
                 ])
             }
             text += table.render() + "\n"
+            for skip in skipped.values.sorted(by: { $0.entityType < $1.entityType }) {
+                text += "SKIPPED   \(skip.description) since \(skip.at.iso8601): the API key lacks the permission; "
+                    + "`hireledger doctor` checks the key.\n"
+            }
+            for (type, run) in status.lastSyncs.sorted(by: { $0.key < $1.key }) {
+                if let reason = run.fullPassReason, reason.contains("refused") { text += "FULL PASS \(type): \(reason)\n" }
+            }
             Terminal.writeOut(text)
         }
     }

@@ -16,7 +16,11 @@ struct SyncCommand: AsyncParsableCommand {
             Safe to interrupt at any moment: the next sync neither duplicates nor loses a change. \
             With --backfill-history it then reads every application's stage history once (at \
             --history-rate requests per second), so the history starts before HireLedger did; that step \
-            can be interrupted and resumes where it stopped.
+            can be interrupted and resumes where it stopped. \
+            A store belongs to the source of its first sync (the Ashby organization, or the simulator's seed \
+            and size); a sync from another source is refused and writes nothing. \
+            Exit status: 0 when every type was synced; 3 when the key lacks a permission, in which case the \
+            types it can read were synced and the others are listed as skipped; 1 on any other failure.
             """
     )
 
@@ -30,6 +34,10 @@ struct SyncCommand: AsyncParsableCommand {
             help: "Days between automatic full passes of each entity type (they find deletions); 0: never.")
     var fullEvery: Int = 7
 
+    @Option(name: .customLong("deletion-check-max"),
+            help: "Entity types with at most this many records get a full pass on every sync, so deletions and merges are found at once; 0: only every --full-every days.")
+    var deletionCheckMax: Int = 20_000
+
     @Flag(name: .customLong("backfill-history"), help: "Also record every application's past stage moves (once).")
     var backfillHistory = false
 
@@ -40,6 +48,9 @@ struct SyncCommand: AsyncParsableCommand {
     var types: [String] = []
 
     func validate() throws {
+        guard deletionCheckMax >= 0 else {
+            throw ValidationError("--deletion-check-max must be 0 (off) or a number of records; got \(deletionCheckMax).")
+        }
         guard fullEvery >= 0 else { throw ValidationError("--full-every must be 0 (never) or a number of days; got \(fullEvery).") }
         guard historyRate > 0, historyRate <= 1000 else {
             throw ValidationError("--history-rate must be between 0 and 1000 requests per second; got \(historyRate).")
@@ -83,11 +94,22 @@ struct SyncCommand: AsyncParsableCommand {
             switch progress {
             case .passStarted(let type, let mode): display.add(type.rawValue, note: mode.rawValue)
             case .fellBackToFull(let type, let reason): display.add(type.rawValue, note: "full (\(reason))")
+            case .skipped(let skip): display.add(skip.entityType, note: "skipped: the key lacks \(skip.permission?.adminName ?? "a permission")")
             case .page(let p): display.add(p.entityType.rawValue, pages: 1, records: p.records, events: p.events)
             case .passFinished(let run): display.markDone(run.entityType)
             }
         })
-        var options = SyncOptions(forceFull: full, fullPassIntervalDays: fullEvery == 0 ? nil : fullEvery)
+        // The store belongs to one source: the embedded simulator's world, or the organization the key reads.
+        let source: SyncSource
+        if let sim = conn.simulator {
+            source = .simulator(seed: sim.configuration.seed, size: sim.configuration.size.rawValue)
+        } else {
+            do { source = .ashby(try await conn.client.organization()) } catch {
+                throw CLIError("Cannot tell which Ashby organization \(conn.label) reads: \(error)")
+            }
+        }
+        var options = SyncOptions(forceFull: full, fullPassIntervalDays: fullEvery == 0 ? nil : fullEvery, source: source,
+                                  deletionCheckMaxRecords: deletionCheckMax == 0 ? nil : deletionCheckMax)
         if !types.isEmpty { options.types = Set(types.compactMap(AshbyEntityType.init(rawValue:))) }
         let report: SyncReport
         do {
@@ -95,11 +117,29 @@ struct SyncCommand: AsyncParsableCommand {
         } catch {
             display.finish(title: "Sync stopped")
             // SyncError says what was kept and what to do; anything else (cancellation, a store error) gets it here.
-            if error is SyncError { throw CLIError("\(error)") }
+            if error is SyncError || error is SourceMismatchError { throw CLIError("\(error)") }
             throw CLIError("\(error)\nEverything recorded before this point is kept; run 'hireledger sync' again to continue.")
         }
         display.finish(title: "Synced \(conn.label): \(report.appendedEvents) new events")
+        var summary = report.notes.map { "note: \($0)\n" }.joined()
+        for run in report.runs {
+            if let reason = run.fullPassReason, reason.contains("refused") { summary += "note: \(run.entityType): \(reason)\n" }
+        }
+        if !report.skipped.isEmpty {
+            summary += "warning: not synced, the API key lacks a permission: "
+                + report.skipped.map(\.description).joined(separator: ", ") + ". Everything else was synced; views that "
+                + "need these types say so. Grant the permission (Ashby: Admin → Integrations → API Keys) and sync again; "
+                + "`hireledger doctor` checks all six.\n"
+        }
+        if !summary.isEmpty { Terminal.writeError(summary) }
+        // Application histories need the applications' permission.
+        if !report.skipped.contains(where: { $0.entityType == AshbyEntityType.applications.rawValue }) {
+            try await backfillIfAsked(store: store, conn: conn, clock: clock)
+        }
+        if !report.skipped.isEmpty { throw ExitCode(3) }
+    }
 
+    private func backfillIfAsked(store: LedgerStore, conn: AshbyConnection, clock: any LedgerClock) async throws {
         if backfillHistory {
             let limiter = RequestRateLimiter(requestsPerSecond: historyRate, burst: max(1, Int(historyRate)))
             let backfillDisplay = ProgressDisplay()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyAPI
 import Foundation
 import HireLedger
 import HireLedgerCore
@@ -88,7 +89,9 @@ struct HeadcountCommand: AsyncParsableCommand {
         } else if measure != "planned" {
             throw CLIError("--measure only applies with --pivot month.")
         }
-        let state = try Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path),
+        let store = try LedgerStore.openExisting(storeOptions.path)
+        try Views.warnSkipped(store, needs: [.jobs, .openings, .offers, .applications, .departments, .locations], view: "headcount")
+        let state = try Views.current(HeadcountProjection.self, store,
                                      writeCheckpoint: checkpoint.writeCheckpoint)
         let view = HeadcountProjection.view(state, query: query)
         switch (format, measured) {
@@ -119,8 +122,9 @@ struct PipelineCommand: AsyncParsableCommand {
         guard let grouping = PipelineQuery.Grouping(rawValue: by) else { throw CLIError("--by is job or department; got '\(by)'.") }
         let query = PipelineQuery(groupBy: grouping, asOf: try Views.parseTime(axes.asOf, flag: "--as-of"),
                                   knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
-        let state = try Views.current(PipelineProjection.self, try LedgerStore.openExisting(storeOptions.path),
-                                     writeCheckpoint: checkpoint.writeCheckpoint)
+        let store = try LedgerStore.openExisting(storeOptions.path)
+        try Views.warnSkipped(store, needs: [.applications, .jobs, .interviewPlans, .interviewStages, .departments], view: "pipeline")
+        let state = try Views.current(PipelineProjection.self, store, writeCheckpoint: checkpoint.writeCheckpoint)
         let view = PipelineProjection.view(state, query: query)
         switch format {
         case .json: Terminal.writeOut(view.json.canonicalString + "\n")
@@ -153,6 +157,7 @@ struct ChangesCommand: AsyncParsableCommand {
                                      until: try Views.parseTime(until, flag: "--until"),
                                      knownAt: try Views.parseTime(knownAt, flag: "--known-at"))
         let store = try LedgerStore.openExisting(storeOptions.path)
+        try Views.warnSkipped(store, needs: [.jobs, .openings, .offers], view: "changes")
         let state = try Views.current(PlanChangesProjection.self, store, writeCheckpoint: checkpoint.writeCheckpoint)
         let view = PlanChangesProjection.changes(state, query: query)
         switch format {
@@ -160,5 +165,16 @@ struct ChangesCommand: AsyncParsableCommand {
         case .csv: Terminal.writeOut(view.csv(names: PlanNames(try Views.current(HeadcountProjection.self, store))).text)
         default: Terminal.writeOut(Views.changesTable(view, names: PlanNames(try Views.current(HeadcountProjection.self, store))) + "\n")
         }
+    }
+}
+
+extension Views {
+    /// Says on standard error which of the types a view is built from the last sync could not read (the
+    /// key lacks their permission), so an empty column reads as "not synced", never as zero.
+    static func warnSkipped(_ store: LedgerStore, needs: [AshbyEntityType], view: String) throws {
+        let skipped = try store.skipped(among: needs)
+        guard !skipped.isEmpty else { return }
+        Terminal.writeError("warning: the \(view) view lacks \(skipped.map(\.description).joined(separator: ", ")): the last sync "
+            + "could not read them, so what they would contribute is missing, not zero. Grant the permission and sync again.\n")
     }
 }

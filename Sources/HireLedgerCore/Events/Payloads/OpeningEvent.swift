@@ -109,16 +109,22 @@ public enum OpeningEvent {
         public var opening: Opening
         /// The previous version's `targetStartDate` as Ashby sent it.
         public var previousTargetStartDate: String?
+        /// Fields whose intermediate values between two polls Ashby does not expose, so this event is
+        /// their net change since the previous poll. Absent from events written before it existed (and
+        /// then not written back, so those events keep their bytes).
+        public var collapsedFields: [String]?
 
-        public init(opening: Opening, previousTargetStartDate: String?) {
+        public init(opening: Opening, previousTargetStartDate: String?, collapsedFields: [String]? = nil) {
             self.opening = opening
             self.previousTargetStartDate = previousTargetStartDate
+            self.collapsedFields = collapsedFields
         }
 
         public var data: JSONValue {
             EventDataWriter.object { w in
                 opening.write(to: &w)
                 w.set("previousTargetStartDate", previousTargetStartDate)
+                if let collapsedFields { w.set("collapsedFields", collapsedFields) }
             }
         }
 
@@ -126,6 +132,7 @@ public enum OpeningEvent {
             let r = try EventDataReader(data, as: Self.eventType)
             opening = try Opening(reading: r)
             previousTargetStartDate = r.string("previousTargetStartDate")
+            collapsedFields = r.strings("collapsedFields")
         }
     }
 }

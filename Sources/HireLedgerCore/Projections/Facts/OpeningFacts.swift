@@ -1,7 +1,7 @@
 /// An opening (headcount requisition) as the plan views need it.
 public struct OpeningFacts: CompactFacts {
     public static let kind = EntityKind.opening
-    public static let members: Set<String> = ["openingState", "openedAt", "closedAt", "latestVersion"]
+    public static let members: Set<String> = ["openingState", "openedAt", "closedAt", "latestVersion", "isArchived"]
 
     /// `Draft`, `Approved`, `Open`, `Closed` or `Filled`.
     public var state: String?
@@ -18,8 +18,12 @@ public struct OpeningFacts: CompactFacts {
     /// `latestVersion.targetStartDate`, days since 1970-01-01.
     public var targetStartDay: Int?
     public var jobIds: [String]
+    /// Ashby's `isArchived`: an archived opening is out of the plan whatever its `openingState` says
+    /// (an opening can be archived while still `Open`).
+    public var isArchived: Bool
 
     public init(record: JSONValue) {
+        isArchived = record["isArchived"]?.boolValue ?? false
         state = record.string("openingState")
         openedAt = record.timestamp("openedAt")
         closedAt = record.timestamp("closedAt")
@@ -34,6 +38,7 @@ public struct OpeningFacts: CompactFacts {
         case "openedAt": openedAt = value?.stringValue.flatMap(Timestamp.init(iso8601:))
         case "closedAt": closedAt = value?.stringValue.flatMap(Timestamp.init(iso8601:))
         case "latestVersion": readVersion(value)
+        case "isArchived": isArchived = value?.boolValue ?? false
         default: break
         }
     }
@@ -65,7 +70,7 @@ public struct OpeningFacts: CompactFacts {
          "identifier": StateCoding.str(identifier), "departmentId": StateCoding.str(departmentId),
          "locationId": StateCoding.str(locationId), "employmentType": StateCoding.str(employmentType),
          "isBackfill": JSONValue(isBackfill), "targetStartDay": StateCoding.int(targetStartDay),
-         "jobIds": .array(jobIds.map(JSONValue.string))]
+         "jobIds": .array(jobIds.map(JSONValue.string)), "isArchived": JSONValue(isArchived)]
     }
 
     public init(json: JSONValue) throws(ProjectionStateError) {
@@ -81,5 +86,6 @@ public struct OpeningFacts: CompactFacts {
         var ids: [String] = []
         for v in try StateCoding.array(json["jobIds"], "opening.jobIds") { ids.append(try StateCoding.string(v, "opening.jobIds[]")) }
         jobIds = ids
+        isArchived = json["isArchived"]?.boolValue ?? false
     }
 }

@@ -59,6 +59,8 @@ struct HeadcountBuilder {
             let dims = openingDims(f)
             let month = f.targetStartDay.map(Self.month)
             let slip = Self.slip(timeline.visibleVersions(at: point).map { $0.facts?.targetStartDay }, current: f.targetStartDay)
+            // Archived while open (or approved): no longer planned headcount.
+            if f.isArchived, f.state == "Approved" || f.state == "Open" { continue }
             switch f.state {
             case "Approved", "Open":
                 add(dims, month) { c in

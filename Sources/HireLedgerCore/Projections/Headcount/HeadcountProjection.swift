@@ -5,7 +5,8 @@ public enum HeadcountProjection: Projection {
     public typealias State = PlanEntities
 
     public static let name = "headcount"
-    public static let version = 1
+    // 2: openings carry `isArchived` (archived openings are not planned headcount).
+    public static let version = 2
 
     public static func initialState() -> PlanEntities { PlanEntities() }
 

@@ -14,6 +14,11 @@ extension PipelineProjection {
             guard !entries.isEmpty else { continue }
             // Valid-time order: backfilled entries may have been learnt after later ones.
             entries.sort { $0.valid < $1.valid }
+            // Deleted at the point: not counted; deleted and restored before it: the gap is no stay.
+            if entries[entries.count - 1].stageId == PipelineState.goneStageId { continue }
+            if entries.contains(where: { $0.stageId == PipelineState.goneStageId }) {
+                entries.removeAll { $0.stageId == PipelineState.goneStageId }
+            }
             let key = (query.groupBy == .job ? app.jobId : app.departmentId) ?? ""
             groups[key, default: GroupAccumulator()].add(entries, stages: state.stages, query: query)
         }

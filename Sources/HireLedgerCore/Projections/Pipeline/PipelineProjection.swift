@@ -8,14 +8,15 @@ public enum PipelineProjection: Projection {
     public typealias State = PipelineState
 
     public static let name = "pipeline"
-    public static let version = 1
+    // 2: application deletions and restores end and resume an application's presence.
+    public static let version = 2
 
     public static func initialState() -> PipelineState { PipelineState() }
 
     public static func handles(_ type: EventType) -> Bool {
         switch type {
         case .domain(.applicationStageChanged), .domain(.openingOpened), .domain(.jobOpened), .domain(.offerAccepted),
-             .record(.department, _):
+             .record(.department, _), .record(.application, .deleted), .record(.application, .restored):
             true
         default:
             false
@@ -31,6 +32,7 @@ public enum PipelineProjection: Projection {
         case .domain(.jobOpened): selections.jobOpened
         case .domain(.offerAccepted): selections.offerAccepted
         case .record(.department, let action): selections.department.selection(for: action)
+        case .record(.application, _): selections.nothing
         default: .all
         }
     }
@@ -42,7 +44,8 @@ public enum PipelineProjection: Projection {
                                               "jobs": .elements(.only(["id"]))]),
         jobOpened: JSONSelection.only(["jobId", "departmentId"]),
         offerAccepted: JSONSelection.members(["offerId": .all, "startDate": .all, "openingId": .all, "job": .only(["id"])]),
-        department: CompactFactsSelection(DepartmentFacts.self))
+        department: CompactFactsSelection(DepartmentFacts.self),
+        nothing: JSONSelection.only([String]()))
 
     public static func apply(_ event: RecordedEvent, to state: inout PipelineState) {
         if event.observedAt > state.head { state.head = event.observedAt }
@@ -93,6 +96,17 @@ public enum PipelineProjection: Projection {
             }
         case .record(.department, _):
             state.departments.apply(event)
+        case .record(.application, .deleted):
+            // Gone from this instant on (the deletion's occurredAt: no later than the sync that found it).
+            guard let last = state.applications[event.subject.id]?.entries.last, last.stageId != PipelineState.goneStageId else { return }
+            state.applications[event.subject.id]!.entries.append(
+                PipelineState.StageEntry(stageId: PipelineState.goneStageId, valid: instant.valid, known: instant.known))
+        case .record(.application, .restored):
+            // Back in the stage it was last seen in.
+            guard let entries = state.applications[event.subject.id]?.entries, entries.last?.stageId == PipelineState.goneStageId,
+                  let stay = entries.last(where: { $0.stageId != PipelineState.goneStageId }) else { return }
+            state.applications[event.subject.id]!.entries.append(
+                PipelineState.StageEntry(stageId: stay.stageId, valid: instant.valid, known: instant.known))
         default:
             break
         }

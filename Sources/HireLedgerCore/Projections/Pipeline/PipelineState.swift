@@ -11,6 +11,10 @@ public struct PipelineState: Sendable, Equatable {
     }
 
     /// An application's job and its stage entries in log order.
+    /// The stage id of the entry that marks an application deleted (from its `valid` instant on, until
+    /// a later entry restores it). No stage has an empty id.
+    public static let goneStageId = ""
+
     public struct Application: Sendable, Equatable {
         public var jobId: String?
         public var departmentId: String?

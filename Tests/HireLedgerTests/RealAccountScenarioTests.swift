@@ -1,0 +1,151 @@
+import AshbyAPI
+import AshbySimulator
+import Foundation
+import HireLedger
+import HireLedgerCore
+import Testing
+
+/// Thirty-odd simulated days of an account with every real-account behaviour switched on (A→B→A moves,
+/// openings archived while open, several target-date changes per day, file handles re-signed on every
+/// read, merges and deletions), synced every 1 to 5 days as the CLI does, compared with the simulator's
+/// journal and with the API itself.
+///
+/// Small world by default; `HIRELEDGER_SCENARIO_SIZE=medium` for the medium one (about 10k applications).
+struct RealAccountScenarioTests {
+    static let gaps = [1, 3, 2, 5, 4, 1, 5, 2, 3, 4, 1, 2, 3]  // 36 days, 13 syncs after the first
+
+    @Test func thirtyDaysWithEveryBehaviourMatchTheJournalAndTheAPI() async throws {
+        let size = WorldSize(rawValue: ProcessInfo.processInfo.environment["HIRELEDGER_SCENARIO_SIZE"] ?? "") ?? .small
+        var configuration = SimulatorConfiguration(seed: 61, size: size)
+        configuration.behaviours = .all
+        // As the CLI syncs: deletion check on every sync for types of up to 20k records.
+        let options = SyncOptions(deletionCheckMaxRecords: 20_000)
+        try await withTemporaryDirectory { path in
+            let h = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: path)
+            try await h.service().sync(options)
+            let baseline = try h.store.lastPosition
+            let journalStart = h.sim.journal().count
+            var windows: [[JournalEntry]] = []
+            var syncTimes: [Timestamp] = []
+            var seen = journalStart
+            for gap in Self.gaps {
+                h.sim.advance(days: gap)
+                try await h.service().sync(options)
+                syncTimes.append(h.sim.now)
+                let window = h.sim.journal(after: seen)
+                windows.append(window)
+                seen += window.count
+            }
+            let journal = h.sim.journal(after: journalStart)
+            let gone = SyncJournalTests.deletedIds(journal)
+
+            // Stage moves (A→B→A and superseded ones included), offers, openings and jobs: each exactly once.
+            var expected = SyncJournalTests.expectedFacts(journal)
+            expected.other.formUnion(SyncJournalTests.expectedTargetDateChanges(windows, deleted: gone))
+            let recorded = try SyncJournalTests.recordedFacts(h.store, after: baseline, deleted: gone)
+            #expect(expected.stageMoves.count > 50)
+            #expect(recorded.stageMoves.subtracting(expected.stageMoves).sorted() == [])
+            #expect(expected.stageMoves.subtracting(recorded.stageMoves).sorted() == [])
+            #expect(recorded.other.subtracting(expected.other).sorted() == [])
+            #expect(expected.other.subtracting(recorded.other).sorted() == [])
+            let events = try h.store.events(after: baseline)
+            let moves = events.filter { $0.type == .domain(.applicationStageChanged) }
+            #expect(moves.count == Set(moves.map { "\($0.subject.id)@\($0.occurredAt.iso8601)" }).count, "no move twice")
+            // Target date changes are net changes between two polls, and say so.
+            let dateChanges = events.filter { $0.type == .domain(.openingTargetStartDateChanged) }
+            #expect(!dateChanges.isEmpty && dateChanges.allSatisfy { $0.data["collapsedFields"] == ["latestVersion.targetStartDate"] })
+
+            // Merges: candidate.merged with the survivor, never a plain deletion; deletions inferred, timed
+            // no later than the sync that found them.
+            // (A candidate created and merged away between two syncs was never seen: nothing to record.)
+            var merges: [String: String?] = [:]
+            for e in journal where e.kind == .merged {
+                if try h.store.stateRow(EntityKey(.candidate, e.entityId)) != nil { merges[e.entityId] = e.new?.stringValue }
+            }
+            let recordedMerges = events.filter { $0.type == .domain(.candidateMerged) }
+            #expect(!merges.isEmpty, "the simulator should merge candidates within the run")
+            #expect(recordedMerges.count == merges.count)
+            for e in recordedMerges {
+                #expect(merges[e.subject.id] == .some(e.data["mergedIntoCandidateId"]?.stringValue), "\(e.subject.id)")
+            }
+            let deletions = events.filter { $0.type.wireName.hasPrefix("record.") && $0.type.wireName.hasSuffix(".deleted") }
+            #expect(deletions.allSatisfy { $0.occurredAtInferred && $0.occurredAt <= $0.observedAt })
+            for e in deletions where e.subject.kind == .candidate {
+                let merged = merges[e.subject.id] != nil
+                #expect(e.data["reason"]?.stringValue == (merged ? "merged" : "absent_from_full_sync"), "\(e.subject.id)")
+            }
+            // (jobPosting.list lists published postings only: an unpublished one leaves the listing.)
+            let journalDeleted = Set(journal.filter { $0.kind == .deleted }.map { "\($0.entityType)/\($0.entityId)" })
+                .union(journal.filter { $0.field == "isPublished" && $0.new == false }.map { "job_posting/\($0.entityId)" })
+            // (The API stops listing the schedules of a deleted application; the simulator journals only its
+            // recent ones.)
+            let deletedApplications = Set(journal.filter { $0.kind == .deleted && $0.entityType == "application" }.map(\.entityId))
+            let recordedDeleted = Set(deletions.filter { $0.data["reason"]?.stringValue == "absent_from_full_sync" }
+                .filter { e in
+                    !(e.subject.kind == .interviewSchedule
+                      && deletedApplications.contains(e.data["lastKnown"]?.string("applicationId") ?? ""))
+                }
+                .map { "\($0.subject.kind.wireName)/\($0.subject.id)" })
+            #expect(recordedDeleted.subtracting(journalDeleted).sorted() == [])
+
+            // Re-signed file handles are not part of the recorded records.
+            let withResume = try h.store.liveKeys(of: .candidate).lazy.compactMap { try? h.store.currentRecord($0)?["resumeFileHandle"] }.first
+            #expect(withResume != nil && withResume?["handle"] == nil)
+
+            // The folded state equals a full pull of the API now (file handles re-signed on that read too):
+            // a full pass finds nothing to catch up.
+            let catchUp = try await h.service().sync(SyncOptions(forceFull: true))
+            #expect(catchUp.appendedEvents == 0, "a full pass after the syncs should record nothing")
+        }
+    }
+
+    /// `pipeline --as-of` and `headcount --as-of` at three sync times equal the API's own answer then:
+    /// a twin of the simulator, advanced alike, read whole at each of those times.
+    @Test func asOfViewsAtThreeDatesEqualTheAccountAtThoseDates() async throws {
+        var configuration = SimulatorConfiguration(seed: 62, size: .small)
+        configuration.behaviours = .all
+        let options = SyncOptions(deletionCheckMaxRecords: 20_000)
+        let checkAfter: Set<Int> = [3, 7, 12]
+        try await withTemporaryDirectory { path in
+            let h = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: path)
+            let twin = SimulatedAshby(configuration: configuration)
+            let twinClient = AshbyClient(baseURL: "http://twin.invalid", apiKey: try APIKey(twin.fullAccessKey),
+                                         transport: InProcessSimulatorTransport(sim: twin), retryPolicy: RetryPolicy(seed: 7),
+                                         clock: ManualAshbyClock())
+            try await h.service().sync(options)
+            var truths: [(at: Timestamp, planned: Int, filled: Int, stageCounts: [String: Int])] = []
+            for (i, gap) in Self.gaps.enumerated() {
+                h.sim.advance(days: gap)
+                twin.advance(days: gap)
+                try await h.service().sync(options)
+                guard checkAfter.contains(i) else { continue }
+                var planned = 0, filled = 0
+                for o in try await twinClient.listAll(.openingList).records {
+                    let state = o.string("openingState")
+                    if (state == "Open" || state == "Approved") && o["isArchived"]?.boolValue != true { planned += 1 }
+                    if state == "Filled" { filled += 1 }
+                }
+                var stageCounts: [String: Int] = [:]
+                for a in try await twinClient.listAll(.applicationList).records {
+                    if let stage = a["currentInterviewStage"]?.string("id") { stageCounts[stage, default: 0] += 1 }
+                }
+                truths.append((twin.now, planned, filled, stageCounts))
+            }
+            #expect(truths.count == 3)
+            // Queried once, at the end: what was true at each date as HireLedger knows it now.
+            let headcount = ProjectionRunner<HeadcountProjection>(store: h.store)
+            try headcount.catchUp()
+            let pipeline = ProjectionRunner<PipelineProjection>(store: h.store)
+            try pipeline.catchUp()
+            for truth in truths {
+                let totals = HeadcountProjection.view(headcount.state, query: HeadcountQuery(groupBy: [], interval: .none, asOf: truth.at)).totals
+                #expect(totals.planned == truth.planned && totals.filled == truth.filled,
+                        "headcount as of \(truth.at.iso8601): \(totals) vs planned \(truth.planned), filled \(truth.filled)")
+                let view = PipelineProjection.view(pipeline.state, query: PipelineQuery(groupBy: .job, asOf: truth.at))
+                var counts: [String: Int] = [:]
+                for row in view.rows { for stage in row.stages where stage.current > 0 { counts[stage.stageId, default: 0] += stage.current } }
+                #expect(counts == truth.stageCounts, "pipeline as of \(truth.at.iso8601)")
+            }
+        }
+    }
+}

@@ -21,7 +21,7 @@ struct ConnectGuardTests {
 
     @Test(arguments: ["127.0.0.1", "localhost"])
     func aRefusedAddressFailsWithAddressRefusedAndNothingReachesTheServer(host: String) async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .respond(status: 204, headers: [], body: []) }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .respond(status: 204, headers: [], body: []) }
         defer { server.stop() }
         let refuser = LoopbackRefuser()
         let transport = try CurlTransport(configuration: .init(connectGuard: refuser.check))
@@ -38,7 +38,7 @@ struct ConnectGuardTests {
     }
 
     @Test func anAllowedAddressConnectsNormally() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .respond(status: 204, headers: [], body: []) }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .respond(status: 204, headers: [], body: []) }
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(connectGuard: { _ in nil }))
         let response = try await transport.send(HTTPRequest(method: "POST", url: server.baseURL + "/", body: Array("{}".utf8)))

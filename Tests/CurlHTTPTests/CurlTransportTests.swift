@@ -30,7 +30,7 @@ struct CurlTransportTests {
     }
 
     @Test func postRoundTripsStatusHeadersAndBody() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         let json = Array(#"{"limit":100,"cursor":"abc\u0000def","note":"héllo"}"#.utf8)
@@ -50,7 +50,7 @@ struct CurlTransportTests {
     }
 
     @Test func getAndOtherMethodsSendTheirMethodAndBody() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         let get = try await transport.send(HTTPRequest(url: server.baseURL + "/get"))
@@ -67,7 +67,7 @@ struct CurlTransportTests {
     }
 
     @Test func httpErrorStatusIsAResponseNotAnError() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .respond(status: 503, headers: [("Retry-After", "2")], body: Array("busy".utf8)) }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .respond(status: 503, headers: [("Retry-After", "2")], body: Array("busy".utf8)) }
         defer { server.stop() }
         let response = try await CurlTransport().send(HTTPRequest(method: "POST", url: server.baseURL + "/"))
         #expect(response.status == 503)
@@ -78,7 +78,7 @@ struct CurlTransportTests {
     @Test func gzipEncodedBodyArrivesDecoded() async throws {
         let plain = Array(String(repeating: #"{"id":"0f3c","name":"Ada Lovelace"},"#, count: 4000).utf8)
         let encoded = Gzip.storedMember(plain)
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { request in
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { request in
             guard request.header("Accept-Encoding")?.contains("gzip") == true else {
                 return .respond(status: 400, body: Array("client did not offer gzip".utf8))
             }
@@ -95,7 +95,7 @@ struct CurlTransportTests {
     }
 
     @Test func slowServerTimesOutWithTimedOutError() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .hang }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .hang }
         defer { server.stop() }
         let transport = try CurlTransport()
         let url = server.baseURL + "/slow"
@@ -131,7 +131,7 @@ struct CurlTransportTests {
     }
 
     @Test func sequentialRequestsReuseOneConnection() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         for i in 0..<100 {
@@ -149,7 +149,7 @@ struct CurlTransportTests {
     }
 
     @Test func cancellingTheTaskAbortsTheTransferAndThrowsCancellationError() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .hang }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .hang }
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(timeout: 30))
         let url = server.baseURL + "/hang"
@@ -164,7 +164,7 @@ struct CurlTransportTests {
     }
 
     @Test func alreadyCancelledTaskSendsNothing() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport()
         let url = server.baseURL
@@ -177,7 +177,7 @@ struct CurlTransportTests {
     }
 
     @Test func concurrentRequestsFromManyTasksAllCompleteCorrectly() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(maximumConnectionsPerHost: 4))
         let url = server.baseURL
@@ -202,7 +202,7 @@ struct CurlTransportTests {
     }
 
     @Test func serverClosingWithoutAnswerIsARetryableReset() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .closeWithoutResponse }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .closeWithoutResponse }
         defer { server.stop() }
         let url = server.baseURL + "/drop"
         let error = await error { try await CurlTransport().send(HTTPRequest(method: "POST", url: url)) }
@@ -214,7 +214,7 @@ struct CurlTransportTests {
     }
 
     @Test func truncatedBodyIsARetryableError() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .truncated(declaredLength: 1000, body: Array("{\"partial\":".utf8)) }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .truncated(declaredLength: 1000, body: Array("{\"partial\":".utf8)) }
         defer { server.stop() }
         let error = await error { try await CurlTransport().send(HTTPRequest(method: "POST", url: server.baseURL)) }
         let transportError = try #require(error as? HTTPTransportError)
@@ -224,7 +224,7 @@ struct CurlTransportTests {
     }
 
     @Test func keepAliveConnectionClosedByServerIsReplacedTransparently() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { request in .respond(status: 200, body: request.body, closeAfter: true) }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { request in .respond(status: 200, body: request.body, closeAfter: true) }
         defer { server.stop() }
         let transport = try CurlTransport()
         for i in 0..<3 {
@@ -237,7 +237,7 @@ struct CurlTransportTests {
     @Test func transportsCanBeCreatedUsedAndDroppedRepeatedly() async throws {
         // Each transport owns a driver thread and a multi handle; dropping it must tear both down
         // without touching freed handles (a crash here is URLSession's _MultiHandle bug family).
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         for i in 0..<20 {
             let transport = try CurlTransport()
@@ -248,7 +248,7 @@ struct CurlTransportTests {
     }
 
     @Test func oversizedResponseFailsWithResponseTooLarge() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30) { _ in .respond(status: 200, body: [UInt8](repeating: 7, count: 100_000)) }
+        let server = try LoopbackHTTPServer(guardSeconds: 300) { _ in .respond(status: 200, body: [UInt8](repeating: 7, count: 100_000)) }
         defer { server.stop() }
         let transport = try CurlTransport(configuration: .init(maximumResponseBytes: 10_000))
         let error = await error { try await transport.send(HTTPRequest(url: server.baseURL)) }
@@ -259,7 +259,7 @@ struct CurlTransportTests {
     }
 
     @Test func headerValueWithLineBreakIsRejectedWithoutEchoingIt() async throws {
-        let server = try LoopbackHTTPServer(guardSeconds: 30, handler: Self.echo)
+        let server = try LoopbackHTTPServer(guardSeconds: 300, handler: Self.echo)
         defer { server.stop() }
         let url = server.baseURL
         let error = await error {

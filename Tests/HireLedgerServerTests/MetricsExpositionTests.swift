@@ -72,7 +72,7 @@ import Testing
         let receiver = try LoopbackHTTPServer { _, request in request.path == "/fail" ? .status(503) : .status(204) }
         defer { receiver.stop() }
         let webhooks = try WebhookDeliveries(store: ledger.store, transport: try CurlTransport(), source: "urn:test",
-                                             clock: ManualWebhookClock(now: try #require(try ledger.store.lastObservedAt)))
+                                             clock: ManualWebhookClock(now: try #require(try ledger.store.lastObservedAt)), addressPolicy: .allowPrivate)
         let api = try LedgerAPI(store: ledger.store, token: APIToken(testToken),
                                 options: ServerOptions(port: 0, pollMilliseconds: 20), webhooks: webhooks)
         // Six events to one endpoint that takes them, one attempt at another that answers 503.

@@ -53,7 +53,7 @@ struct CandidateErasureTests {
 
             let receiver = try LoopbackHTTPServer()
             defer { receiver.stop() }
-            let subscriptions = try SubscriptionStore(store: store)
+            let subscriptions = try SubscriptionStore(store: store, addressPolicy: .allowPrivate)
             _ = try subscriptions.create(url: receiver.url, types: ["candidate.erased"], startAt: .now)
 
             for (id, _) in candidates {

@@ -110,7 +110,7 @@ struct RealAccountScenarioTests {
             let h = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: path)
             let twin = SimulatedAshby(configuration: configuration)
             let twinClient = AshbyClient(baseURL: "http://twin.invalid", apiKey: try APIKey(twin.fullAccessKey),
-                                         transport: InProcessSimulatorTransport(sim: twin), retryPolicy: RetryPolicy(seed: 7),
+                                         transport: InProcessSimulatorTransport(sim: twin), retryPolicy: RetryPolicy.ashbyClient(seed: 7),
                                          clock: ManualAshbyClock())
             try await h.service().sync(options)
             var truths: [(at: Timestamp, planned: Int, filled: Int, stageCounts: [String: Int])] = []

@@ -38,7 +38,7 @@ struct StoreAccessTests {
                 if q == ["headcount", "--format", "json"] { #expect(r.stdout == ownerAnswers.stdout) }
             }
             // A write is refused clearly, and nothing changed.
-            let sync = try Self.run(["subscribe", "add", "http://127.0.0.1:9/hooks", "--store", store], asUser: "65534")
+            let sync = try Self.run(["subscribe", "add", "http://127.0.0.1:9/hooks", "--allow-private-webhooks", "--store", store], asUser: "65534")
             #expect(sync.status != 0 && sync.stderr.contains("read-only"), "\(sync.stderr)")
         }
     }
@@ -91,9 +91,9 @@ struct StoreAccessTests {
             let demo = try Self.run(["demo", "--store", store, "--size", "tiny", "--days", "2", "--seed", "4"])
             try #require(demo.status == 0, "\(demo.stderr)")
             // Nothing listens on port 9 of the loopback: every attempt fails.
-            let add = try Self.run(["subscribe", "add", "http://127.0.0.1:9/hooks", "--from", "beginning", "--store", store])
+            let add = try Self.run(["subscribe", "add", "http://127.0.0.1:9/hooks", "--allow-private-webhooks", "--from", "beginning", "--store", store])
             try #require(add.status == 0, "\(add.stderr)")
-            let deliver = try Self.run(["deliver", "--once", "--timeout", "2", "--store", store])
+            let deliver = try Self.run(["deliver", "--once", "--allow-private-webhooks", "--timeout", "2", "--store", store])
             #expect(deliver.status == 1, "\(deliver.stdout) \(deliver.stderr)")
             #expect(deliver.stderr.contains("failed"))
         }

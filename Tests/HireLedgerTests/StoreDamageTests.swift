@@ -81,7 +81,7 @@ struct StoreDamageTests {
         list.append(Damage(description: "file emptied") { b, _ in b.removeAll() })
         // Random pages overwritten with random bytes, zeros or 0xFF (the issue's "16 pages in the middle" too).
         var rng = SplitMix(seed: 42)
-        for n in 0..<14 {
+        for n in 0..<20 {
             let page = 2 + Int(rng.next() % UInt64(max(1, pages - 2)))
             list.append(Damage(description: "page \(page) overwritten with random bytes (\(n))") { b, p in
                 var r = SplitMix(seed: UInt64(page))
@@ -122,6 +122,7 @@ struct StoreDamageTests {
             let damages = Self.damages(fileSize: original.count, pageSize: pageSize, needle: needle)
             #expect(damages.count >= 30)
             var lmdbDetected = 0, checksumDetected = 0, crashContained = 0
+            var harmless: [String] = []
             var salvageLines: [String] = []
             // The original's events, one NDJSON line per position, to compare salvaged events with.
             let originalRun = try Self.hireledger(["events", "--store", base.path, "--format", "ndjson", "--limit", "100000000"])
@@ -133,6 +134,18 @@ struct StoreDamageTests {
                 damage.apply(&bytes, pageSize)
                 #expect(bytes != original, "\(damage) changed nothing")
                 try Data(bytes).write(to: URL(fileURLWithPath: store + "/data.mdb"))
+                // A random page may be one LMDB keeps free (stale bytes no reader follows): damage
+                // there harms nothing and nothing can see it. It is told apart by a clean `verify` and
+                // every event read back unchanged, and is counted apart, not as a damage given.
+                let firstVerify = try Self.hireledger(["verify", "--store", store])
+                if firstVerify.status == 0 {
+                    let events = try Self.hireledger(["events", "--store", store, "--format", "ndjson", "--limit", "100000000"])
+                    if events.status == 0 && events.stdout.split(separator: "\n").map(String.init) == originalEvents {
+                        harmless.append("\(damage)")
+                        try? FileManager.default.removeItem(atPath: store)
+                        continue
+                    }
+                }
                 let commands: [[String]] = [
                     ["status"], ["events", "--format", "ndjson"], ["headcount"], ["pipeline"], ["changes", "--since", base.since],
                     ["state", "application", base.applicationId], ["backup", dir + "/b\(n)"],
@@ -180,7 +193,8 @@ struct StoreDamageTests {
                 try? FileManager.default.removeItem(atPath: target)
                 try? FileManager.default.removeItem(atPath: store)
             }
-            print("damage: \(damages.count) kinds; verify saw LMDB/structure errors on \(lmdbDetected), checksum mismatches on "
+            #expect(damages.count - harmless.count >= 30, "only \(damages.count - harmless.count) damages took effect; free pages: \(harmless)")
+            print("damage: \(damages.count) kinds, \(harmless.count) on free pages (\(harmless.joined(separator: "; "))); verify saw LMDB/structure errors on \(lmdbDetected), checksum mismatches on "
                 + "\(checksumDetected), contained crashes on \(crashContained)")
             for line in salvageLines { print("salvage: " + line) }
         }

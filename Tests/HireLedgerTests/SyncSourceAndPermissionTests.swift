@@ -14,7 +14,7 @@ struct SyncSourceAndPermissionTests {
     /// A client of `sim` holding `key`, over the in-process transport.
     private func client(_ sim: SimulatedAshby, key: String) throws -> AshbyClient {
         AshbyClient(baseURL: "http://sim.invalid", apiKey: try APIKey(key), transport: InProcessSimulatorTransport(sim: sim),
-                    retryPolicy: RetryPolicy(seed: 7), clock: ManualAshbyClock())
+                    retryPolicy: RetryPolicy.ashbyClient(seed: 7), clock: ManualAshbyClock())
     }
 
     private func dataFile(_ path: String) throws -> Data {

@@ -13,6 +13,7 @@ SOURCES = collections.OrderedDict([
     ("Headcount", "schemas/views/headcount.schema.json"),
     ("Pipeline", "schemas/views/pipeline.schema.json"),
     ("Changes", "schemas/views/changes.schema.json"),
+    ("HeadcountSeries", "schemas/views/headcount-series.schema.json"),
     ("Subscription", "schemas/api/subscription.schema.json"),
     ("FailedDelivery", "schemas/api/failed-delivery.schema.json"),
     ("SubscriptionCreate", "schemas/api/subscription-create.schema.json"),
@@ -57,8 +58,11 @@ def main():
     def point(node):
         if isinstance(node, dict):
             for k, v in node.items():
-                if k == "$ref" and isinstance(v, str) and v in ids:
-                    node[k] = "#/components/schemas/" + ids[v]
+                base, _, fragment = v.partition("#") if k == "$ref" and isinstance(v, str) else ("", "", "")
+                if k == "$ref" and isinstance(v, str) and base in ids:
+                    # A reference into another bundled schema (`...headcount.schema.json#/$defs/row`)
+                    # points into its component.
+                    node[k] = "#/components/schemas/" + ids[base] + fragment
                 else:
                     point(v)
         elif isinstance(node, list):

@@ -52,6 +52,15 @@ public final class AccountsServer: Sendable {
 
     /// Syncs every available account once, at most `max_concurrent_syncs` at a time; returns when all
     /// are done. One account's failure is recorded in its status and does not stop the others.
+    /// Stops every account's background work on its store (log watcher, view folds) and waits for
+    /// the folds to end, so the stores can be closed, replaced or repaired.
+    public func shutdown() {
+        for account in accounts.values {
+            account.api?.watcher.close()
+            account.api?.views.close()
+        }
+    }
+
     public func syncAllOnce() async {
         await withTaskGroup(of: Void.self) { group in
             for name in names {

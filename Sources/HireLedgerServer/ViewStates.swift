@@ -33,6 +33,9 @@ public final class ViewStates: Sendable {
 
     deinit { service.stop() }
 
+    /// Stops the service and waits until its thread reads the store no more.
+    public func close() { service.stopAndWait() }
+
     /// The last published headcount state.
     public func headcount() async throws -> PlanEntities { try await read(HeadcountProjection.self) }
     /// The last published pipeline state.

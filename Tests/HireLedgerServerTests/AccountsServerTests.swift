@@ -160,8 +160,12 @@ struct AccountsServerTests {
     @Test func aRevokedKeyOrADamagedStoreLeavesTheOtherAccountsSyncingAndAnswering() async throws {
         let worlds = try await Worlds()
         defer { Task { await worlds.shutdown() } }
-        let first = try worlds.server()
-        await first.syncAllOnce()
+        do {
+            let first = try worlds.server()
+            await first.syncAllOnce()
+            // Nothing of the first server reads the stores any more, so they close when it goes.
+            first.shutdown()
+        }
         // globex's key is revoked at Ashby; initech's store is damaged on disk.
         worlds.sims[1].revoke(key: worlds.sims[1].fullAccessKey)
         let data = worlds.dir + "/stores/initech/data.mdb"

@@ -57,6 +57,8 @@ public final class ProjectionService: @unchecked Sendable {
     private var wanted = false
     private var stopped = false
     private var started = false
+    /// Signalled once when the thread's loop has ended (after `stop()`).
+    private let finished = DispatchSemaphore(value: 0)
     private var folding = false
     private var rounds = 0
     private var lastError: String?
@@ -88,6 +90,7 @@ public final class ProjectionService: @unchecked Sendable {
         let thread = Thread { [self] in
             Thread.current.name = "ledger-views"
             run()
+            finished.signal()
         }
         thread.start()
     }
@@ -108,6 +111,21 @@ public final class ProjectionService: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         for lane in lanes { lane.fail(ProjectionServiceError.stopped) }
+    }
+
+    /// `stop()`, then waits (at most `timeout` seconds) until the thread has left its loop, so no read
+    /// of the store is in flight once it returns: for owners that close or hand over the store (a
+    /// server shutting an account down). Returns false on a timeout. Never call it on the thread itself.
+    @discardableResult
+    public func stopAndWait(timeout: Double = 30) -> Bool {
+        stop()
+        condition.lock()
+        let running = started
+        condition.unlock()
+        guard running else { return true }
+        guard finished.wait(timeout: .now() + timeout) == .success else { return false }
+        finished.signal() // a later call returns at once too
+        return true
     }
 
     public var status: Status {

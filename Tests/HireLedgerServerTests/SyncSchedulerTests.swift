@@ -19,7 +19,7 @@ struct SyncSchedulerTests {
         var calls: Int { state.withLock { $0.calls } }
     }
 
-    static func waitUntil(_ seconds: Double = 10, _ condition: () -> Bool) async throws {
+    static func waitUntil(_ seconds: Double = 60, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             guard Date() < deadline else { Issue.record("condition not met within \(seconds) s"); return }

@@ -36,7 +36,8 @@ public actor SimulatorServer {
                                 pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled, handler: handler)
         self.server = server
         task = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: 10)
+        // Generous: on a loaded 2-core machine (a parallel test suite) the listener can take seconds to come up.
+        try await server.waitUntilListening(timeout: 120)
         guard case .ip4(_, let bound)? = await server.listeningAddress else {
             throw SimulatorServerError(message: "the server did not report an IPv4 listening address")
         }

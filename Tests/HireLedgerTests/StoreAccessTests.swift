@@ -122,6 +122,9 @@ extension StoreAccessTests {
                 text += String(decoding: chunk, as: UTF8.self)
             }
             #expect(text.components(separatedBy: "Backed up").count - 1 >= 3, "\(text)")
+            // Stopped first, so no backup is being written while the directory is listed.
+            serve.kill(SIGTERM)
+            serve.waitUntilExit()
             let kept = try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter { $0.hasPrefix("hireledger-") }
             #expect(kept.count == 2, "\(kept)")
             for name in kept {

@@ -59,9 +59,19 @@ enum ScheduledBackups {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: schedule.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let target = (schedule.directory as NSString).appendingPathComponent("hireledger-" + BackupCommand.stamp(Date()))
-            let result = try BackupCommand.backup(store, to: target)
-            Terminal.writeError("hireledger serve: \(result.summary)\n")
+            let name = "hireledger-" + BackupCommand.stamp(Date())
+            let target = (schedule.directory as NSString).appendingPathComponent(name)
+            // Written under a name the listing below (and a reader) ignores, then renamed into place
+            // once verified: a backup cut short by a stop or a crash is never taken for a whole one.
+            let partial = (schedule.directory as NSString).appendingPathComponent(".partial-" + name)
+            try? fm.removeItem(atPath: partial)
+            let result: BackupCommand.Result
+            do { result = try BackupCommand.backup(store, to: partial) } catch {
+                try? fm.removeItem(atPath: partial)
+                throw error
+            }
+            try fm.moveItem(atPath: partial, toPath: target)
+            Terminal.writeError("hireledger serve: \(result.summary.replacingOccurrences(of: partial, with: target))\n")
             let names = try fm.contentsOfDirectory(atPath: schedule.directory).filter { $0.hasPrefix("hireledger-") }.sorted()
             for old in names.dropLast(schedule.keep) {
                 try fm.removeItem(atPath: (schedule.directory as NSString).appendingPathComponent(old))

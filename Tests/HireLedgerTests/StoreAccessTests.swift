@@ -47,7 +47,8 @@ struct StoreAccessTests {
         try await withTemporaryDirectory { dir in
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let bin = try Executables.directory()
-            let sim = try SimulatorProcess(executable: bin + "/ashby-sim", size: "small", seed: 9)
+            // Medium, so the full sync below lasts long enough (seconds) for the backup to land inside it.
+            let sim = try SimulatorProcess(executable: bin + "/ashby-sim", size: "medium", seed: 9)
             defer { sim.stop() }
             let store = dir + "/store"
             // A first sync so serve has a store, then serve and a second, full sync running while the backup is taken.
@@ -59,7 +60,7 @@ struct StoreAccessTests {
             defer { serve.kill(SIGTERM); serve.waitUntilExit() }
             let sync = try ChildProcess.start(bin + "/hireledger", ["sync", "--store", store, "--base-url", sim.url, "--full"],
                                               environment: ["ASHBY_API_KEY": sim.apiKey])
-            usleep(1_500_000)
+            usleep(700_000)
             let backup = try Self.run(["backup", "--store", store, dir + "/backup"])
             #expect(backup.status == 0, "\(backup.stderr)")
             #expect(sync.process.isRunning, "the sync ended before the backup; the test did not overlap them")

@@ -177,13 +177,17 @@ public struct LedgerAPI: Sendable {
         try q.allowOnly(["by", "interval", "from", "to", "as_of", "known_at", "format"])
         let format = try ViewFormat.of(request, q)
         var dims: [HeadcountQuery.Dimension] = []
-        for part in (q["by"] ?? "department").split(separator: ",") {
+        // `none`: no grouping, the totals per month only (the planner page's default).
+        let by = q["by"] ?? "department"
+        for part in (by == "none" ? [] : by.split(separator: ",")) {
             guard let d = HeadcountQuery.Dimension(rawValue: String(part)) else {
-                throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got '\(part)'.")
+                throw APIProblem.badParameter("by", "by takes none or a comma-separated list of department, location, employmentType; got '\(part)'.")
             }
             if !dims.contains(d) { dims.append(d) }
         }
-        if dims.isEmpty { throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType; got ''.") }
+        if dims.isEmpty && by != "none" {
+            throw APIProblem.badParameter("by", "by takes none or a comma-separated list of department, location, employmentType; got ''.")
+        }
         let interval = try q.oneOf("interval", HeadcountQuery.Interval.self) ?? .month
         let query = HeadcountQuery(groupBy: dims, interval: interval, from: try q.month("from"), to: try q.month("to"),
                                    asOf: try q.time("as_of"), knownAt: try q.time("known_at"))

@@ -60,8 +60,8 @@
     var parts = [];
     Object.keys(params).forEach(function (k) {
       var v = params[k];
-      // An empty "by" is meaningful (no grouping: one row per month); other empty values mean "not set".
-      if (v !== undefined && v !== null && (v !== "" || k === "by")) parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(v));
+      // Empty values mean "not set" (no grouping is by=none).
+      if (v !== undefined && v !== null && v !== "") parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(v));
     });
     return parts.length ? "?" + parts.join("&") : "";
   }
@@ -385,7 +385,7 @@
     var a = axes(c);
     var urls = {
       series: "/v1/headcount/series" + query(Object.assign({ by: c.dimension, from: c.from, to: c.to, format: "csv" }, a)),
-      headcount: "/v1/headcount" + query(Object.assign({ by: c.group ? c.dimension : "", interval: "month", from: c.from, to: c.to, format: "csv" }, a)),
+      headcount: "/v1/headcount" + query(Object.assign({ by: c.group ? c.dimension : "none", interval: "month", from: c.from, to: c.to, format: "csv" }, a)),
       pipeline: "/v1/pipeline" + query(Object.assign({ by: c.pipelineBy, format: "csv" }, a)),
       changes: "/v1/changes" + query({ since: c.since, until: c.until, known_at: c.knownAt, format: "csv" }),
     };
@@ -408,7 +408,7 @@
       getJSON("/v1/planner/status"),
       getJSON("/v1/headcount/series" + query(seriesParams)),
       getJSON("/v1/headcount/series" + query({ by: c.dimension, from: c.from, to: c.to, axis: "knownAt", known_at: c.asOf || c.knownAt })),
-      getJSON("/v1/headcount" + query(Object.assign({ by: c.group ? c.dimension : "", interval: "month", from: c.from, to: c.to }, a))),
+      getJSON("/v1/headcount" + query(Object.assign({ by: c.group ? c.dimension : "none", interval: "month", from: c.from, to: c.to }, a))),
       getJSON("/v1/pipeline" + query(Object.assign({ by: c.pipelineBy }, a))),
       getJSON("/v1/pipeline" + query(Object.assign({ by: "job" }, a))),
       getText(urls.changes),

@@ -32,7 +32,7 @@ for _ in $(seq 1 100); do
 done
 [[ -n $port ]] || { echo "fuzz-api: serve did not start:" >&2; cat "$work/serve.err" >&2; exit 1; }
 # The SSE stream never ends by design; tests/HireLedgerServerTests cover it.
-"$venv/bin/schemathesis" run schemas/api/openapi.json --url "http://127.0.0.1:$port" \
+"$venv/bin/schemathesis" --config-file tools/schemathesis.toml run schemas/api/openapi.json --url "http://127.0.0.1:$port" \
   -H "Authorization: Bearer $(cat "$work/token")" --checks all --max-examples "$examples" \
   --exclude-path /v1/events/stream --request-timeout 10 --seed 16 --generation-deterministic \
   --no-color --output-truncate true --suppress-health-check all

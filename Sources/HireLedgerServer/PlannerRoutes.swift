@@ -71,8 +71,16 @@ extension LedgerAPI {
         let q = QueryParameters(request)
         try q.allowOnly(["period", "axis", "from", "to", "by", "as_of", "known_at", "format"])
         let format = try ViewFormat.of(request, q)
+        // Points are labelled with four-digit years (ISO weeks and quarters too).
+        for name in ["as_of", "known_at"] {
+            if let text = q[name], !(Int(text.prefix(4)).map { $0 >= 1000 } ?? false) {
+                throw APIProblem.badParameter(name, "\(name) takes an ISO-8601 date or time from year 1000 on; got '\(text)'.")
+            }
+        }
         var dims: [HeadcountQuery.Dimension] = []
-        for part in (q["by"] ?? "").split(separator: ",") where part != "none" {
+        let by = q["by"] ?? "none"
+        if by.isEmpty { throw APIProblem.badParameter("by", "by takes none or a comma-separated list of department, location, employmentType; got ''.") }
+        for part in (by == "none" ? [] : by.split(separator: ",", omittingEmptySubsequences: false)) {
             guard let d = HeadcountQuery.Dimension(rawValue: String(part)) else {
                 throw APIProblem.badParameter("by", "by takes a comma-separated list of department, location, employmentType (or none); got '\(part)'.")
             }
@@ -97,6 +105,10 @@ extension LedgerAPI {
 
     static func day(_ q: QueryParameters, _ name: String, end: Bool) throws(APIProblem) -> CivilDate? {
         guard let text = q[name] else { return nil }
+        // Years before 1000 are refused: ISO week and quarter labels are four-digit years.
+        guard let year = Int(text.prefix(4)), year >= 1000, text.count >= 7 else {
+            throw APIProblem.badParameter(name, "\(name) takes a month (YYYY-MM) or a date (YYYY-MM-DD) from year 1000 on; got '\(text)'.")
+        }
         if let d = CivilDate(iso8601: text) { return d }
         guard let m = YearMonth(iso8601: text) else {
             throw APIProblem.badParameter(name, "\(name) takes a month (YYYY-MM) or a date (YYYY-MM-DD); got '\(text)'.")

@@ -50,7 +50,7 @@ let package = Package(
 
         // MARK: libraries
         .target(name: "HireLedgerCore"),
-        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "LMDB", dependencies: ["CLMDB", "HireLedgerCore"]),  // Core: XXH64 for value checksums
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
         // A NATS + JetStream client of the project's own (POSIX sockets on a dedicated thread; system
         // libraries only): no maintained Swift NATS client is in the package set (NATSConnection.swift).

@@ -46,6 +46,7 @@ enum VerifyChild {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // stderr on another thread so neither pipe can fill up and block the child.
         let errBox = DataBox()
         let errHandle = err.fileHandleForReading
         let reader = Thread { errBox.set(errHandle.readDataToEndOfFile()) }
@@ -57,25 +58,10 @@ enum VerifyChild {
     }
 
     static func run(store path: String) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["verify", "--in-process", "--store", path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // stderr on another thread so neither pipe can fill up and block the child.
-        let errBox = DataBox()
-        let errHandle = err.fileHandleForReading
-        let reader = Thread { errBox.set(errHandle.readDataToEndOfFile()) }
-        reader.start()
-        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let errors = String(decoding: errBox.wait(), as: UTF8.self)
-        let status = process.terminationStatus
+        let raw = try runArguments(["verify", "--in-process", "--store", path])
+        let report = raw.output, errors = raw.errors, status = raw.status
         var ending: String?
-        if process.terminationReason == .uncaughtSignal {
+        if raw.signalled {
             ending = "reading the store killed the verifying process with signal \(status): a damaged page liblmdb cannot check"
         } else if status == CrashBoundary.exitCode, errors.contains(CrashBoundary.marker) {
             ending = "reading the store crashed inside liblmdb (a damaged page it cannot check); the walk stopped there"

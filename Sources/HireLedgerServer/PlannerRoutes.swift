@@ -90,7 +90,8 @@ extension LedgerAPI {
                                          axis: try q.oneOf("axis", HeadcountSeriesQuery.Axis.self) ?? .asOf,
                                          from: try Self.day(q, "from", end: false), to: try Self.day(q, "to", end: true),
                                          groupBy: dims, asOf: try q.time("as_of"), knownAt: try q.time("known_at"))
-        let series = try Self.series(try await views.headcount(), query: query)
+        let state = try await views.headcount()
+        let series = try await computedOffThePool { try Self.series(state, query: query) }
         return ViewFormat.respond(format, json: series.json, csv: series.csv, name: "headcount-series")
     }
 

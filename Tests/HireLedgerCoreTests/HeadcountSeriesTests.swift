@@ -24,6 +24,55 @@ struct HeadcountSeriesTests {
         }
     }
 
+    /// A series gathers the records that can count once (`HeadcountCandidates`) and walks only those at
+    /// each point; a view walks everything. Without openings (jobs mode), with accepted offers whose start
+    /// slips, a declined offer and applications that are never hired, every point must still equal its view.
+    @Test func withoutOpeningsEachPointStillEqualsItsViewOnBothAxes() throws {
+        var log = ProjectionLog()
+        log.sync("2026-01-10T00:00:00.000Z", PF.org + [
+            PF.job("job-1", "Backend Engineer", status: "Open", department: "dep-be", location: "loc-ber"),
+            PF.job("job-2", "Account Executive", status: "Open", department: "dep-sales", location: "loc-ber"),
+            PF.job("job-3", "Designer", status: "Closed", department: "dep-eng", location: "loc-rem", closedAt: "2026-01-08T00:00:00.000Z"),
+            PF.application("app-1", job: "job-1", department: "dep-be", stage: PF.offerStage, updatedAt: "2026-01-09T00:00:00.000Z"),
+            PF.application("app-2", job: "job-2", department: "dep-sales", stage: PF.offerStage, updatedAt: "2026-01-09T00:00:00.000Z"),
+            PF.application("app-3", job: "job-2", department: "dep-sales", stage: PF.offerStage, updatedAt: "2026-01-09T00:00:00.000Z"),
+            PF.offer("off-1", application: "app-1", acceptance: "Accepted", status: "CandidateAccepted", startDate: "2026-03-02",
+                     opening: nil, decidedAt: "2026-01-09T00:00:00.000Z"),
+            PF.offer("off-3", application: "app-3", acceptance: "Declined", status: "CandidateRejected", startDate: "2026-03-02",
+                     opening: nil, decidedAt: "2026-01-09T00:00:00.000Z"),
+        ])
+        log.sync("2026-02-12T00:00:00.000Z", [
+            PF.offer("off-1", application: "app-1", acceptance: "Accepted", status: "CandidateAccepted", startDate: "2026-04-06",
+                     opening: nil, decidedAt: "2026-01-09T00:00:00.000Z", versionId: "ov2", versionCreatedAt: "2026-02-11T00:00:00.000Z"),
+            PF.offer("off-2", application: "app-2", acceptance: "Accepted", status: "CandidateAccepted", startDate: "2026-05-04",
+                     opening: nil, decidedAt: "2026-02-11T00:00:00.000Z"),
+        ])
+        log.sync("2026-04-08T00:00:00.000Z", [
+            PF.application("app-1", job: "job-1", department: "dep-be", stage: PF.hired, status: "Hired", updatedAt: "2026-04-06T00:00:00.000Z"),
+            PF.job("job-1", "Backend Engineer", status: "Closed", department: "dep-be", location: "loc-ber",
+                   closedAt: "2026-04-06T00:00:00.000Z", updatedAt: "2026-04-06T00:00:00.000Z"),
+        ])
+        let jobsOnly = HeadcountProjection.fold(log.events)
+        for axis in HeadcountSeriesQuery.Axis.allCases {
+            for by in [[], [HeadcountQuery.Dimension.department, .location]] {
+                let series = try HeadcountProjection.series(jobsOnly, query: HeadcountSeriesQuery(
+                    period: .week, axis: axis, from: day("2025-12-29"), to: day("2026-05-31"), groupBy: by))
+                #expect(series.source == .jobs)
+                #expect(series.points.count > 20)
+                #expect(series.points.contains { $0.totals.committed > 0 } && series.points.contains { $0.totals.slipped > 0 }
+                        && series.points.contains { $0.totals.filled > 0 }, "the fixture exercises every count")
+                for p in series.points {
+                    let end = p.end.adding(days: 1).startOfDay.adding(milliseconds: -1)
+                    let query = axis == .asOf ? HeadcountQuery(groupBy: by, interval: .none, asOf: end)
+                                              : HeadcountQuery(groupBy: by, interval: .none, knownAt: end)
+                    let view = HeadcountProjection.view(jobsOnly, query: query)
+                    #expect(p.totals == view.totals, "\(axis) \(by) \(p.period)")
+                    #expect(p.rows == (by.isEmpty ? [] : view.rows), "\(axis) \(by) \(p.period)")
+                }
+            }
+        }
+    }
+
     @Test func aBoundOnTheWalkingAxisEndsTheSeriesThere() throws {
         let asOf = PF.t("2026-02-15T00:00:00Z")
         let series = try HeadcountProjection.series(state, query: HeadcountSeriesQuery(asOf: asOf))

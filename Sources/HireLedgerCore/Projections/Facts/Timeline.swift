@@ -38,14 +38,23 @@ public struct Timeline<Facts: Sendable & Equatable>: Sendable, Equatable {
     /// The facts true at `point.validAt` as known at `point.knownAt`: among the versions known by
     /// then, the one with the latest valid time not after `validAt` (log order breaks ties, so a later
     /// observation of the same instant wins). Nil when none, or when that version is a deletion.
-    public func facts(at point: BitemporalPoint) -> Facts? { version(at: point)?.facts ?? nil }
+    public func facts(at point: BitemporalPoint) -> Facts? { versionIndex(at: point).flatMap { versions[$0].facts } }
 
     /// The version `facts(at:)` reads.
-    public func version(at point: BitemporalPoint) -> Version? {
-        var best: Version?
-        for v in versions {
-            if v.known > point.knownAt { break }
-            if v.valid <= point.validAt, best.map({ v.valid >= $0.valid }) ?? true { best = v }
+    public func version(at point: BitemporalPoint) -> Version? { versionIndex(at: point).map { versions[$0] } }
+
+    /// The index of the version `facts(at:)` reads. By index, so that the scan copies no version
+    /// (a copy retains every string of the facts; views and series call this millions of times).
+    public func versionIndex(at point: BitemporalPoint) -> Int? {
+        var best: Int?
+        var bestValid = Timestamp.distantPast
+        for i in versions.indices {
+            if versions[i].known > point.knownAt { break }
+            let valid = versions[i].valid
+            if valid <= point.validAt, best == nil || valid >= bestValid {
+                best = i
+                bestValid = valid
+            }
         }
         return best
     }

@@ -149,7 +149,10 @@ public struct HeadcountSeriesError: Error, Sendable, CustomStringConvertible {
 }
 
 extension HeadcountProjection {
-    /// The headcount at the end of each period of `query`'s window. Pure; costs one `view` per point.
+    /// The headcount at the end of each period of `query`'s window. Pure. Each point is the `view` at
+    /// that point, over the records that can count gathered once for the whole series
+    /// (`HeadcountCandidates`), so a point costs a walk of openings, jobs, accepted offers and hired
+    /// applications, not of every application.
     /// - Throws: `HeadcountSeriesError` when `from` is after `to`, or the window holds more than
     ///   `period.maxPoints` periods.
     public static func series(_ state: PlanEntities, query: HeadcountSeriesQuery) throws(HeadcountSeriesError) -> HeadcountSeries {
@@ -180,6 +183,7 @@ extension HeadcountProjection {
         var points: [HeadcountSeriesPoint] = []
         points.reserveCapacity(starts.count)
         var source = PlanSource.jobs
+        let candidates = HeadcountCandidates(state)
         for start in starts {
             let next = query.nextPeriodStart(start)
             var at = next.startOfDay.adding(milliseconds: -1)
@@ -192,7 +196,9 @@ extension HeadcountProjection {
             case .asOf: pointQuery = HeadcountQuery(groupBy: query.groupBy, interval: .none, asOf: at, knownAt: query.knownAt)
             case .knownAt: pointQuery = HeadcountQuery(groupBy: query.groupBy, interval: .none, asOf: query.asOf ?? at, knownAt: at)
             }
-            let view = Self.view(state, query: pointQuery)
+            var builder = HeadcountBuilder(state: state, query: pointQuery, candidates: candidates)
+            builder.build()
+            let view = HeadcountView(source: builder.source, point: builder.point, query: pointQuery, rows: builder.rows(), totals: builder.totals)
             source = view.source
             let projected = at > state.head
             points.append(HeadcountSeriesPoint(period: query.label(start), start: start, end: next.adding(days: -1),

@@ -154,7 +154,22 @@ public final class JetStreamPublisher: Sendable {
 
     /// Creates the stream if missing; otherwise checks it against the options, adds this publisher's
     /// subjects if the stream does not capture them yet, and applies allowed changes with `updateStream`.
+    ///
+    /// Publishers of several accounts (`serve --deployment --publish-nats`) share one stream and may
+    /// create or extend it at the same moment: a create that loses the race finds the stream there, and
+    /// an update that loses one (JetStream replaces the subject list whole) finds its subjects missing
+    /// when it reads the stream back; both go round again, up to 8 times.
     func ensureStream(_ js: JetStream) async throws -> PublishReport {
+        for attempt in 1...8 {
+            if let report = try await ensureStreamPass(js, mayRetry: attempt < 8) { return report }
+            try await Task.sleep(nanoseconds: UInt64.random(in: 1_000_000...50_000_000))
+        }
+        throw JetStreamPublisherError.streamRefused(stream: options.stream, action: "update",
+                                                    detail: "other publishers kept changing the stream's subjects at the same time")
+    }
+
+    /// One pass of `ensureStream`; nil when it lost a race with another publisher and should be run again.
+    private func ensureStreamPass(_ js: JetStream, mayRetry: Bool) async throws -> PublishReport? {
         var report = PublishReport(cursor: try cursor())
         let nanos = { (seconds: Double) -> Int64 in Int64(seconds * 1e9) }
         guard let info = try await js.streamInfo(options.stream) else {
@@ -166,6 +181,7 @@ public final class JetStreamPublisher: Sendable {
                 "discard": "old",
             ]
             do { _ = try await js.createStream(config) } catch let NATSError.jetStream(code, errCode, description) {
+                if mayRetry, try await js.streamInfo(options.stream) != nil { return nil } // another publisher created it
                 throw JetStreamPublisherError.streamRefused(stream: options.stream, action: "create", detail: "\(code)/\(errCode): \(description)")
             }
             log("created stream \(options.stream) (subjects \(options.subjectFilter))")
@@ -204,6 +220,10 @@ public final class JetStreamPublisher: Sendable {
             if !captured { config["subjects"] = info.subjects + [options.subjectFilter] }
             do { _ = try await js.updateStream(config) } catch let NATSError.jetStream(code, errCode, description) {
                 throw JetStreamPublisherError.streamRefused(stream: options.stream, action: "update", detail: "\(code)/\(errCode): \(description)")
+            }
+            if !captured, mayRetry, let after = try await js.streamInfo(options.stream),
+               !after.subjects.contains(where: { Self.filter($0, covers: options.subjectFilter) }) {
+                return nil // another publisher's update replaced the subject list at the same moment
             }
             if !captured { log("added subjects \(options.subjectFilter) to stream \(options.stream)") }
             if !fixable.isEmpty { log("updated stream \(options.stream): \(differences.joined(separator: "; "))") }

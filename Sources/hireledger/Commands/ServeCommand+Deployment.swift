@@ -32,7 +32,7 @@ extension ServeCommand {
         for name in server.names {
             if let failure = server.accounts[name]?.failure { Terminal.writeError("account \(name) is unavailable: \(failure)\n") }
         }
-        if let natsURL { try startPublishers(server, url: natsURL) }
+        if let natsURL { try await startPublishers(server, url: natsURL) }
         let app = server.application(onListening: { port in
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Terminal.writeError("""
@@ -53,7 +53,8 @@ extension ServeCommand {
     /// events. One account's publisher failing (a stream it may not use) stops that account's
     /// publishing only; a lost server is retried by each publisher on its own. A damaged (unavailable)
     /// account publishes nothing.
-    private func startPublishers(_ server: AccountsServer, url: NATSURL) throws {
+    private func startPublishers(_ server: AccountsServer, url: NATSURL) async throws {
+        var publishers: [(String, JetStreamPublisher)] = []
         for name in server.names {
             guard let api = server.accounts[name]?.api else { continue }
             let options = JetStreamPublisherOptions(account: name)
@@ -63,6 +64,15 @@ extension ServeCommand {
                 Terminal.writeError("hireledger serve: publish \(name): \(line)\n")
             }
             api.watcher.onAdvance { _ in publisher.wake() }
+            publishers.append((name, publisher))
+        }
+        // The accounts' subjects go into the shared stream one after the other before any publisher
+        // starts: JetStream replaces a subject list whole, so publishers extending it at once could lose one.
+        do { try await JetStreamPublisher.prepareStream(for: publishers.map(\.1)) } catch {
+            Terminal.writeError("hireledger serve: could not prepare stream \(JetStreamPublisherOptions.defaultStream) at \(url.redacted) yet (\(error)); "
+                + "each account's publisher retries on its own\n")
+        }
+        for (name, publisher) in publishers {
             Task.detached {
                 do { try await publisher.run() } catch is CancellationError {} catch {
                     Terminal.writeError("hireledger serve: publishing account \(name) to NATS stopped: \(error)\n")

@@ -5,5 +5,6 @@
 # Options pass through: --accounts N --size small --rounds R --concurrent C
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product bench >&2
-exec .build/release/bench accounts "$@"
+config=${BENCH_CONFIG:-release}  # BENCH_CONFIG=debug: a quick check that it runs, not figures
+swift build -c "$config" --product bench >&2
+exec ".build/$config/bench" accounts "$@"

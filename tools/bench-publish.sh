@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v nats-server >/dev/null || tools/setup.sh
-swift build -c release --product bench >&2
+config=${BENCH_CONFIG:-release}  # BENCH_CONFIG=debug: a quick check that it runs, not figures
+swift build -c "$config" --product bench >&2
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir/js" -l "$dir/nats.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
-.build/release/bench publish --nats "nats://127.0.0.1:$port" "$@"
+".build/$config/bench" publish --nats "nats://127.0.0.1:$port" "$@"

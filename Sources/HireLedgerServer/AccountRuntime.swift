@@ -21,27 +21,38 @@ public final class AccountRuntime: Sendable {
     let internalToken: String
     /// Why the account is unavailable.
     public let failure: String?
+    /// Set when the store was kept out of service because a check before opening found it damaged
+    /// (`AccountsServer.init`'s `damagedStores`): the findings. The store was never opened here.
+    public let damage: [String]?
     private let service: SyncService?
     private let state = Mutex(AccountSyncStatus())
 
-    init(config: AccountsDeployment.Account, deploymentPath: String, options: ServerOptions, client: Result<AshbyClient, any Error>) {
+    init(config: AccountsDeployment.Account, deploymentPath: String, options: ServerOptions, client: Result<AshbyClient, any Error>,
+         damage: [String]?, plannerAssets: PlannerAssets) {
         self.config = config
         storePath = AccountsDeployment.resolve(config.store, relativeTo: deploymentPath)
         tokenPath = config.tokenFile.map { AccountsDeployment.resolve($0, relativeTo: deploymentPath) }
             ?? URL(fileURLWithPath: storePath).appendingPathComponent(APIToken.defaultFileName).path
         internalToken = AccountRuntime.randomHex()
+        self.damage = damage
         var api: LedgerAPI?, token: APIToken?, failure: String?, service: SyncService?
-        do {
-            let store = try LedgerStore.open(directory: storePath)
-            token = try APIToken.loadOrCreate(at: tokenPath).token
-            api = try LedgerAPI(store: store, token: APIToken(internalToken), options: options)
-            switch client {
-            case .success(let c): service = SyncService(store: store, client: c)
-            case .failure(let e): failure = "it cannot sync: \(e)"
+        if let damage {
+            // Never opened: liblmdb may crash on the damaged pages, and a crash ends the whole process.
+            failure = "its store at \(storePath) failed verification before it was opened (\(damage.count) finding\(damage.count == 1 ? "" : "s"): "
+                + damage.prefix(3).joined(separator: "; ") + (damage.count > 3 ? "; …" : "") + ")"
+        } else {
+            do {
+                let store = try LedgerStore.open(directory: storePath)
+                token = try APIToken.loadOrCreate(at: tokenPath).token
+                api = try LedgerAPI(store: store, token: APIToken(internalToken), options: options, plannerAssets: plannerAssets)
+                switch client {
+                case .success(let c): service = SyncService(store: store, client: c)
+                case .failure(let e): failure = "it cannot sync: \(e)"
+                }
+            } catch {
+                failure = "its store at \(storePath) cannot be opened: \(error)"
+                api = nil
             }
-        } catch {
-            failure = "its store at \(storePath) cannot be opened: \(error)"
-            api = nil
         }
         if api == nil { token = token ?? (try? APIToken.loadOrCreate(at: tokenPath).token) }
         self.api = api
@@ -81,6 +92,22 @@ public final class AccountRuntime: Sendable {
 
     public var status: AccountSyncStatus { state.withLock { $0 } }
 
+    /// The 503 problem an unavailable account's data routes answer: why, and for a damaged store the
+    /// way out (restore, or salvage into a new store and put it in place), then a restart of `serve`.
+    var unavailableProblem: APIProblem {
+        let name = config.name
+        guard damage != nil else {
+            return APIProblem(.serviceUnavailable, "Account unavailable",
+                              detail: "Account '\(name)' is unavailable: \(failure ?? "unknown reason"). The other accounts are not affected.")
+        }
+        return APIProblem(.serviceUnavailable, "Account store damaged",
+                          detail: "Account '\(name)' is out of service: \(failure ?? "its store is damaged"). Its store is kept closed so that "
+                            + "a crash in liblmdb on a damaged page cannot stop the other accounts, which are not affected. Way out: restore "
+                            + "it from a backup (`hireledger restore BACKUP --store \(storePath) --force`), or run `hireledger verify --salvage "
+                            + "NEW_DIR --store \(storePath)` to write a new store from what can still be read and put NEW_DIR in its place; "
+                            + "then restart `hireledger serve --deployment`. `hireledger verify --store \(storePath)` lists the damage.")
+    }
+
     /// The account as `/v1/accounts` lists it: name, availability, last position and sync outcome.
     /// Never the key, the token, or any candidate data.
     public var statusJSON: JSONValue {
@@ -88,6 +115,7 @@ public final class AccountRuntime: Sendable {
         var o: JSONObject = ["name": .string(config.name), "available": .bool(failure == nil), "syncEvery": .string(config.syncEvery),
                              "syncing": .bool(s.syncing), "syncs": JSONValue(s.syncs), "consecutiveFailures": JSONValue(s.consecutiveFailures)]
         if let failure { o["unavailable"] = .string(failure) }
+        if damage != nil { o["damaged"] = .bool(true) }
         if let api, let last = try? api.store.lastPosition { o["lastSeq"] = JSONValue(last.value); o["storeId"] = .string(api.store.storeId) }
         if let t = s.lastSuccessAt { o["lastSyncAt"] = .string(Timestamp(t).iso8601) }
         if let t = s.lastFailureAt { o["lastFailureAt"] = .string(Timestamp(t).iso8601) }

@@ -197,4 +197,101 @@ struct PlannerPageBrowserTests {
         }
         step("server stopped")
     }
+    /// `serve --deployment`'s page: signed in with the admin token it lists every account and switching
+    /// the picker makes every panel that account's API answer; signed in with one account's token it
+    /// lists only that account, and neither the picker, the address nor a forged option reaches another.
+    @Test func withADeploymentThePagePicksTheAccountAndAnAccountTokenSeesOnlyItsOwn() async throws {
+        try #require(WebDriverSession.available, "chromium and chromium-driver are needed (tools/setup.sh installs them)")
+        let worlds = try await AccountsServerTests.Worlds()
+        defer { Task { await worlds.shutdown() } }
+        let server = try worlds.server()
+        await server.syncAllOnce()
+        let admin = AccountsServerTests.adminToken
+        let http = try CurlTransport(configuration: .init(timeout: 30, followRedirects: false))
+        let app = Application(responder: server.responder(),
+                              configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let base = "http://127.0.0.1:\(port)"
+            func answer(_ path: String) async throws -> JSONValue {
+                let r = try await http.send(CurlHTTP.HTTPRequest(url: base + path, headers: [("Authorization", "Bearer \(admin)")]))
+                #expect(r.status == 200, "\(path)")
+                return try JSONValue.parse(r.body)
+            }
+            func shownAccount(_ browser: WebDriverSession) async throws -> (series: (labels: [String], data: [[Int]]), funnel: [Int], events: String) {
+                let funnel = try await browser.execute("return window.planner.charts.funnelChart.data.datasets[0].data;")
+                let fresh = try await browser.execute("return document.getElementById('freshness').textContent;").stringValue ?? ""
+                return (try await Self.chartSeries(browser), funnel.arrayValue?.compactMap(\.intValue) ?? [], fresh)
+            }
+            func options(_ browser: WebDriverSession) async throws -> [String] {
+                try await browser.execute("return Array.from(document.getElementById('account').options).map(o => o.value);")
+                    .arrayValue?.compactMap(\.stringValue) ?? []
+            }
+            let browser = try await WebDriverSession.start()
+            do {
+                // The admin token: every account, the first shown, each panel that account's answers.
+                try await browser.navigate(APIToken(admin).loginLink(base: base))
+                try await browser.waitFor("return location.pathname === '/' && Number(document.body.dataset.renders || 0) >= 1 && document.body.dataset.busy === '0';")
+                #expect(try await options(browser) == ["acme", "globex", "initech"])
+                #expect(try await browser.execute("return document.getElementById('accountPicker').hidden;") == .bool(false))
+                #expect(try await browser.execute("return window.planner.account;") == .string("acme"))
+                var seen: [String: (series: (labels: [String], data: [[Int]]), funnel: [Int], events: String)] = [:]
+                var counts: [String: Int] = [:]
+                for name in ["acme", "globex", "initech"] {
+                    if name != "acme" { try await Self.changeControl(browser, "account", name) }
+                    #expect(try await browser.execute("return window.planner.account;") == .string(name))
+                    let shown = try await shownAccount(browser)
+                    let series = Self.apiSeries(try await answer("/v1/accounts/\(name)/headcount/series?by=department"))
+                    #expect(shown.series.labels == series.labels && shown.series.data == series.data, "\(name): the chart is not its API's answer")
+                    // The funnel over all jobs: the sum of the account's /pipeline?by=job rows.
+                    var reached: [String: Int] = [:], order: [String] = []
+                    for row in try await answer("/v1/accounts/\(name)/pipeline?by=job")["rows"]?.arrayValue ?? [] {
+                        for step in row["funnel"]?.arrayValue ?? [] {
+                            let t = step["type"]?.stringValue ?? ""
+                            if reached[t] == nil { order.append(t) }
+                            reached[t, default: 0] += step["reached"]?.intValue ?? 0
+                        }
+                    }
+                    #expect(shown.funnel == order.map { reached[$0]! }, "\(name): the funnel is not its API's answer")
+                    let count = try await answer("/v1/accounts/\(name)/planner/status")["eventCount"]?.intValue ?? -1
+                    #expect(shown.events.hasSuffix("· \(count) events"), "\(name): \(shown.events)")
+                    counts[name] = count
+                    let link = try await browser.execute("return document.querySelector('a.csv[data-table=changes]').getAttribute('href');")
+                    #expect(link.stringValue?.hasPrefix("/v1/accounts/\(name)/changes?") == true, "\(link)")
+                    seen[name] = shown
+                }
+                // Three worlds, three different pictures: switching really changed the numbers.
+                #expect(Set(counts.values).count == 3, "\(counts)")
+                #expect(seen["acme"]!.series.data != seen["globex"]!.series.data || seen["acme"]!.funnel != seen["globex"]!.funnel)
+
+                // One account's token: only that account, whatever the address or a forged option asks.
+                try await browser.deleteCookies()
+                try await browser.navigate(APIToken(try worlds.token("globex")).loginLink(base: base))
+                try await browser.waitFor("return location.pathname === '/' && Number(document.body.dataset.renders || 0) >= 1 && document.body.dataset.busy === '0';")
+                #expect(try await options(browser) == ["globex"])
+                let own = try await shownAccount(browser)
+                #expect(own.series.data == seen["globex"]!.series.data && own.events.hasSuffix("· \(counts["globex"]!) events"))
+                try await browser.navigate(base + "/?again#account=acme")
+                try await browser.waitFor("return Number(document.body.dataset.renders || 0) >= 1 && document.body.dataset.busy === '0';")
+                #expect(try await browser.execute("return window.planner.account;") == .string("globex"))
+                _ = try await browser.execute("""
+                    const s = document.getElementById('account'); const o = document.createElement('option');
+                    o.value = 'acme'; o.textContent = 'acme'; s.appendChild(o); s.value = 'acme'; s.dispatchEvent(new Event('change'));
+                    """)
+                try await browser.waitFor("return !document.getElementById('error').hidden;")
+                let error = try await browser.execute("return document.getElementById('error').textContent;").stringValue ?? ""
+                #expect(error.contains("belongs to another account"), "\(error)")
+                #expect(try await Self.chartSeries(browser).data == seen["globex"]!.series.data, "nothing of acme reached the page")
+                let direct = try await browser.executeAsync("""
+                    const done = arguments[arguments.length - 1];
+                    fetch('/v1/accounts/acme/headcount/series?by=department').then(r => done(r.status), e => done(-1));
+                    """)
+                #expect(direct.intValue == 403)
+            } catch {
+                await browser.close()
+                throw error
+            }
+            await browser.close()
+        }
+    }
 }

@@ -169,6 +169,45 @@ struct JetStreamPublisherTests {
         }
     }
 
+    @Test func publishersOfManyAccountsStartedTogetherAfterPreparingShareOneStream() async throws {
+        try await withTemporaryDirectory { dir in
+            let server = try NATSServerProcess(directory: dir + "/nats")
+            defer { server.stop() }
+            let url = try NATSURL(server.url)
+            // Eight accounts (a store each, 50 events) whose publishers start at once after the stream is
+            // prepared for all of them, as `serve --deployment --publish-nats` starts them.
+            let t0 = Timestamp(iso8601: "2026-03-01T09:00:00Z")!
+            let stores = try (0..<8).map { n -> LedgerStore in
+                let store = try openTestStore(dir + "/s\(n)")
+                try store.append((0..<50).map { k in
+                    PendingEvent(type: .domain(.applicationStageChanged), subject: EntityKey(.application, "a\(k)"),
+                                 observedAt: t0.adding(milliseconds: Int64(k)), occurredAt: t0, occurredAtInferred: false,
+                                 data: ["applicationId": .string("a\(k)"), "jobId": "j1"])
+                })
+                return store
+            }
+            let publishers = stores.enumerated().map { n, store in
+                JetStreamPublisher(store: store, url: url, options: JetStreamPublisherOptions(stream: "RACE", account: "acct\(n)"))
+            }
+            try await JetStreamPublisher.prepareStream(for: publishers)
+            let reports = try await withThrowingTaskGroup(of: PublishReport.self) { group in
+                for publisher in publishers { group.addTask { try await publisher.publishOnce() } }
+                var all: [PublishReport] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(reports.count == 8 && reports.allSatisfy { $0.published == 50 })
+            let c = try await NATSConnection.connect(url)
+            defer { c.close() }
+            #expect(Set(try await JetStream(connection: c).streamInfo("RACE")?.subjects ?? []) == Set((0..<8).map { "hireledger.acct\($0).>" }))
+            let received = try await StreamReader.read(server, stream: "RACE", expected: 400)
+            for (n, store) in stores.enumerated() {
+                let mine = received.filter { $0.subject.hasPrefix("hireledger.acct\(n).") }
+                #expect(StreamReader.problem(mine, storeId: store.storeId, from: 1, to: 50) == nil, "acct\(n)")
+            }
+        }
+    }
+
     @Test func theCommandFailsClearlyOnBadCredentialsAndAnAbsentServer() async throws {
         try await withTemporaryDirectory { dir in
             let h = try SyncHarness(sim: tinySimulator(seed: 3), storePath: dir + "/store")

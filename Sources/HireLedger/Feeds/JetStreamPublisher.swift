@@ -81,6 +81,18 @@ public final class JetStreamPublisher: Sendable {
         return report
     }
 
+    /// Creates or extends the stream for each publisher, one after the other over one connection (to the
+    /// first one's server), so that publishers started together do not race to change the stream's
+    /// subjects (see `ensureStream`). Throws the first failure; the publishers' `run()` check the stream
+    /// again anyway.
+    public static func prepareStream(for publishers: [JetStreamPublisher]) async throws {
+        guard let first = publishers.first else { return }
+        let connection = try await NATSConnection.connect(first.url, name: "hireledger-publish")
+        defer { connection.close() }
+        let js = JetStream(connection: connection, timeout: apiTimeout)
+        for publisher in publishers { _ = try await publisher.ensureStream(js) }
+    }
+
     /// Publishes until the task is cancelled: catches up, then publishes new events as they are
     /// appended (on `wake()` or every `pollInterval`). A lost or unreachable server is retried with a
     /// backoff from 0.5 s up to 30 s, resuming from the cursor. Throws `CancellationError` when cancelled,
@@ -154,7 +166,25 @@ public final class JetStreamPublisher: Sendable {
 
     /// Creates the stream if missing; otherwise checks it against the options, adds this publisher's
     /// subjects if the stream does not capture them yet, and applies allowed changes with `updateStream`.
+    ///
+    /// Publishers of several accounts may share one stream. JetStream replaces a stream's subject list
+    /// whole and has no compare-and-set, so two publishers extending it at the same moment can lose one
+    /// of the additions: publishers in one process (`serve --deployment`) therefore extend it one after
+    /// the other first (`prepareStream(for:)`). Separate processes starting at the same instant are
+    /// narrowed, not ruled out: a create that loses the race finds the stream there, and an update whose
+    /// subjects are missing when the stream is read back goes round again (up to 8 times); an addition
+    /// lost after that shows as no responders, which `run()` retries by checking the stream again.
     func ensureStream(_ js: JetStream) async throws -> PublishReport {
+        for attempt in 1...8 {
+            if let report = try await ensureStreamPass(js, mayRetry: attempt < 8) { return report }
+            try await Task.sleep(nanoseconds: UInt64.random(in: 1_000_000...50_000_000))
+        }
+        throw JetStreamPublisherError.streamRefused(stream: options.stream, action: "update",
+                                                    detail: "other publishers kept changing the stream's subjects at the same time")
+    }
+
+    /// One pass of `ensureStream`; nil when it lost a race with another publisher and should be run again.
+    private func ensureStreamPass(_ js: JetStream, mayRetry: Bool) async throws -> PublishReport? {
         var report = PublishReport(cursor: try cursor())
         let nanos = { (seconds: Double) -> Int64 in Int64(seconds * 1e9) }
         guard let info = try await js.streamInfo(options.stream) else {
@@ -166,6 +196,7 @@ public final class JetStreamPublisher: Sendable {
                 "discard": "old",
             ]
             do { _ = try await js.createStream(config) } catch let NATSError.jetStream(code, errCode, description) {
+                if mayRetry, try await js.streamInfo(options.stream) != nil { return nil } // another publisher created it
                 throw JetStreamPublisherError.streamRefused(stream: options.stream, action: "create", detail: "\(code)/\(errCode): \(description)")
             }
             log("created stream \(options.stream) (subjects \(options.subjectFilter))")
@@ -204,6 +235,10 @@ public final class JetStreamPublisher: Sendable {
             if !captured { config["subjects"] = info.subjects + [options.subjectFilter] }
             do { _ = try await js.updateStream(config) } catch let NATSError.jetStream(code, errCode, description) {
                 throw JetStreamPublisherError.streamRefused(stream: options.stream, action: "update", detail: "\(code)/\(errCode): \(description)")
+            }
+            if !captured, mayRetry, let after = try await js.streamInfo(options.stream),
+               !after.subjects.contains(where: { Self.filter($0, covers: options.subjectFilter) }) {
+                return nil // another publisher's update replaced the subject list at the same moment
             }
             if !captured { log("added subjects \(options.subjectFilter) to stream \(options.stream)") }
             if !fixable.isEmpty { log("updated stream \(options.stream): \(differences.joined(separator: "; "))") }

@@ -2,7 +2,8 @@
 // cookie, and draws it with Chart.js. No build step; every table it shows has a CSV link to the API.
 // For tests: window.planner.charts holds the Chart.js charts, document.body.dataset.renders counts
 // finished renders, dataset.busy is "1" while one runs, and planner.firstRenderMs is the time from
-// navigation start to the end of the first render (bench page).
+// navigation start to the end of the first render (bench page). With `serve --deployment` the page
+// offers the accounts its token may read and planner.account is the one shown.
 "use strict";
 (function () {
   var $ = function (id) { return document.getElementById(id); };
@@ -11,6 +12,10 @@
   var colors = { planned: "#1f5fa8", open: "#e08a1e", committed: "#2f9e5a", filled: "#7a4cb0", slipped: "#c8372d", known: "#8a8f98" };
   var status = null;
   var generation = 0;
+  var accountGeneration = 0;
+  // Where the API is: /v1 for one store; /v1/accounts/NAME with `serve --deployment` (pickAccount).
+  var base = "/v1";
+  function api(path) { return base + path; }
 
   function fail(message) {
     var e = $("error");
@@ -243,7 +248,7 @@
     var kind = r.opening_id ? "opening" : r.offer_id ? "offer" : r.application_id ? "application" : null;
     var id = r.opening_id || r.offer_id || r.application_id;
     if (!kind) return "";
-    return el("a", { href: "/v1/state/" + kind + "/" + encodeURIComponent(id), target: "_blank", rel: "noopener",
+    return el("a", { href: api("/state/" + kind) + "/" + encodeURIComponent(id), target: "_blank", rel: "noopener",
                      title: "The record's history on both time axes", text: r.identifier || kind });
   }
 
@@ -384,10 +389,10 @@
   function csvLinks(c) {
     var a = axes(c);
     var urls = {
-      series: "/v1/headcount/series" + query(Object.assign({ by: c.dimension, from: c.from, to: c.to, format: "csv" }, a)),
-      headcount: "/v1/headcount" + query(Object.assign({ by: c.group ? c.dimension : "none", interval: "month", from: c.from, to: c.to, format: "csv" }, a)),
-      pipeline: "/v1/pipeline" + query(Object.assign({ by: c.pipelineBy, format: "csv" }, a)),
-      changes: "/v1/changes" + query({ since: c.since, until: c.until, known_at: c.knownAt, format: "csv" }),
+      series: api("/headcount/series") + query(Object.assign({ by: c.dimension, from: c.from, to: c.to, format: "csv" }, a)),
+      headcount: api("/headcount") + query(Object.assign({ by: c.group ? c.dimension : "none", interval: "month", from: c.from, to: c.to, format: "csv" }, a)),
+      pipeline: api("/pipeline") + query(Object.assign({ by: c.pipelineBy, format: "csv" }, a)),
+      changes: api("/changes") + query({ since: c.since, until: c.until, known_at: c.knownAt, format: "csv" }),
     };
     document.querySelectorAll("a.csv").forEach(function (link) {
       link.href = urls[link.dataset.table];
@@ -405,12 +410,12 @@
     var seriesParams = Object.assign({ by: c.dimension, from: c.from, to: c.to }, a);
     var urls = csvLinks(c);
     return Promise.all([
-      getJSON("/v1/planner/status"),
-      getJSON("/v1/headcount/series" + query(seriesParams)),
-      getJSON("/v1/headcount/series" + query({ by: c.dimension, from: c.from, to: c.to, axis: "knownAt", known_at: c.asOf || c.knownAt })),
-      getJSON("/v1/headcount" + query(Object.assign({ by: c.group ? c.dimension : "none", interval: "month", from: c.from, to: c.to }, a))),
-      getJSON("/v1/pipeline" + query(Object.assign({ by: c.pipelineBy }, a))),
-      getJSON("/v1/pipeline" + query(Object.assign({ by: "job" }, a))),
+      getJSON(api("/planner/status")),
+      getJSON(api("/headcount/series") + query(seriesParams)),
+      getJSON(api("/headcount/series") + query({ by: c.dimension, from: c.from, to: c.to, axis: "knownAt", known_at: c.asOf || c.knownAt })),
+      getJSON(api("/headcount") + query(Object.assign({ by: c.group ? c.dimension : "none", interval: "month", from: c.from, to: c.to }, a))),
+      getJSON(api("/pipeline") + query(Object.assign({ by: c.pipelineBy }, a))),
+      getJSON(api("/pipeline") + query(Object.assign({ by: "job" }, a))),
       getText(urls.changes),
     ]).then(function (r) {
       if (mine !== generation) return;
@@ -433,8 +438,12 @@
 
   function isoDay(t) { return t ? t.slice(0, 10) : ""; }
 
-  function start() {
-    getJSON("/v1/planner/status").then(function (s) {
+  // The account's status sets the default window of changes (the 30 days before its latest event),
+  // then everything is drawn. `since`/`until` are cleared first when the account changes.
+  function loadAccount() {
+    var mine = ++accountGeneration;
+    return getJSON(api("/planner/status")).then(function (s) {
+      if (mine !== accountGeneration) return;
       var head = s.head || s.lastObservedAt;
       if (head && !$("until").value) {
         var d = new Date(head);
@@ -444,7 +453,45 @@
       }
       $("axisNote").textContent = "Empty dates: latest (" + (isoDay(head) || "no data yet") + "), as known now.";
       return render();
-    }).catch(function (e) { fail("Could not load the store's status: " + e.message); });
+    }).catch(function (e) { if (mine === accountGeneration) fail("Could not load the store's status: " + e.message); });
+  }
+
+  // With `serve --deployment` (the page's body says so): the accounts the signed-in token may read
+  // (the admin token: all; an account's token: its own), one of them picked (#account=NAME in the
+  // address, else the first), and every panel reading /v1/accounts/NAME/... instead of /v1/...
+  function pickAccount(name) {
+    base = "/v1/accounts/" + encodeURIComponent(name);
+    planner.account = name;
+    document.body.dataset.account = name;
+    $("account").value = name;
+    if (window.location.hash !== "#account=" + encodeURIComponent(name)) history.replaceState(null, "", "#account=" + encodeURIComponent(name));
+  }
+
+  function loadAccounts() {
+    return getJSON("/v1/accounts").then(function (body) {
+      var list = body.accounts || [];
+      planner.accounts = list.map(function (a) { return a.name; });
+      var select = $("account");
+      select.replaceChildren.apply(select, list.map(function (a) {
+        return el("option", { value: a.name, text: a.name + (a.available ? "" : " (unavailable)") });
+      }));
+      $("accountPicker").hidden = false;
+      if (!list.length) { fail("This token may read no account of this deployment."); return; }
+      var m = /(?:^#|&)account=([^&]+)/.exec(window.location.hash);
+      var wanted = m ? decodeURIComponent(m[1]) : null;
+      var first = list.find(function (a) { return a.available; }) || list[0];
+      pickAccount(planner.accounts.indexOf(wanted) >= 0 ? wanted : first.name);
+      return loadAccount();
+    }).catch(function (e) { fail("Could not list the accounts: " + e.message); });
+  }
+
+  function start() {
+    if (document.body.dataset.deployment === "1") loadAccounts(); else loadAccount();
+    $("account").addEventListener("change", function () {
+      pickAccount($("account").value);
+      $("since").value = ""; $("until").value = "";
+      loadAccount();
+    });
     ["asOf", "knownAt", "from", "to", "since", "until", "pipelineBy", "pipelineRow"].forEach(function (id) {
       $(id).addEventListener("change", render);
     });
@@ -452,7 +499,7 @@
     $("group").addEventListener("change", render);
     $("reset").addEventListener("click", function () { $("asOf").value = ""; $("knownAt").value = ""; render(); });
     // Keep the freshness line current while the page stays open (scheduled syncs).
-    setInterval(function () { getJSON("/v1/planner/status").then(renderStatus).catch(function () {}); }, 30000);
+    setInterval(function () { getJSON(api("/planner/status")).then(renderStatus).catch(function () {}); }, 30000);
   }
 
   planner.render = render;

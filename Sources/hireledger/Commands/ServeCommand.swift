@@ -47,12 +47,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync-every"), help: "Sync the store on a schedule in this process: 6h, 30m, 90s or 1d (first sync at start).")
     var syncEvery: String?
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .customLong("publish-nats"), help: "Also publish the log to NATS JetStream at this URL (as 'hireledger publish' with its defaults; or $HIRELEDGER_NATS_URL with --publish-nats env).")
+    @Option(name: .customLong("publish-nats"), help: "Also publish the log to NATS JetStream at this URL (as 'hireledger publish' with its defaults; or $HIRELEDGER_NATS_URL with --publish-nats env). With --deployment: every account, each to hireledger.<account>.<event type> from its own cursor.")
     var publishNATS: String?
     @Option(help: "Serve every account of this deployment file under /v1/accounts/<name>/ and sync each on its schedule (see 'hireledger accounts').")
     var deployment: String?
     @Option(name: .customLong("admin-token-file"), help: "With --deployment: the admin token file (default: the file's admin_token_file, or admin-token beside it).")
     var adminTokenFile: String?
+    @Flag(name: .customLong("skip-store-check"),
+          help: "With --deployment: open the stores without verifying each first (a faster start, but a store damaged so that liblmdb crashes on it then ends the whole process).")
+    var skipStoreCheck = false
     @OptionGroup var backups: ScheduledBackups.Options
 
     func validate() throws {

@@ -70,6 +70,19 @@ enum CrashBoundary {
             """)
     }
 
+    /// Prepares the message for a fault while `serve --deployment` serves the stores of the deployment
+    /// file at `path` (each checked before it was opened, so the damage is newer than the start).
+    static func deploymentOpened(path: String) {
+        assertionPrefix = buffer("hireledger: serving the deployment \(path) stopped \(marker) on a damaged page (")
+        assertionSuffix = buffer("): one account's store became damaged after the stores were checked at start. "
+            + "Run `hireledger verify --store STORE` on each account's store to find it; restarting `hireledger serve --deployment` "
+            + "checks every store again and keeps a damaged one out of service.\n")
+        setMessage("hireledger: serving the deployment \(path) crashed \(marker) (invalid memory access in a store's pages): "
+            + "one account's store became damaged after the stores were checked at start. Run `hireledger verify --store STORE` "
+            + "on each account's store to find it; restarting `hireledger serve --deployment` checks every store again and keeps "
+            + "a damaged one out of service (restore it, or `hireledger verify --salvage NEW_DIR --store STORE`).\n")
+    }
+
     private static func setMessage(_ text: String) {
         message = buffer(text)
     }

@@ -60,6 +60,8 @@ public struct LedgerAPI: Sendable {
         let router = Router<BasicRequestContext>(options: .autoGenerateHeadEndpoints)
         // Middleware applies to routes added after it: metrics first (all routes), auth after the open ones.
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        // Inside the metrics (which then count the 503): damage becomes a problem document, not a plain 500.
+        router.add(middleware: StoreDamageMiddleware(storePath: store.path))
         router.get("/healthz") { _, _ in try self.health() }
         router.get("/metrics") { _, _ in try self.metricsResponse() }
         // Known paths answer other methods with 405 and `Allow` (before auth: the allowed methods are public).
@@ -151,6 +153,7 @@ public struct LedgerAPI: Sendable {
         do {
             text = try metrics.render()
         } catch {
+            if let problem = StoreDamageProblem.problem(for: error, storePath: store.path) { throw problem }
             throw APIProblem(.internalServerError, "Metrics unavailable",
                              detail: "reading the store for /metrics failed: \(error). Check the store with 'hireledger status'.")
         }
@@ -233,8 +236,8 @@ public struct LedgerAPI: Sendable {
         }
         let asOf = try q.time("as_of"), knownAt = try q.time("known_at")
         let history: RecordHistory
-        do { history = try RecordHistory(store: store, key: entity) } catch let error as RecordHistoryError {
-            throw APIProblem(.internalServerError, "Damaged log", detail: error.description)
+        do { history = try RecordHistory(store: store, key: entity) } catch {
+            throw StoreDamageProblem.problem(for: error, storePath: store.path) ?? error
         }
         guard !history.events.isEmpty else { throw APIProblem.notFound("The log holds no events about \(entity.wireForm).") }
         return json(RecordStateView.json(history, asOf: asOf, knownAt: knownAt))

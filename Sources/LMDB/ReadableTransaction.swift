@@ -1,3 +1,5 @@
+import CLMDB
+
 /// The reads every transaction offers; `ReadTransaction` and `WriteTransaction` conform (a write
 /// transaction reads its own uncommitted changes).
 ///
@@ -42,6 +44,12 @@ extension ReadableTransaction where Self: ~Copyable {
     /// Whether `key` is present.
     public func contains(_ db: Database, _ key: some LMDBBytes) throws -> Bool {
         try _withCore { core in try key.withLMDBBytes { try core.get(db, $0) != nil } }
+    }
+
+    /// The id of the snapshot this transaction reads (`mdb_txn_id`): the transaction id of the meta
+    /// page it started from, for `PageCheck.run(directory:txnid:)`.
+    public var snapshotID: UInt64 {
+        _withCore { UInt64(mdb_txn_id($0.txn)) }
     }
 
     /// Number of entries in `db` (each value of a DUPSORT key counts).

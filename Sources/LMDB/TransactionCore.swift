@@ -68,6 +68,8 @@ public struct TransactionCore: ~Copyable {
                 if let upper, cursor.compareKey(to: upper) >= 0 { break }
                 try cursor.withCurrent(body)
                 visited += 1
+                // Not one step past the limit: the entry after it may be damaged and is not asked for.
+                if visited == limit { break }
                 found = try cursor.next()
             }
         } else {
@@ -81,6 +83,7 @@ public struct TransactionCore: ~Copyable {
                 if let lower, cursor.compareKey(to: lower) < 0 { break }
                 try cursor.withCurrent(body)
                 visited += 1
+                if visited == limit { break }
                 found = try cursor.previous()
             }
         }

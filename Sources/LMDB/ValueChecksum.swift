@@ -19,7 +19,7 @@ public enum ValueChecksum {
     /// The value without its trailing checksum when the checksum matches; nil when it does not (or the
     /// stored value is shorter than a checksum).
     @inline(__always)
-    static func verified(key: UnsafeRawBufferPointer, stored: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    public static func verified(key: UnsafeRawBufferPointer, stored: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         guard stored.count >= size else { return nil }
         let value = UnsafeRawBufferPointer(rebasing: stored[..<(stored.count - size)])
         let expected = UInt64(littleEndian: stored.loadUnaligned(fromByteOffset: stored.count - size, as: UInt64.self))

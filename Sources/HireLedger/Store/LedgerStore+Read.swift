@@ -44,6 +44,7 @@ extension LedgerStore {
                                                                 what: "\(entity) points to missing event \(seq)")
                         }
                         if types.matches(event.type) { out.append(event) }
+                        if out.count == limit { break }
                         more = try cursor.next()
                     }
                 }
@@ -53,6 +54,8 @@ extension LedgerStore {
                     while more, out.count < limit {
                         let event = try cursor.withCurrent { _, value in try decodeEvent(value) }
                         if types.matches(event.type) { out.append(event) }
+                        // Not one step past the page: the entry after it may be damaged and is not asked for.
+                        if out.count == limit { break }
                         more = try cursor.next()
                     }
                 }

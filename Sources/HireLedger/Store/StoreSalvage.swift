@@ -79,6 +79,19 @@ public enum StoreSalvage {
 
     /// Phase 2: writes the new store into `directory` (missing or empty) from the staging environment.
     public static func build(source: LedgerStore, staging: String, into directory: String, last: LogPosition) throws -> Report {
+        let runs = (try? source.syncRuns().values.map { $0 }) ?? []
+        // The redaction list travels with the salvage, so a later sync does not bring erased data back.
+        var erasures: [([UInt8], [UInt8])] = []
+        try? source.environment.read { txn in
+            try txn.scan(source.checkpoints, prefix: Array(CandidateErasure.keyPrefix.utf8)) { k, v in erasures.append((Array(k), Array(v))) }
+        }
+        return try build(storeId: source.storeId, createdAt: source.createdAt, runs: runs, erasures: erasures, staging: staging,
+                         into: directory, last: last)
+    }
+
+    /// Phase 2 for a source known only by its id, creation time, sync runs and redaction list (a raw scan).
+    public static func build(storeId: String, createdAt created: Timestamp, runs: [SyncRun], erasures: [([UInt8], [UInt8])],
+                             staging: String, into directory: String, last: LogPosition) throws -> Report {
         let stagingEnv = try Environment.open(directory: staging, options: Environment.Options(noSync: true))
         let events = try stagingEnv.openDatabase(name: eventsName, checksummed: true)
         let lostDB = try stagingEnv.openDatabase(name: lostName)
@@ -90,7 +103,6 @@ public enum StoreSalvage {
             try env.openDatabase(name: $0, checksummed: LedgerStore.checksummedDatabaseNames.contains($0))
         }
         let (meta, log, stateDB, byEntity, byOccurred, checkpoints) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5])
-        let storeId = source.storeId, created = source.createdAt
         let lostBytes = lost.flatMap { $0.value.bigEndianBytes }
         try env.write { txn in
             try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
@@ -141,8 +153,8 @@ public enum StoreSalvage {
             recovered += batch.count
             after = lastEvent.seq.value
         }
-        let runs = (try? source.syncRuns().values.map { $0 }) ?? []
         try env.write { txn in
+            for (key, value) in erasures { try txn.put(checkpoints, key, value) }
             for (key, r) in records {
                 guard let record = r.record, key.isStorable else { continue }
                 var row = StateRow(NormalizedRecord(record), lastSeq: r.lastSeq)

@@ -44,25 +44,55 @@ public enum StoreVerifier {
         public var rowsChecked = 0
         /// Positions a salvage recorded as lost (not findings).
         public var knownLost = 0
+        /// The page walk (`PageCheck`): pages checked in use and listed free; nil when it did not run.
+        public var pages: (inUse: Int, free: Int, pageSize: Int)?
+        /// Databases not read through liblmdb because the page walk found their pages damaged.
+        public var skipped: [String] = []
 
         public var isClean: Bool { findings.isEmpty }
     }
 
     /// Walks the whole store in ONE read transaction (a consistent snapshot: syncs and the server may
     /// go on writing). Never throws for damage: damage is a finding.
-    public static func verify(_ store: LedgerStore) -> Report {
+    ///
+    /// First the page walk (`PageCheck`, reading `data.mdb` with `pread` from the snapshot's meta page
+    /// while the read transaction keeps its pages from being reused): every page reachable from the
+    /// roots, checked for what liblmdb trusts. A database whose pages it finds damaged is then not read
+    /// through liblmdb (which could crash on them), nor anything that needs it. `pageWalk: false`
+    /// leaves the walk out (to measure what LMDB and the checksums see on their own).
+    public static func verify(_ store: LedgerStore, pageWalk: Bool = true) -> Report {
         var report = Report()
         let knownLost = (try? StoreSalvage.lostPositions(store)) ?? []
         report.knownLost = knownLost.count
         do {
-            try store.environment.read { txn in verify(store, txn, knownLost: knownLost, &report) }
+            try store.environment.read { txn in
+                var damaged: Set<String> = []
+                if pageWalk {
+                    let pages = PageCheck.run(directory: store.environment.path, txnid: txn.snapshotID)
+                    report.pages = (pages.pagesInUse, pages.freePages, pages.pageSize)
+                    for f in pages.findings {
+                        report.findings.append(Finding(database: f.database, key: f.page.map { "page \($0)" }, what: "page walk: " + f.what))
+                    }
+                    damaged = pages.damagedDatabases
+                    // The main database and the file itself hold every named database: nothing is safe to read.
+                    if !damaged.isDisjoint(with: ["main", "meta", "file"]) { damaged.formUnion(LedgerStore.databaseNames) }
+                    // The free list is not read by a read-only walk.
+                    damaged.remove("free")
+                }
+                report.skipped = LedgerStore.databaseNames.filter { damaged.contains($0) }
+                for name in report.skipped {
+                    report.findings.append(Finding(database: name, what: "not read through LMDB: the page walk found its pages damaged"))
+                }
+                verify(store, txn, knownLost: knownLost, skip: damaged, &report)
+            }
         } catch {
             report.findings.append(Finding(database: "store", what: "cannot be read: \(error)"))
         }
         return report
     }
 
-    static func verify(_ store: LedgerStore, _ txn: borrowing ReadTransaction, knownLost: Set<UInt64>, _ report: inout Report) {
+    static func verify(_ store: LedgerStore, _ txn: borrowing ReadTransaction, knownLost: Set<UInt64>, skip: Set<String> = [],
+                       _ report: inout Report) {
         if !store.checksVerified {
             report.findings.append(Finding(database: "meta", what: "the store is format \(LedgerStore.formatVersion - 1) or older "
                 + "opened read-only: values carry no checksums to check (open it writable once to migrate it)"))
@@ -74,6 +104,15 @@ public enum StoreVerifier {
         var found: [Finding] = []
         var events = 0
         var lastPosition = LogPosition.none
+        // Without the log nothing else can be compared: only the other databases' own walks run.
+        if skip.contains("log") {
+            for (db, name) in [(store.meta, "meta"), (store.state, "state"), (store.byEntity, "by_entity"), (store.byOccurred, "by_occurred"),
+                               (store.checkpoints, "checkpoints"), (store.projections, "projections"), (store.subscriptions, "subscriptions")]
+            where !skip.contains(name) {
+                walk(store, txn, db, name, &report) { _, _ in }
+            }
+            return
+        }
         walk(store, txn, store.log, "log", &report) { key, value in
             guard let seq = UInt64(bigEndianBytes: key) else {
                 found.append(Finding(database: "log", key: hex(key), what: "a key that is not an 8-byte position"))
@@ -107,7 +146,8 @@ public enum StoreVerifier {
         report.events = events
         report.lastPosition = lastPosition
         // The indexes: exactly one entry per event.
-        for (db, name, wanted) in [(store.byEntity, "by_entity", indexExpected.byEntity), (store.byOccurred, "by_occurred", indexExpected.byOccurred)] {
+        for (db, name, wanted) in [(store.byEntity, "by_entity", indexExpected.byEntity), (store.byOccurred, "by_occurred", indexExpected.byOccurred)]
+        where !skip.contains(name) {
             var missing = wanted
             var unexpected: [Finding] = []
             walk(store, txn, db, name, &report) { key, _ in
@@ -127,41 +167,46 @@ public enum StoreVerifier {
         var rowKeys = Set<[UInt8]>()
         var rows: [(EntityKey, StateRow)] = []
         found = []
-        walk(store, txn, store.state, "state", &report) { key, value in
-            rowKeys.insert(Array(key))
-            guard let entity = EntityKey(storageBytes: key) else {
-                found.append(Finding(database: "state", key: hex(key), what: "a key that is not an entity key"))
-                return
-            }
-            guard let row = StateRow(storageBytes: value) else {
-                found.append(Finding(database: "state", key: entity.description, what: "the row does not decode"))
-                return
-            }
-            rows.append((entity, row))
-        }
-        report.findings += found
-        for (entity, row) in rows {
-            do {
-                if let problem = try compareWithFold(store, txn, entity, row, lenient: !knownLost.isEmpty) {
-                    report.findings.append(Finding(database: "state", key: entity.description, what: problem))
+        if skip.contains("state") || skip.contains("by_entity") {
+            if !skip.contains("state") { walk(store, txn, store.state, "state", &report) { _, _ in } }
+        } else {
+            walk(store, txn, store.state, "state", &report) { key, value in
+                rowKeys.insert(Array(key))
+                guard let entity = EntityKey(storageBytes: key) else {
+                    found.append(Finding(database: "state", key: hex(key), what: "a key that is not an entity key"))
+                    return
                 }
-                report.rowsChecked += 1
-            } catch {
-                report.findings.append(Finding(database: "state", key: entity.description, what: "its events cannot be read: \(error)"))
+                guard let row = StateRow(storageBytes: value) else {
+                    found.append(Finding(database: "state", key: entity.description, what: "the row does not decode"))
+                    return
+                }
+                rows.append((entity, row))
             }
-        }
-        let withoutRow = recordSubjects.subtracting(rowKeys)
-        // In a salvaged store a record whose created event was lost has no version to keep: no row.
-        if !withoutRow.isEmpty, knownLost.isEmpty {
-            let names = withoutRow.prefix(5).compactMap { EntityKey(storageBytes: $0)?.description }
-            report.findings.append(Finding(database: "state", what: "\(withoutRow.count) records with events have no row (e.g. \(names.joined(separator: ", ")))"))
+            report.findings += found
+            for (entity, row) in rows {
+                do {
+                    if let problem = try compareWithFold(store, txn, entity, row, lenient: !knownLost.isEmpty) {
+                        report.findings.append(Finding(database: "state", key: entity.description, what: problem))
+                    }
+                    report.rowsChecked += 1
+                } catch {
+                    report.findings.append(Finding(database: "state", key: entity.description, what: "its events cannot be read: \(error)"))
+                }
+            }
+            let withoutRow = recordSubjects.subtracting(rowKeys)
+            // In a salvaged store a record whose created event was lost has no version to keep: no row.
+            if !withoutRow.isEmpty, knownLost.isEmpty {
+                let names = withoutRow.prefix(5).compactMap { EntityKey(storageBytes: $0)?.description }
+                report.findings.append(Finding(database: "state", what: "\(withoutRow.count) records with events have no row (e.g. \(names.joined(separator: ", ")))"))
+            }
         }
         // The other databases: checksums and reachability.
         for (db, name) in [(store.meta, "meta"), (store.checkpoints, "checkpoints"), (store.projections, "projections"),
-                           (store.subscriptions, "subscriptions")] {
+                           (store.subscriptions, "subscriptions")] where !skip.contains(name) {
             walk(store, txn, db, name, &report) { _, _ in }
         }
         // Projection checkpoints against a fold of the log.
+        if skip.contains("projections") { return }
         checkProjection(HeadcountProjection.self, store, txn, &report)
         checkProjection(PipelineProjection.self, store, txn, &report)
         checkProjection(PlanChangesProjection.self, store, txn, &report)

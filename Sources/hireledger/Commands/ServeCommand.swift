@@ -4,6 +4,7 @@ import Foundation
 import HireLedger
 import HireLedgerCore
 import HireLedgerServer
+import LMDB
 import Logging
 import NATSClient
 
@@ -115,6 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         do { try options.validate() } catch { throw CLIError(error.description) }
         let logger = try LogSetup.logger("hireledger.serve")
         let store = try LedgerStore.openExisting(storeOptions.path)
+        try await Self.checkPages(store)
         let token: APIToken
         let tokenPath = tokenFile ?? (store.path as NSString).appendingPathComponent(APIToken.defaultFileName)
         do {
@@ -172,6 +174,28 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         }, logger: logger)
         try await app.runService()
+    }
+
+    /// The page walk (`PageCheck`) before serving: a damaged page could crash liblmdb inside a request
+    /// (which ends the server with exit 65), so a store whose pages are damaged is refused at start,
+    /// naming the pages and the way out. It reads the data file with `pread` (it cannot crash) on a
+    /// thread of its own, holding a read transaction so the pages it walks are not reused meanwhile.
+    /// Values are checked by their checksums on every read (a mismatch answers a 503 problem).
+    static func checkPages(_ store: LedgerStore) async throws {
+        let report: PageCheck.Report = try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    continuation.resume(returning: try store.environment.read { txn in
+                        PageCheck.run(directory: store.environment.path, txnid: txn.snapshotID)
+                    })
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+        guard report.isClean else {
+            throw StoreDamageReport(path: store.path, findings: report.findings.map { "page walk: \($0)" })
+        }
     }
 
     /// Runs a `JetStreamPublisher` beside the server: its own task, reconnecting on its own; it only reads

@@ -23,10 +23,41 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("in-process"), help: .hidden) var inProcess = false
     @Option(name: .customLong("salvage-collect"), help: .hidden) var salvageCollect: String?
     @Option(name: .customLong("salvage-build"), help: .hidden) var salvageBuild: String?
+    @Option(name: .customLong("salvage-raw"), help: .hidden) var salvageRaw: String?
+    /// Leaves the page walk out: what LMDB and the checksums see on their own (for the damage figures).
+    @Flag(name: .customLong("without-page-walk"), help: .hidden) var withoutPageWalk = false
+
+    /// A `--salvage-collect` child's exit code when LMDB cannot open the store at all: the parent then
+    /// scans the data file page by page instead.
+    static let unopenable: Int32 = 66
 
     func run() async throws {
+        if let staging = salvageRaw, let target = salvage {
+            let source = try StoreSalvage.collectRaw(directory: storeOptions.path, staging: staging)
+            let r = try StoreSalvage.build(storeId: source.storeId, createdAt: source.createdAt, runs: [], erasures: source.erasures,
+                                           staging: staging, into: target, last: source.last)
+            var text = "LMDB cannot open the store, so the data file was scanned page by page (\(source.leafPages) leaf pages of "
+                + "\(source.pageSize) bytes). Salvaged \(r.recovered) events (the highest position found is \(source.last.value)) into "
+                + "\(target) (store id \(source.storeId)). "
+            text += r.lost.isEmpty ? "No position up to \(source.last.value) was lost" : "Lost positions (\(r.lost.count)): \(StoreVerifier.summary(r.lost.map(\.value)))"
+            text += "; events after position \(source.last.value), if there were any, cannot be known. The sync checkpoints were not "
+                + "recovered: the next sync runs a full pass.\n"
+            if !r.brokenRecords.isEmpty {
+                text += "\(r.brokenRecords.count) records lost an update and keep their last version that folds: "
+                    + r.brokenRecords.prefix(10).map(\.description).joined(separator: ", ") + (r.brokenRecords.count > 10 ? ", …" : "") + "\n"
+            }
+            Terminal.writeOut(text)
+            return
+        }
         if let staging = salvageCollect {
-            let store = try LedgerStore.openExisting(storeOptions.path)
+            let store: LedgerStore
+            do { store = try LedgerStore.openExisting(storeOptions.path) } catch {
+                if StoreDamage(error) != nil {
+                    Terminal.writeError("hireledger: LMDB cannot open the store: \(error)\n")
+                    throw ExitCode(Self.unopenable)
+                }
+                throw error
+            }
             let last = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
             _ = try StoreSalvage.collect(source: store, staging: staging, last: last)
             Terminal.writeOut("\(last.value)\n")
@@ -56,7 +87,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if inProcess {
             let store = try LedgerStore.openExisting(storeOptions.path)
             let started = Date()
-            let report = StoreVerifier.verify(store)
+            let report = StoreVerifier.verify(store, pageWalk: !withoutPageWalk)
             Terminal.writeOut(Self.render(report, path: store.path, seconds: Date().timeIntervalSince(started)))
             if !report.isClean { throw ExitCode(CrashBoundary.exitCode) }
             return
@@ -65,7 +96,7 @@ struct VerifyCommand: AsyncParsableCommand {
             _ = try LedgerStore.openExisting(storeOptions.path) // says there is no store
             return
         }
-        let outcome = try VerifyChild.run(store: storeOptions.path)
+        let outcome = try VerifyChild.run(store: storeOptions.path, extra: withoutPageWalk ? ["--without-page-walk"] : [])
         Terminal.writeOut(outcome.report)
         if outcome.clean { return }
         if let ending = outcome.ending {
@@ -97,6 +128,18 @@ struct VerifyCommand: AsyncParsableCommand {
         while true {
             let r = try VerifyChild.runArguments(["verify", "--salvage-collect", staging, "--store", path])
             if r.status == 0 && !r.signalled { break }
+            if r.status == unopenable && !r.signalled {
+                // Both meta pages gone, the file cut short: scan the data file itself.
+                try? fm.removeItem(atPath: staging)
+                let raw = try VerifyChild.runArguments(["verify", "--salvage-raw", staging, "--salvage", target, "--store", path])
+                Terminal.writeOut(raw.output)
+                guard raw.status == 0, !raw.signalled else {
+                    throw CLIError("salvage could not read the store at \(path): LMDB cannot open it (\(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))) "
+                        + "and a scan of the data file page by page found nothing to salvage (\(raw.errors.trimmingCharacters(in: .whitespacesAndNewlines))). "
+                        + "Restore it from a backup.")
+                }
+                return
+            }
             // A crash inside liblmdb (the crash boundary's message, or a signal) loses the position being
             // read and the collection goes on; any other failure (the store cannot be opened at all) ends it.
             let crashed = r.signalled || (r.status == CrashBoundary.exitCode && r.errors.contains(CrashBoundary.marker))
@@ -121,6 +164,9 @@ struct VerifyCommand: AsyncParsableCommand {
             + (report.knownLost > 0 ? "; \(report.knownLost) positions known lost by a salvage" : "") + ".\n"
         let counts = report.entriesRead.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         text += "Entries read: \(counts).\n"
+        if let pages = report.pages {
+            text += "Pages walked: \(pages.inUse) in use and \(pages.free) listed free (\(pages.pageSize)-byte pages).\n"
+        }
         if report.isClean {
             text += "No damage found.\n"
         } else {

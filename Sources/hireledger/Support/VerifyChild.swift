@@ -57,8 +57,8 @@ enum VerifyChild {
                    errors: String(decoding: errBox.wait(), as: UTF8.self))
     }
 
-    static func run(store path: String) throws -> Outcome {
-        let raw = try runArguments(["verify", "--in-process", "--store", path])
+    static func run(store path: String, extra: [String] = []) throws -> Outcome {
+        let raw = try runArguments(["verify", "--in-process", "--store", path] + extra)
         let report = raw.output, errors = raw.errors, status = raw.status
         var ending: String?
         if raw.signalled {

@@ -1,0 +1,110 @@
+import HireLedgerCore
+import LMDB
+
+/// Salvage of a store LMDB cannot open at all (both meta pages gone, the file cut short): the data
+/// file is scanned page by page with `pread` (`PageCheck.scanLeafEntries`), never mapped, so nothing
+/// in it can crash the scan. An event is taken when its entry has an 8-byte key, a value whose
+/// checksum matches (the checksum is seeded with the key, so a value under the wrong key fails), and
+/// the value decodes as the event of that position. The store id and creation time come from the
+/// `meta` entries the scan finds; erasures (the redaction list) from `checkpoints` entries whose
+/// checksums match.
+///
+/// A data file that was not compacted also holds old copies of pages, which LMDB keeps free. The log
+/// only grows, so an old copy of an event is the same event, with one exception: an erasure rewrites
+/// events in place. When a position is found in two versions, the one with more erasure placeholders
+/// is kept (an erasure only ever replaces values by the placeholder), so erased data does not come back.
+extension StoreSalvage {
+    /// What the scan found about the store itself.
+    public struct RawSource: Sendable {
+        public var storeId: String
+        public var createdAt: Timestamp
+        public var last: LogPosition
+        public var pageSize: Int
+        public var leafPages: Int
+        /// Positions found in more than one version (old page copies).
+        public var duplicates: Int
+        /// The redaction list entries found (`checkpoints` key and value).
+        public var erasures: [([UInt8], [UInt8])]
+    }
+
+    public struct RawScanError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Scans `directory/data.mdb` and writes every event found into `staging` (as `collect` does).
+    public static func collectRaw(directory: String, staging: String) throws -> RawSource {
+        var storeIds: [String: Int] = [:]
+        var created: [UInt64: Int] = [:]
+        var erasures: [[UInt8]: [UInt8]] = [:]
+        let storeIdKey = Array(StoreKeys.storeId.utf8), createdKey = Array(StoreKeys.createdAt.utf8)
+        let erasurePrefix = Array(CandidateErasure.keyPrefix.utf8)
+        guard let first = PageCheck.scanLeafEntries(directory: directory, { _, key, value in
+            if key == storeIdKey, let id = String(validating: value, as: UTF8.self), id.count == 32 { storeIds[id, default: 0] += 1 }
+            if key == createdKey, value.count == 8, let ms = UInt64(bigEndianBytes: value) { created[ms, default: 0] += 1 }
+            if key.starts(with: erasurePrefix), let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
+               let json = try? JSONValue.parse(plain) {
+                // An erasure in progress and its completed version: keep the completed one.
+                if erasures[key] == nil || json["completed"] == .bool(true) { erasures[key] = plain }
+            }
+        }) else {
+            throw RawScanError(description: "the data file cannot be read at all")
+        }
+        guard let storeId = storeIds.max(by: { $0.value < $1.value })?.key else {
+            throw RawScanError(description: "no page of the file holds the store id (\(first.leafPages) leaf pages found), so no event can be recognised")
+        }
+        let env = try Environment.open(directory: staging, options: Environment.Options(noSync: true))
+        let events = try env.openDatabase(name: eventsName, checksummed: true)
+        let lost = try env.openDatabase(name: lostName)
+        var pending: [(UInt64, [UInt8])] = []
+        var last: UInt64 = 0
+        var duplicates = 0
+        var failure: (any Error)?
+        let placeholder = Array(CandidateErasure.placeholder.utf8)
+        func placeholders(_ bytes: [UInt8]) -> Int {
+            var n = 0, from = bytes.startIndex
+            while let r = bytes[from...].firstRange(of: placeholder) { n += 1; from = r.upperBound }
+            return n
+        }
+        func flush() {
+            guard failure == nil, !pending.isEmpty else { return }
+            do {
+                let dups = try env.write { txn -> Int in
+                    var dups = 0
+                    for (seq, bytes) in pending {
+                        if let existing = try txn.get(events, seq) {
+                            if existing != bytes { dups += 1 }
+                            if placeholders(existing) >= placeholders(bytes) { continue }
+                        }
+                        try txn.put(events, seq, bytes)
+                    }
+                    return dups
+                }
+                duplicates += dups
+            } catch { failure = error }
+            pending.removeAll(keepingCapacity: true)
+        }
+        let scan = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
+            guard key.count == 8, let seq = UInt64(bigEndianBytes: key), seq > 0,
+                  let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
+                  let event = try? RecordedEvent(storageBytes: plain, storeId: storeId), event.seq.value == seq else { return }
+            pending.append((seq, plain))
+            last = max(last, seq)
+            if pending.count >= 2_000 { flush() }
+        }
+        flush()
+        if let failure { throw failure }
+        try env.write { txn in
+            var seq: UInt64 = 1
+            while seq <= last {
+                if try !txn.contains(events, seq) { try txn.put(lost, seq, [UInt8]()) }
+                seq += 1
+            }
+        }
+        try env.sync(force: true)
+        let createdMs = created.max(by: { $0.value < $1.value })?.key
+        return RawSource(storeId: storeId,
+                         createdAt: createdMs.map { Timestamp(millisecondsSinceEpoch: Int64(bitPattern: $0)) } ?? SystemLedgerClock().now(),
+                         last: LogPosition(last), pageSize: scan?.pageSize ?? first.pageSize, leafPages: first.leafPages,
+                         duplicates: duplicates, erasures: erasures.map { ($0.key, $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) })
+    }
+}

@@ -36,10 +36,21 @@ struct CandidateErasureTests {
                 if day < Self.days { h.sim.advance(days: 1) }
             }
             let store = h.store
-            // Three candidates with applications (so their values also sit in application records).
+            // Three candidates with applications (so their values also sit in application records), whose
+            // name and email no other candidate ever had: the simulator draws names from 68 x 53 words,
+            // so on a medium world other people share names and emails, and erasing one person must not
+            // erase another's (a 180-day medium run found two such shared values in the file).
+            var owners: [String: Set<String>] = [:]
+            for e in try store.events() where e.type == .record(.candidate, .created) || e.type == .record(.candidate, .restored) {
+                guard let r = e.data["record"] else { continue }
+                for v in [r["name"]?.stringValue, r["primaryEmailAddress"]?["value"]?.stringValue].compactMap({ $0 }) {
+                    owners[v, default: []].insert(e.subject.id)
+                }
+            }
             let candidates = try store.liveKeys(of: .candidate).compactMap { key -> (String, JSONValue)? in
                 guard let record = try store.currentRecord(key), case .array(let apps)? = record["applicationIds"], !apps.isEmpty,
-                      record["primaryEmailAddress"]?["value"]?.stringValue != nil else { return nil }
+                      let name = record["name"]?.stringValue, let email = record["primaryEmailAddress"]?["value"]?.stringValue,
+                      owners[name] == [key.id], owners[email] == [key.id] else { return nil }
                 return (key.id, record)
             }.prefix(3)
             try #require(candidates.count == 3)

@@ -195,6 +195,8 @@ public final class SyncService: Sendable {
         let kind: EntityKind
         let mode: SyncRun.Mode
         let startedAt: Timestamp
+        /// The client with this pass's request budget (`SyncOptions.maxConcurrentRequests`).
+        let client: AshbyClient
         var pages = 0
         var records = 0
         var events = 0
@@ -218,7 +220,12 @@ public final class SyncService: Sendable {
 
     private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, reason: String?) async throws -> SyncRun {
         let kind = SyncPlan.kind(of: type)!
-        var state = PassState(type: type, kind: kind, mode: token == nil ? .full : .incremental, startedAt: clock.now())
+        // One budget per pass (passes run one after another): the page read ahead and the application
+        // histories share it, and a rate-limited reply pauses all of them.
+        let client = self.client.requestBudget != nil ? self.client
+            : self.client.withRequestBudget(RequestBudget(maxConcurrentRequests: options.maxConcurrentRequests, clock: self.client.clock))
+        var state = PassState(type: type, kind: kind, mode: token == nil ? .full : .incremental, startedAt: clock.now(),
+                              client: client)
         state.reason = token == nil ? reason : nil
         state.rawSeed = Self.rawHashSeed(kind, normalizer)
         state.maskHandles = RawRecordHash.masksHandles(kind, normalizer)
@@ -341,28 +348,29 @@ public final class SyncService: Sendable {
             throw wrap(error, state, page: pageNumber, step: .recording)
         }
 
-        // Application histories for stage moves (and new applications after the first pass).
+        // Application histories for stage moves (and new applications after the first pass), fetched
+        // concurrently within the pass's request budget; the page is recorded once all are in, so what is
+        // recorded does not depend on the order the replies arrive in.
         var histories: [String: [JSONValue]] = [:]
+        var historiesSkipped = 0
         if state.kind == .application {
+            var wanted: [String] = []
             for ((key, record), difference) in zip(seenRecords, differences) {
-                let stage = record.value["currentInterviewStage"]?.string("id")
-                let wanted: Bool
+                let previous: JSONValue?
                 switch difference {
-                case .unchanged: wanted = false
-                case .new: wanted = state.historyForNew && stage != nil
-                case .changed, .restored:
-                    // Any change, not only a new current stage: A→B→A between two polls leaves the
-                    // current stage as it was, and only the history shows the two moves.
-                    wanted = stage != nil
+                case .unchanged: continue
+                case .new:
+                    guard state.historyForNew else { continue }
+                    previous = nil
+                case .changed(let p), .restored(let p): previous = p
                 }
-                guard wanted else { continue }
-                do {
-                    try await historyRateLimiter?.acquire()
-                    histories[key.id] = try await client.applicationHistory(applicationId: key.id)
-                } catch {
-                    throw wrap(error, state, page: pageNumber, step: .fetchingHistory(applicationId: key.id))
+                if Self.historyCanAddMoves(previous: previous, current: record.value) {
+                    wanted.append(key.id)
+                } else {
+                    historiesSkipped += 1
                 }
             }
+            histories = try await fetchHistories(wanted, client: state.client, state, page: pageNumber)
         }
 
         // Records parsed but unchanged once normalised still get their new raw hash written, so the next
@@ -426,7 +434,7 @@ public final class SyncService: Sendable {
         state.tombstones += tombstoneCount
         observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                          recordsInPass: state.records, events: appended,
-                                         historiesFetched: histories.count)))
+                                         historiesFetched: histories.count, historiesSkipped: historiesSkipped)))
         if isLast, let run = try? store.lastSyncRun(entityType: state.type.rawValue) {
             observer?(.passFinished(run))
         }
@@ -471,6 +479,85 @@ public final class SyncService: Sendable {
             return .absentFromFullSync
         }
         return .merged(into: survivor)
+    }
+
+    /// Whether `application.listHistory` can change what is recorded for an application going from
+    /// `previous` (nil: new to the store) to `current`. The rule, from what the two versions show:
+    /// - no current stage: there is no stay to place, nothing is read from a history;
+    /// - the record carries its own `applicationHistory` (an `application.info`-shaped record): the
+    ///   classifier reads that one and would ignore a fetched one;
+    /// - new, or a different current stage: needed (the real `enteredStageAt`, the history entry, and
+    ///   the moves in between);
+    /// - the same current stage: only an out-and-back move (A→B→A) could show, and a move sets the
+    ///   application's `updatedAt`; with `updatedAt` unchanged no move happened, so the change lies
+    ///   elsewhere (an embedded candidate or job summary, a custom field) and the history is skipped.
+    /// A skipped history therefore never changes the events: the classifier emits the same ones with
+    /// or without it.
+    static func historyCanAddMoves(previous: JSONValue?, current: JSONValue) -> Bool {
+        guard let stage = current["currentInterviewStage"]?.string("id") else { return false }
+        if current["applicationHistory"]?.arrayValue != nil { return false }
+        guard let previous else { return true }
+        guard previous["currentInterviewStage"]?.string("id") == stage else { return true }
+        guard let before = previous.string("updatedAt"), let after = current.string("updatedAt") else { return true }
+        return before != after
+    }
+
+    /// Fetches the histories of `ids` with up to the budget's number of requests at once (each
+    /// waiting for `historyRateLimiter` too). The first failure, in `ids` order, cancels the rest and is
+    /// thrown (as a `SyncError` naming that application).
+    private func fetchHistories(_ ids: [String], client: AshbyClient, _ state: PassState, page: Int) async throws
+        -> [String: [JSONValue]] {
+        guard !ids.isEmpty else { return [:] }
+        let limiter = historyRateLimiter
+        let workers = min(ids.count, client.requestBudget?.maxConcurrentRequests ?? 1)
+        let results = await withTaskGroup(of: (Int, HistoryResult).self) { group -> [HistoryResult?] in
+            var results = [HistoryResult?](repeating: nil, count: ids.count)
+            var next = 0
+            func start(_ group: inout TaskGroup<(Int, HistoryResult)>) {
+                let i = next, id = ids[i]
+                next += 1
+                group.addTask { (i, await Self.fetchHistory(id, client: client, limiter: limiter)) }
+            }
+            for _ in 0..<workers { start(&group) }
+            var failed = false
+            while let (i, result) = await group.next() {
+                results[i] = result
+                if case .failure = result, !failed {
+                    failed = true
+                    group.cancelAll()
+                }
+                if !failed, next < ids.count { start(&group) }
+            }
+            return results
+        }
+        var histories: [String: [JSONValue]] = [:]
+        histories.reserveCapacity(ids.count)
+        var cancelled: (any Error)?
+        for (id, result) in zip(ids, results) {
+            switch result {
+            case .success(let history)?: histories[id] = history
+            case .failure(let error)?:
+                if error is CancellationError { cancelled = cancelled ?? error; continue }
+                throw wrap(error, state, page: page, step: .fetchingHistory(applicationId: id))
+            case nil: continue
+            }
+        }
+        if let cancelled { throw cancelled }
+        return histories
+    }
+
+    private enum HistoryResult: Sendable {
+        case success([JSONValue])
+        case failure(any Error)
+    }
+
+    private static func fetchHistory(_ id: String, client: AshbyClient, limiter: RequestRateLimiter?) async -> HistoryResult {
+        do {
+            try await limiter?.acquire()
+            return .success(try await client.applicationHistory(applicationId: id))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Starts fetching the pager's next page; the task returns the page (nil when the listing is done)
@@ -593,10 +680,22 @@ public struct SyncOptions: Sendable {
     /// The source this sync reads. Set: the store is bound to it on its first sync and a sync from
     /// another source is refused (`SourceMismatchError`); nil: no check (tests, tools that know better).
     public var source: SyncSource?
+    /// Requests to Ashby in flight at once during a pass (the next list page read ahead and the
+    /// application histories together), at least 1; a rate-limited reply pauses all of them. Ignored
+    /// when the service's client already has a `RequestBudget`. Default 4.
+    public var maxConcurrentRequests: Int {
+        didSet { precondition(maxConcurrentRequests >= 1, "maxConcurrentRequests must be at least 1") }
+    }
+
+    /// The default of `maxConcurrentRequests` (and of `hireledger sync --max-concurrent-requests`).
+    public static let defaultMaxConcurrentRequests = 4
 
     public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
                 pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,
-                fullPassIntervalDays: Int? = 7, source: SyncSource? = nil, deletionCheckMaxRecords: Int? = nil) {
+                fullPassIntervalDays: Int? = 7, source: SyncSource? = nil, deletionCheckMaxRecords: Int? = nil,
+                maxConcurrentRequests: Int = SyncOptions.defaultMaxConcurrentRequests) {
+        precondition(maxConcurrentRequests >= 1, "maxConcurrentRequests must be at least 1")
+        self.maxConcurrentRequests = maxConcurrentRequests
         self.source = source
         self.deletionCheckMaxRecords = deletionCheckMaxRecords
         self.fullPassIntervalDays = fullPassIntervalDays
@@ -654,4 +753,7 @@ public struct SyncPageProgress: Sendable, Hashable {
     public var events: Int
     /// Application histories fetched for this page.
     public var historiesFetched: Int
+    /// Changed (or new) applications of this page whose history was not fetched because it could not
+    /// change what is recorded (`SyncService.historyCanAddMoves`).
+    public var historiesSkipped: Int = 0
 }

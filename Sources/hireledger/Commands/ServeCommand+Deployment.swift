@@ -20,7 +20,10 @@ extension ServeCommand {
         } catch {
             throw CLIError(error.description)
         }
-        let transport = try CurlTransport()
+        // Enough connections for every account's concurrent requests at once (libcurl queues the rest).
+        let perAccount = deployment.accounts.map { $0.maxConcurrentRequests ?? SyncOptions.defaultMaxConcurrentRequests }.max() ?? 1
+        let transport = try CurlTransport(configuration: CurlTransport.Configuration(
+            maximumConnectionsPerHost: max(8, perAccount * max(1, deployment.maxConcurrentSyncs))))
         let made = try await DeploymentClients.make(deployment, path: path, transport: transport)
         let server = AccountsServer(deployment: deployment, deploymentPath: path, adminToken: admin, options: options, clients: made.clients)
         for name in server.names {

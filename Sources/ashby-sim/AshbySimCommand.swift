@@ -28,6 +28,10 @@ struct AshbySimCommand: AsyncParsableCommand {
     var behaviour: [String] = []
     @Option(name: .customLong("latency-ms"), help: "Milliseconds added to every API reply, as a real Ashby's response time (POST /_sim/latency changes it).")
     var latencyMs: Int = 0
+    @Option(help: "Serve this folder of Ashby-shaped JSON arrays (applications.json, candidates.json, ...) instead of a simulated world; see README.")
+    var files: String?
+    @Option(name: .customLong("day1"), help: "With --files: the folder POST /_sim/advance serves next (records changed since then are what an incremental sync gets).")
+    var day1: [String] = []
     @Option(name: .customLong("latency-jitter-ms"), help: "Up to this many more milliseconds per reply, drawn from the seed.")
     var latencyJitterMs: Int = 0
 
@@ -38,6 +42,21 @@ struct AshbySimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let files {
+            let folder: FolderAshby
+            do { folder = try FolderAshby(directory: files, then: day1) } catch {
+                throw ValidationError("\(error)")
+            }
+            folder.latency = latencyMs
+            let server = SimulatorServer(responder: folder)
+            let url = try await server.start(host: host, port: port)
+            print("ashby-sim listening on \(url)")
+            print("api key (serves the folder): \(folder.key)")
+            print("serving \(files): \(folder.recordCounts[0]) records\(day1.isEmpty ? "" : "; POST /_sim/advance serves \(day1.joined(separator: ", ")) next")")
+            fflush(nil)
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
+        guard day1.isEmpty else { throw ValidationError("--day1 needs --files") }
         guard let worldSize = WorldSize(rawValue: size) else {
             throw ValidationError("unknown size '\(size)'; use one of \(WorldSize.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -42,6 +42,9 @@ enum SyncBench {
             case "--latency-ms" where i + 1 < arguments.count:
                 guard let n = Int(arguments[i + 1]), n >= 0 else { throw BenchError("--latency-ms takes milliseconds, got \(arguments[i + 1])") }
                 latencyMillis = n; i += 2
+            case "--files":
+                try await FilesSyncBench.run(arguments)
+                return
             case "--concurrency" where i + 1 < arguments.count:
                 let list = arguments[i + 1].split(separator: ",").compactMap { Int($0) }
                 guard !list.isEmpty, list.allSatisfy({ (1...32).contains($0) }) else {
@@ -50,7 +53,8 @@ enum SyncBench {
                 concurrencies = list; i += 2
             default:
                 print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process] [--latency-ms N [--concurrency 1,4,8]]\n"
-                    + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync]")
+                    + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync]\n"
+                    + "       bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]")
                 exit(2)
             }
         }
@@ -168,6 +172,18 @@ final class SimulatorEndpoint: @unchecked Sendable {
 
     /// Starts `ashby-sim` from the directory of this executable and reads its URL and key from its output.
     static func process(seed: UInt64, size: WorldSize) throws -> SimulatorEndpoint {
+        try process(arguments: ["--port", "0", "--seed", String(seed), "--size", size.rawValue])
+    }
+
+    /// A files stand-in in this process (`FolderAshby`).
+    static func inProcess(folder: FolderAshby) async throws -> SimulatorEndpoint {
+        let server = SimulatorServer(responder: folder)
+        let url = try await server.start(host: "127.0.0.1", port: 0)
+        return SimulatorEndpoint(url: url, key: folder.key, process: nil, server: server, simulator: nil)
+    }
+
+    /// Starts `ashby-sim ARGUMENTS` from the directory of this executable.
+    static func process(arguments: [String]) throws -> SimulatorEndpoint {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let binary = dir.appendingPathComponent("ashby-sim").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
@@ -175,7 +191,7 @@ final class SimulatorEndpoint: @unchecked Sendable {
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--port", "0", "--seed", String(seed), "--size", size.rawValue]
+        p.arguments = arguments
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -25,13 +25,15 @@ import HireLedgerCore
 /// `RequestBudget` (`SyncOptions.maxConcurrentRequests`), then hold the page's changes. Held pages are
 /// recorded in ONE write transaction (`LedgerStore.record`) once they reach `SyncOptions.transactionBytes`
 /// or `transactionSeconds`, and always with the pass's last page: events, state, indexes and, with the
-/// last page, the new `syncToken` and run record. Pages without changes add nothing to a transaction. A full pass tracks the ids it saw and, only once complete, tombstones the live
+/// last page, the new `syncToken` and run record. Pages without changes add nothing to a transaction.
+/// A full pass tracks the ids it saw and, only once complete, tombstones the live
 /// records it did not see (reason `absent_from_full_sync`; for a candidate whose applications another
 /// candidate now lists, `merged` into that one, so `candidate.merged` is recorded with `mergedInto`); a full
 /// pass cut short records no deletion.
 ///
 /// Crash safety: a sync killed at any instant leaves the store as of its last commit (held pages are
-/// lost with the process). The next sync re-reads what was not committed (from the stored token, or from the first page of a full pass);
+/// lost with the process). The next sync re-reads what was not committed (from the stored token, or
+/// from the first page of a full pass);
 /// unchanged records append nothing, so nothing is duplicated and nothing lost.
 ///
 /// Memory: one page at a time, plus the changed records held for the next write transaction (up to
@@ -224,8 +226,6 @@ public final class SyncService: Sendable {
         var pendingSince: ContinuousClock.Instant?
         /// Pages of this pass whose changes are committed (all before it too).
         var committedPages = 0
-        /// Write transactions this pass committed.
-        var transactions = 0
         /// Candidates pass: application id → the candidate that lists it, for every candidate parsed in
         /// this pass (a merge's survivor changed, so it is among them): tells a merge from a deletion.
         var applicationOwners: [String: String] = [:]
@@ -238,7 +238,6 @@ public final class SyncService: Sendable {
         var rawHashes: [EntityKey: ContentHash] = [:]
         /// Canonical bytes of the records held.
         var bytes = 0
-        var pages = 0
         var isEmpty: Bool { observations.isEmpty }
     }
 
@@ -409,7 +408,6 @@ public final class SyncService: Sendable {
             state.pending.histories.merge(histories) { _, new in new }
             state.pending.rawHashes.merge(newRawHashes) { _, new in new }
             state.pending.bytes += seenRecords.reduce(0) { $0 + $1.record.canonicalBytes.count }
-            state.pending.pages += 1
             observations = []
         }
         var checkpoints: [CheckpointWrite] = []
@@ -467,7 +465,6 @@ public final class SyncService: Sendable {
             state.pending = PendingPages()
             state.pendingSince = nil
             state.committedPages = pageNumber
-            state.transactions += 1
         } else if !changed && state.pending.isEmpty {
             // Nothing held back: every page so far is as recorded as it will be.
             state.committedPages = pageNumber

@@ -95,7 +95,8 @@ enum FilesSyncBench {
             let after = try storeSize(storePath)
             let events = Int(try store.lastPosition.value)
             print("    store after both: \(mb(after)) data.mdb, \(events) events, \(bytesPer(after, events)) B per event; "
-                + "growth \(bytesPer(after - afterFirst, changed)) B per changed record")
+                + "grew \(mb(after - afterFirst)) for \(second.appendedEvents) events appended from \(changed) records listed "
+                + "(LMDB reuses freed pages, so a small day can leave the file's size as it was)")
             _ = try await step("(d) unchanged resync after it (full pass)", full)
         }
         print("memory: heap = RssAnon of this process (peak during each step), mapped = RssFile (the store's pages).")

@@ -181,24 +181,39 @@ public final class FolderAshby: AshbyResponder, Sendable {
             since = g
         }
         let listing = snapshots[current].lists[method] ?? Listing(body: [], items: [], index: [:])
-        var selected = listing.items.indices.map { $0 }
-        if let stagePlan = p["interviewPlanId"]?.stringValue, method == "interviewStage.list" {
-            selected = selected.filter { i in
-                let bytes = Array(listing.body[listing.items[i].range])
-                return (try? JSONValue.parse(bytes))?.string("interviewPlanId") == stagePlan
+        let plan = method == "interviewStage.list" ? p["interviewPlanId"]?.stringValue : nil
+        // A whole listing pages straight through the file's order; a filtered one (changes since a token,
+        // one plan's stages) is worked out once and kept for the pages that follow.
+        let selected: [Int]?
+        if since == nil && plan == nil {
+            selected = nil
+        } else {
+            let key = "\(method)|\(current)|\(since.map(String.init) ?? "")|\(plan ?? "")"
+            if let cached = selections.withLock({ $0[key] }) {
+                selected = cached
+            } else {
+                var indices = Array(listing.items.indices)
+                if let plan {
+                    indices = indices.filter { i in
+                        (try? JSONValue.parse(Array(listing.body[listing.items[i].range])))?.string("interviewPlanId") == plan
+                    }
+                }
+                if let since {
+                    let old = snapshots[since].lists[method]
+                    indices = indices.filter { i in
+                        let item = listing.items[i]
+                        guard let old, let j = old.index[item.id] else { return true }
+                        return old.items[j].hash != item.hash
+                    }
+                }
+                selections.withLock { $0[key] = indices }
+                selected = indices
             }
         }
-        if let since {
-            let old = snapshots[since].lists[method]
-            selected = selected.filter { i in
-                let item = listing.items[i]
-                guard let old, let j = old.index[item.id] else { return true }
-                return old.items[j].hash != item.hash
-            }
-        }
-        let end = min(selected.count, offset + limit)
-        let pageItems = offset < end ? Array(selected[offset..<end]) : []
-        let more = end < selected.count
+        let count = selected?.count ?? listing.items.count
+        let end = min(count, offset + limit)
+        let pageItems = offset < end ? (selected.map { Array($0[offset..<end]) } ?? Array(offset..<end)) : []
+        let more = end < count
         let cursor = more ? "fc.\(current).\(since.map(String.init) ?? "").\(end)" : nil
         let token = !more && syncTokenSupported ? "fs\(current)" : nil
         return page(items: pageItems.map { listing.items[$0].range }, body: listing.body, more: more, cursor: cursor, token: token)
@@ -264,6 +279,8 @@ public final class FolderAshby: AshbyResponder, Sendable {
     }
 
     private let requests = Mutex(0)
+    /// Filtered listings already worked out, by endpoint, snapshot, token snapshot and plan.
+    private let selections = Mutex([String: [Int]]())
 
     static func wallNow() -> Timestamp {
         Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))

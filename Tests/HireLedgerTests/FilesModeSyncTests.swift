@@ -30,9 +30,10 @@ struct FilesModeSyncTests {
             let day0 = root + "/day0", day1 = root + "/day1"
             let day0Candidates = (1...5).map { Self.candidate("c\($0)", "Person \($0)") }
             try Self.write(day0, ["candidates.json": "[" + day0Candidates.joined(separator: ",\n") + "]", "job.list.json": Self.jobs])
-            // The next day: c2 renamed, c6 new, the rest as they were.
+            // The next day: c2 and c4 renamed, c6 new, the rest as they were.
             var day1Candidates = day0Candidates
             day1Candidates[1] = Self.candidate("c2", "Person Two")
+            day1Candidates[3] = Self.candidate("c4", "Person Four")
             day1Candidates.append(Self.candidate("c6", "Person 6"))
             try Self.write(day1, ["candidates.json": "[" + day1Candidates.joined(separator: ",") + "]", "jobs.json": Self.jobs])
 
@@ -62,12 +63,13 @@ struct FilesModeSyncTests {
                 #expect(advanced.status == 200)
                 let second = try await service.sync(options)
                 let incremental = try #require(second.runs.first { $0.entityType == "candidates" })
-                #expect(incremental.mode == .incremental && incremental.records == 2)
+                #expect(incremental.mode == .incremental && incremental.records == 3 && incremental.pages == 2)
                 #expect(second.runs.first { $0.entityType == "jobs" }?.records == 0)
                 #expect(try store.currentRecord(EntityKey(.candidate, "c2"))?.string("name") == "Person Two")
                 #expect(try store.currentRecord(EntityKey(.candidate, "c6"))?.string("name") == "Person 6")
                 let types = try store.events(after: first.lastPosition).map(\.type.wireName)
-                #expect(types.sorted() == ["record.candidate.created", "record.candidate.updated"])
+                #expect(types.sorted() == ["record.candidate.created", "record.candidate.updated", "record.candidate.updated"])
+                #expect(try store.currentRecord(EntityKey(.candidate, "c4"))?.string("name") == "Person Four")
                 // Nothing changed since: nothing more.
                 #expect(try await service.sync(options).appendedEvents == 0)
             } catch {

@@ -49,19 +49,18 @@ public final class FolderAshby: AshbyResponder, Sendable {
 
     public let key: String
     private let snapshots: Mutex<[Snapshot]>
-    /// Folders `POST /_sim/advance` serves next, in order.
-    private let queued: Mutex<[String]>
+    /// Folders `POST /_sim/advance` serves next, in order, already loaded (so a request never reads files).
+    private let queued: Mutex<[Snapshot]>
 
-    /// Loads `directory` as snapshot 0; `then` are served one by one on `POST /_sim/advance`. Throws
-    /// `FolderAshbyError` naming the file and what is wrong (every folder is checked now).
+    /// Loads `directory` as snapshot 0 and the `then` folders, served one by one on `POST /_sim/advance`.
+    /// Throws `FolderAshbyError` naming the file and what is wrong.
     public init(directory: String, then: [String] = [], key: String = "files_" + String(UInt64.random(in: .min ... .max), radix: 16)) throws {
         self.key = key
         snapshots = Mutex([try FolderAshby.load(directory)])
-        for next in then { _ = try FolderAshby.load(next) }
-        queued = Mutex(then)
+        queued = Mutex(try then.map { try FolderAshby.load($0) })
     }
 
-    /// Serves `directory` from now on (the next snapshot).
+    /// Serves `directory` from now on (the next snapshot); reads it on the calling thread.
     public func advance(to directory: String) throws {
         let next = try FolderAshby.load(directory)
         snapshots.withLock { $0.append(next) }
@@ -260,9 +259,9 @@ public final class FolderAshby: AshbyResponder, Sendable {
             guard let next = queued.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
                 return reply(["error": "no further folder to serve (ashby-sim --files DIR --day1 DIR2)"], status: 400)
             }
-            do { try advance(to: next) } catch { return reply(["error": .string("\(error)")], status: 500) }
-            return reply(["now": .string(FolderAshby.wallNow().iso8601), "snapshot": JSONValue(snapshots.withLock { $0.count - 1 }),
-                          "directory": .string(next)])
+            let number = snapshots.withLock { $0.append(next); return $0.count - 1 }
+            return reply(["now": .string(FolderAshby.wallNow().iso8601), "snapshot": JSONValue(number),
+                          "directory": .string(next.directory)])
         case ("POST", "/_sim/latency"):
             guard let millis = (try? JSONValue.parse(body.isEmpty ? Array("{}".utf8) : body))?["millis"]?.intValue,
                   (0...600_000).contains(millis) else { return reply(["error": "latency takes {\"millis\": N}, N from 0 to 600000"], status: 400) }

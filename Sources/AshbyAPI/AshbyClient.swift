@@ -29,6 +29,8 @@ public struct AshbyClient: Sendable {
     public let requestTimeout: Double?
     private let jitter: JitterSource
     private let fixedHeaders: [(name: String, value: String)]
+    /// Caps this client's requests in flight and pauses them all after a rate-limited reply; nil: none.
+    public private(set) var requestBudget: RequestBudget?
 
     /// - Parameters:
     ///   - baseURL: `https://api.ashbyhq.com`, or a simulator's `http://127.0.0.1:PORT`. A trailing `/` is ignored.
@@ -59,6 +61,15 @@ public struct AshbyClient: Sendable {
         ]
         if let apiVersion { headers.append(("Ashby-Version", apiVersion)) }
         fixedHeaders = headers
+    }
+
+    /// A copy of this client whose requests go through `budget` (nil: none): at most
+    /// `budget.maxConcurrentRequests` at once, and all of them held off while a rate-limited reply's
+    /// wait runs. Copies share the budget, so tasks calling through them share its slots.
+    public func withRequestBudget(_ budget: RequestBudget?) -> AshbyClient {
+        var copy = self
+        copy.requestBudget = budget
+        return copy
     }
 
     // MARK: - Raw call
@@ -293,7 +304,7 @@ public struct AshbyClient: Sendable {
             try Task.checkCancellation()
             let outcome: Outcome
             do {
-                outcome = classify(try await transport.send(request), method: method, attempt: attempt,
+                outcome = classify(try await send(request), method: method, attempt: attempt,
                                    rawResults: rawResults)
             } catch let error as CancellationError {
                 throw error
@@ -320,9 +331,19 @@ public struct AshbyClient: Sendable {
                 guard clock.monotonicNow() - started + delay <= retryPolicy.giveUpAfter else {
                     throw reason.error(endpoint: method, attempts: attempt, failures: failures)
                 }
+                // A rate limit is the key's, not this request's: every request of the budget waits it out.
+                if case .rateLimited = reason { requestBudget?.pause(seconds: delay) }
                 try await clock.sleep(seconds: delay)
             }
         }
+    }
+
+    /// One attempt on the wire, holding a slot of the budget (if any) only while it is.
+    private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard let requestBudget else { return try await transport.send(request) }
+        try await requestBudget.acquire()
+        defer { requestBudget.release() }
+        return try await transport.send(request)
     }
 
     private func classify(_ response: HTTPResponse, method: String, attempt: Int, rawResults: Bool) -> Outcome {

@@ -28,6 +28,8 @@ import Synchronization
 /// - `POST /_sim/faults {rate429, retryAfterSeconds, rate5xx, rateTruncated, rateMalformed, rateReset,
 ///   rateSlow, slowMillis, failNext: ["rateLimited"|"serverError"|"truncated"|"malformed"|"reset"|"slow"],
 ///   refuseNextToken: ["cursor_invalid", ...]}` (replaces the whole fault configuration; omitted fields are 0/empty)
+/// - `POST /_sim/latency {"millis": N, "jitterMillis": M}` → the same: every API reply from then on
+///   takes N ms plus up to M more (seeded); 0 switches it off.
 /// - `POST /_sim/behaviours {"resignFileHandles": true|false}` → `{resignFileHandles}` (the behaviour that can
 ///   change at runtime; the others are fixed by `SimulatorConfiguration.behaviours`)
 /// - `GET|POST /_sim/status` → `{now, seed, size, openingsEnabled, counts{}, changeSeq, journalCount, requests}`
@@ -53,6 +55,8 @@ public final class SimulatedAshby: @unchecked Sendable {
     private var faultState: FaultConfiguration
     private var requestCounter = 0
     private var resignHandles: Bool
+    private var latencyState: SimulatorLatency
+    private var latencyRandom: SeededRandom
 
     struct APIKey {
         var title: String
@@ -70,6 +74,8 @@ public final class SimulatedAshby: @unchecked Sendable {
         requestIdRandom = SeededRandom(seed: configuration.seed, stream: 4)
         faultState = configuration.faults
         resignHandles = configuration.behaviours.resignFileHandles
+        latencyState = configuration.latency
+        latencyRandom = SeededRandom(seed: configuration.seed, stream: 6)
         var orgRng = SeededRandom(seed: configuration.seed ^ (UInt64(WorldSize.allCases.firstIndex(of: configuration.size)!) << 56),
                                   stream: 5)
         organization = SimID.random(&orgRng)
@@ -150,6 +156,12 @@ public final class SimulatedAshby: @unchecked Sendable {
         set { locked { faultState = newValue } }
     }
 
+    /// The response time added to every API reply (`SimulatorConfiguration.latency`).
+    public var latency: SimulatorLatency {
+        get { locked { latencyState } }
+        set { locked { latencyState = newValue } }
+    }
+
     private func newKeyString() -> String { SimulatedAshby.keyString(&keyRandom) }
 
     private static func keyString(_ rng: inout SeededRandom) -> String {
@@ -219,7 +231,17 @@ public final class SimulatedAshby: @unchecked Sendable {
         return nil
     }
 
+    /// An API reply, delayed by the configured latency (on top of a `slow` fault's delay).
     private func api(method: String, path: String, headers: [String: String], body: [UInt8]) -> SimulatorResponse {
+        var response = answerAPI(method: method, path: path, headers: headers, body: body)
+        if latencyState.millis > 0 || latencyState.jitterMillis > 0 {
+            let jitter = latencyState.jitterMillis > 0 ? latencyRandom.below(latencyState.jitterMillis + 1) : 0
+            response.delayMillis += latencyState.millis + jitter
+        }
+        return response
+    }
+
+    private func answerAPI(method: String, path: String, headers: [String: String], body: [UInt8]) -> SimulatorResponse {
         let rid = requestId()
         let fault = nextFault()
         switch fault {
@@ -351,6 +373,14 @@ public final class SimulatedAshby: @unchecked Sendable {
             }
             resignHandles = resign
             return reply(["resignFileHandles": .bool(resign)])
+        case ("POST", "/_sim/latency"):
+            guard let millis = params["millis"]?.intValue, millis >= 0, millis <= 600_000 else {
+                return fail("latency takes {\"millis\": N, \"jitterMillis\": M} with N and M from 0 to 600000")
+            }
+            let jitter = params["jitterMillis"]?.intValue ?? 0
+            guard jitter >= 0, jitter <= 600_000 else { return fail("jitterMillis must be from 0 to 600000") }
+            latencyState = SimulatorLatency(millis: millis, jitterMillis: jitter)
+            return reply(["millis": JSONValue(millis), "jitterMillis": JSONValue(jitter)])
         case ("GET", "/_sim/status"), ("POST", "/_sim/status"):
             let counts = JSONObject(engine.world.counts().map { ($0.0, JSONValue($0.1)) })
             return reply(["now": .string(Timestamp(millisecondsSinceEpoch: engine.now).iso8601),

@@ -50,6 +50,10 @@ public struct SimulatorConfiguration: Sendable {
     public var faults: FaultConfiguration
     /// Behaviours of real accounts that the default world leaves out, each switched on separately.
     public var behaviours: SimulatorBehaviours = SimulatorBehaviours()
+    /// Added to every API reply (not to `/_sim/` control requests), as a real Ashby's response time:
+    /// `latency.millis` plus a uniform draw from 0 to `latency.jitterMillis` (seeded, so runs repeat).
+    /// `SimulatorServer` sleeps it without blocking other connections; changeable at runtime.
+    public var latency = SimulatorLatency()
 
     public static let defaultStart = Timestamp(millisecondsSinceEpoch: 1_767_571_200_000)  // 2026-01-05T00:00:00Z
 
@@ -64,6 +68,18 @@ public struct SimulatorConfiguration: Sendable {
         self.incrementalPageCap = incrementalPageCap
         self.missingPermissionStatus = missingPermissionStatus
         self.faults = faults
+    }
+}
+
+/// A response time the simulator adds to each API reply (`SimulatorConfiguration.latency`).
+public struct SimulatorLatency: Sendable, Hashable {
+    public var millis: Int
+    public var jitterMillis: Int
+
+    public init(millis: Int = 0, jitterMillis: Int = 0) {
+        precondition(millis >= 0 && jitterMillis >= 0, "a latency is not negative")
+        self.millis = millis
+        self.jitterMillis = jitterMillis
     }
 }
 

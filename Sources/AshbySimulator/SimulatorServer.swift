@@ -15,19 +15,24 @@ import Glibc
 /// and on every socket the pool sees, because FlyingFox writes headers and body separately and Nagle
 /// plus delayed ACKs would add ~40 ms to every loopback request.
 public actor SimulatorServer {
-    public let simulator: SimulatedAshby
+    /// What answers the requests: a `SimulatedAshby`, or a `FolderAshby`.
+    public let responder: any AshbyResponder
     private var server: HTTPServer?
     private var task: Task<Void, any Error>?
     private var port: UInt16 = 0
 
     public init(simulator: SimulatedAshby) {
-        self.simulator = simulator
+        responder = simulator
+    }
+
+    public init(responder: any AshbyResponder) {
+        self.responder = responder
     }
 
     /// Starts listening and returns the base URL, e.g. `http://127.0.0.1:54321`. Port 0 picks a free port.
     public func start(host: String = "127.0.0.1", port: UInt16 = 0) async throws -> String {
         precondition(server == nil, "SimulatorServer.start called twice")
-        let simulator = self.simulator
+        let simulator = self.responder
         let portBox = PortBox()
         let handler = ClosureHTTPHandler { request in
             try await SimulatorServer.respond(to: request, simulator: simulator, serverPort: portBox.value)
@@ -54,7 +59,7 @@ public actor SimulatorServer {
         task = nil
     }
 
-    static func respond(to request: HTTPRequest, simulator: SimulatedAshby, serverPort: UInt16) async throws -> HTTPResponse {
+    static func respond(to request: HTTPRequest, simulator: any AshbyResponder, serverPort: UInt16) async throws -> HTTPResponse {
         if request.path.hasPrefix("/_sim/") && !isLoopback(request.remoteAddress) {
             return HTTPResponse(statusCode: .forbidden, body: Data("control endpoints answer loopback peers only\n".utf8))
         }
@@ -139,6 +144,14 @@ public actor SimulatorServer {
         }
     }
 }
+
+/// Answers Ashby API requests (and `/_sim/` control requests) for `SimulatorServer`.
+public protocol AshbyResponder: Sendable {
+    /// Answers one request; `path` is e.g. `/application.list`, header names as received.
+    func handle(method: String, path: String, headers: [String: String], body: [UInt8]) -> SimulatorResponse
+}
+
+extension SimulatedAshby: AshbyResponder {}
 
 struct SimulatorServerError: Error, CustomStringConvertible {
     var message: String

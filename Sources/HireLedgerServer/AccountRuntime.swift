@@ -68,7 +68,8 @@ public final class AccountRuntime: Sendable {
         let started = Date()
         state.withLock { $0.syncing = true }
         do {
-            let report = try await service.sync()
+            let report = try await service.sync(SyncOptions(
+                maxConcurrentRequests: config.maxConcurrentRequests ?? SyncOptions.defaultMaxConcurrentRequests))
             let seconds = Date().timeIntervalSince(started)
             state.withLock {
                 $0.syncing = false

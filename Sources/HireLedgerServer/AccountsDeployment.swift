@@ -15,6 +15,7 @@ import TOMLKit
 /// key_file = "keys/acme.key"             # the account's read-only Ashby key (owner-only file)
 /// sync_every = "1h"                      # 90s, 15m, 1h, 1d
 /// requests_per_second = 5                # this key's budget at Ashby (default 5)
+/// max_concurrent_requests = 4            # requests in flight at once during a sync (default 4)
 /// # base_url = "http://127.0.0.1:4010"   # another Ashby (a simulator); default https://api.ashbyhq.com
 /// # token_file = "stores/acme/api-token" # this account's bearer token (default <store>/api-token)
 /// # simulator_seed = 7                   # no key: an embedded simulator world (for trying it out)
@@ -30,12 +31,16 @@ public struct AccountsDeployment: Sendable, Hashable, Codable {
         public var baseURL: String?
         public var syncEvery: String
         public var requestsPerSecond: Double?
+        /// Requests to Ashby in flight at once during a sync (`SyncOptions.maxConcurrentRequests`); nil: 4.
+        public var maxConcurrentRequests: Int?
         public var tokenFile: String?
         public var simulatorSeed: UInt64?
         public var simulatorSize: String?
 
         public init(name: String, store: String, keyFile: String? = nil, baseURL: String? = nil, syncEvery: String = "1h",
-                    requestsPerSecond: Double? = nil, tokenFile: String? = nil, simulatorSeed: UInt64? = nil, simulatorSize: String? = nil) {
+                    requestsPerSecond: Double? = nil, tokenFile: String? = nil, simulatorSeed: UInt64? = nil, simulatorSize: String? = nil,
+                    maxConcurrentRequests: Int? = nil) {
+            self.maxConcurrentRequests = maxConcurrentRequests
             self.name = name
             self.store = store
             self.keyFile = keyFile
@@ -51,6 +56,7 @@ public struct AccountsDeployment: Sendable, Hashable, Codable {
             case name, store
             case keyFile = "key_file", baseURL = "base_url", syncEvery = "sync_every"
             case requestsPerSecond = "requests_per_second", tokenFile = "token_file"
+            case maxConcurrentRequests = "max_concurrent_requests"
             case simulatorSeed = "simulator_seed", simulatorSize = "simulator_size"
         }
 
@@ -143,6 +149,9 @@ public struct AccountsDeployment: Sendable, Hashable, Codable {
                 out.append("account '\(a.name)': sync_every '\(a.syncEvery)' is not a duration such as 15m, 1h or 1d")
             }
             if let r = a.requestsPerSecond, r <= 0 { out.append("account '\(a.name)': requests_per_second must be positive") }
+            if let n = a.maxConcurrentRequests, !(1...AccountsDeployment.maxConcurrentRequestsLimit).contains(n) {
+                out.append("account '\(a.name)': max_concurrent_requests must be between 1 and \(AccountsDeployment.maxConcurrentRequestsLimit)")
+            }
             switch (a.keyFile, a.simulatorSeed) {
             case (nil, nil): out.append("account '\(a.name)' needs a key_file (or a simulator_seed to try it on the embedded simulator)")
             case (.some, .some): out.append("account '\(a.name)' has both a key_file and a simulator_seed; keep one")
@@ -154,6 +163,9 @@ public struct AccountsDeployment: Sendable, Hashable, Codable {
     }
 
     public func account(_ name: String) -> Account? { accounts.first { $0.name == name } }
+
+    /// The highest `max_concurrent_requests` (and `hireledger sync --max-concurrent-requests`) accepted.
+    public static let maxConcurrentRequestsLimit = 32
 
     /// `path` resolved against the directory of the deployment file at `file`.
     public static func resolve(_ path: String, relativeTo file: String) -> String {

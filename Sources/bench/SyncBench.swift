@@ -4,6 +4,7 @@ import CurlHTTP
 import Foundation
 import HireLedger
 import HireLedgerCore
+import LMDB
 import Synchronization
 
 /// `bench sync [--size large] [--seed N]`: the whole sync path end to end in one process — a simulated
@@ -14,17 +15,46 @@ import Synchronization
 /// (b2) the same with file handles re-signed on every read, as Ashby does; (c) one simulated day later
 /// (handles still re-signed), an incremental sync. Peak RSS (ru_maxrss) after each step, target < 300 MB;
 /// it includes the simulated world, whose share is printed before the first sync.
+///
+/// With `--latency-ms N` (d): every simulator reply then takes N ms, as a real Ashby's would, and the
+/// day-1 incremental sync of (c) is run again from a copy of the store as it was after (a), once per
+/// `--concurrency` value (default 1,4,8; `SyncOptions.maxConcurrentRequests`), next to the time to
+/// merely download the changed pages (the same listing requests, sequential, nothing recorded). The logs
+/// of the runs are compared: they must be byte-identical.
 enum SyncBench {
     static func run(_ arguments: [String]) async throws {
         var size = WorldSize.large, seed: UInt64 = 1, inProcess = false
+        var latencyMillis = 0, concurrencies = [1, 4, 8]
+        var transactionBytes: Int?, transactionSeconds: Double?, noSync = false
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
             case "--size" where i + 1 < arguments.count: size = WorldSize(rawValue: arguments[i + 1]) ?? size; i += 2
             case "--seed" where i + 1 < arguments.count: seed = UInt64(arguments[i + 1]) ?? seed; i += 2
             case "--in-process": inProcess = true; i += 1
+            case "--txn-bytes" where i + 1 < arguments.count:
+                guard let n = Int(arguments[i + 1]), n >= 1 else { throw BenchError("--txn-bytes takes a byte count >= 1 (1: a transaction per changed page)") }
+                transactionBytes = n; i += 2
+            case "--txn-seconds" where i + 1 < arguments.count:
+                guard let x = Double(arguments[i + 1]), x >= 0 else { throw BenchError("--txn-seconds takes seconds >= 0") }
+                transactionSeconds = x; i += 2
+            case "--no-fsync": noSync = true; i += 1
+            case "--latency-ms" where i + 1 < arguments.count:
+                guard let n = Int(arguments[i + 1]), n >= 0 else { throw BenchError("--latency-ms takes milliseconds, got \(arguments[i + 1])") }
+                latencyMillis = n; i += 2
+            case "--files":
+                try await FilesSyncBench.run(arguments)
+                return
+            case "--concurrency" where i + 1 < arguments.count:
+                let list = arguments[i + 1].split(separator: ",").compactMap { Int($0) }
+                guard !list.isEmpty, list.allSatisfy({ (1...32).contains($0) }) else {
+                    throw BenchError("--concurrency takes a list such as 1,4,8 (each 1 to 32), got \(arguments[i + 1])")
+                }
+                concurrencies = list; i += 2
             default:
-                print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process]")
+                print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process] [--latency-ms N [--concurrency 1,4,8]]\n"
+                    + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync]\n"
+                    + "       bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]")
                 exit(2)
             }
         }
@@ -52,19 +82,32 @@ enum SyncBench {
         let transport = try CurlTransport()
         let client = AshbyClient(baseURL: simulator.url, apiKey: try APIKey(simulator.key), transport: transport)
         let now = try await simulator.now()
-        let store = try LedgerStore.open(directory: directory, now: now)
+        let store = try LedgerStore.open(directory: directory, options: Environment.Options(noSync: noSync), now: now)
+        var options = SyncOptions()
+        if let transactionBytes { options.transactionBytes = transactionBytes }
+        if let transactionSeconds { options.transactionSeconds = transactionSeconds }
+        print("store: \(noSync ? "MDB_NOSYNC (no fsync at commit)" : "default durability (fsync at every commit)"); "
+            + "transactions of up to \(options.transactionBytes) record bytes or \(options.transactionSeconds) s")
         // Observation times come from the simulated clock, read once per sync (the world only moves on advance).
         let simulatedNow = LockedTimestamp(now)
         let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { simulatedNow.value })
 
         memory.resetPeak()
         t0 = clock.now
-        var report = try await service.sync()
+        var transactions = try store.environment.info().lastTransactionID
+        var report = try await service.sync(options)
         report.print("(a) first full sync", elapsed: clock.now - t0, memory: memory)
+        print("    write transactions: \(try store.environment.info().lastTransactionID - transactions)")
+        // The store as the first sync left it, for (d).
+        let snapshot = directory + "-day0"
+        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        if latencyMillis > 0 { try store.copy(to: snapshot) }
 
         memory.resetPeak()
         t0 = clock.now
-        report = try await service.sync(SyncOptions(forceFull: true))
+        var full = options
+        full.forceFull = true
+        report = try await service.sync(full)
         report.print("(b) full resync, nothing changed (target ≥ 50000 records/s)", elapsed: clock.now - t0, memory: memory)
 
         // As Ashby does: every file handle signed anew on every read, so candidates' bytes differ on each
@@ -72,18 +115,24 @@ enum SyncBench {
         try await simulator.resignFileHandles(true)
         memory.resetPeak()
         t0 = clock.now
-        report = try await service.sync(SyncOptions(forceFull: true))
+        report = try await service.sync(full)
         report.print("(b2) full resync, nothing changed, file handles re-signed on every read", elapsed: clock.now - t0, memory: memory)
 
         try await simulator.advance(days: 1)
         simulatedNow.value = try await simulator.now()
         memory.resetPeak()
         t0 = clock.now
-        report = try await service.sync()
+        transactions = try store.environment.info().lastTransactionID
+        report = try await service.sync(options)
         report.print("(c) incremental sync after one simulated day", elapsed: clock.now - t0, memory: memory)
+        print("    write transactions: \(try store.environment.info().lastTransactionID - transactions)")
 
         let bytes = (try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
         print("store: \(bytes / 1_000_000) MB data.mdb, \(try store.lastPosition.value) events")
+        if latencyMillis > 0 {
+            try await SyncLatencyBench.run(simulator: simulator, snapshot: snapshot, latencyMillis: latencyMillis,
+                                           concurrencies: concurrencies, now: simulatedNow.value)
+        }
         print("memory: heap = anonymous resident memory (RssAnon), the process's own; mapped = resident pages of "
             + "the LMDB file mapping (RssFile), page cache the kernel reclaims under pressure. Target < 300 MB applies to heap.")
     }
@@ -123,6 +172,18 @@ final class SimulatorEndpoint: @unchecked Sendable {
 
     /// Starts `ashby-sim` from the directory of this executable and reads its URL and key from its output.
     static func process(seed: UInt64, size: WorldSize) throws -> SimulatorEndpoint {
+        try process(arguments: ["--port", "0", "--seed", String(seed), "--size", size.rawValue])
+    }
+
+    /// A files stand-in in this process (`FolderAshby`).
+    static func inProcess(folder: FolderAshby) async throws -> SimulatorEndpoint {
+        let server = SimulatorServer(responder: folder)
+        let url = try await server.start(host: "127.0.0.1", port: 0)
+        return SimulatorEndpoint(url: url, key: folder.key, process: nil, server: server, simulator: nil)
+    }
+
+    /// Starts `ashby-sim ARGUMENTS` from the directory of this executable.
+    static func process(arguments: [String]) throws -> SimulatorEndpoint {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let binary = dir.appendingPathComponent("ashby-sim").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
@@ -130,7 +191,7 @@ final class SimulatorEndpoint: @unchecked Sendable {
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--port", "0", "--seed", String(seed), "--size", size.rawValue]
+        p.arguments = arguments
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -163,6 +224,18 @@ final class SimulatorEndpoint: @unchecked Sendable {
     func resignFileHandles(_ on: Bool) async throws {
         if let simulator { simulator.resignsFileHandles = on; return }
         _ = try await control("POST", "/_sim/behaviours", body: ["resignFileHandles": .bool(on)])
+    }
+
+    /// Every API reply from now on takes `millis` ms (0: none).
+    func setLatency(millis: Int) async throws {
+        if let simulator { simulator.latency = SimulatorLatency(millis: millis); return }
+        _ = try await control("POST", "/_sim/latency", body: ["millis": JSONValue(millis)])
+    }
+
+    /// API requests the simulator has answered so far.
+    func requestCount() async throws -> Int {
+        let status = try await control("GET", "/_sim/status", body: nil)
+        return status["requests"]?.intValue ?? 0
     }
 
     func advance(days: Int) async throws {

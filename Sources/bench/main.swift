@@ -17,6 +17,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "page": { try await PlannerBench.page($0) },
     "publish": { try await PublishBench.run($0) },
     "accounts": { try await AccountsBench.run($0) },
+    "files-export": { try await FilesExport.run($0) },
 ]
 
 guard let name = arguments.first, let run = benchmarks[name] else {

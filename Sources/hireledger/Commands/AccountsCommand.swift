@@ -66,6 +66,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(name: .customLong("simulator-size"), help: "The embedded simulator's world size.") var simulatorSize: String?
         @Option(name: .customLong("sync-every"), help: "How often to sync: 15m, 1h, 1d.") var syncEvery: String = "1h"
         @Option(name: .customLong("requests-per-second"), help: "This key's Ashby request budget.") var requestsPerSecond: Double?
+        @Option(name: .customLong("max-concurrent-requests"), help: "Requests to Ashby in flight at once during its syncs (default 4).") var maxConcurrentRequests: Int?
         @Option(name: .customLong("token-file"), help: "Its API token file (default <store>/api-token, created on first serve).") var tokenFile: String?
 
         func run() throws {
@@ -74,7 +75,8 @@ struct AccountsCommand: AsyncParsableCommand {
             if d.account(name) != nil { throw CLIError("The deployment \(path) already has an account '\(name)'; remove it first or pick another name.") }
             d.accounts.append(AccountsDeployment.Account(name: name, store: store, keyFile: keyFile, baseURL: baseURL, syncEvery: syncEvery,
                                                          requestsPerSecond: requestsPerSecond, tokenFile: tokenFile,
-                                                         simulatorSeed: simulatorSeed, simulatorSize: simulatorSize))
+                                                         simulatorSeed: simulatorSeed, simulatorSize: simulatorSize,
+                                                         maxConcurrentRequests: maxConcurrentRequests))
             let problems = d.problems()
             if !problems.isEmpty { throw CLIError("Not added: " + problems.joined(separator: "; ")) }
             if let keyFile {

@@ -25,7 +25,10 @@ extension ServeCommand {
         if let publishNATS { natsURL = try PublishCommand.natsURL(option: publishNATS == "env" ? nil : publishNATS, file: nil) }
         let damaged = skipStoreCheck ? [:] : try await StoreChecks.run(deployment, path: path)
         CrashBoundary.deploymentOpened(path: path)
-        let transport = try CurlTransport()
+        // Enough connections for every account's concurrent requests at once (libcurl queues the rest).
+        let perAccount = deployment.accounts.map { $0.maxConcurrentRequests ?? SyncOptions.defaultMaxConcurrentRequests }.max() ?? 1
+        let transport = try CurlTransport(configuration: CurlTransport.Configuration(
+            maximumConnectionsPerHost: max(8, perAccount * max(1, deployment.maxConcurrentSyncs))))
         let made = try await DeploymentClients.make(deployment, path: path, transport: transport)
         let server = AccountsServer(deployment: deployment, deploymentPath: path, adminToken: admin, options: options, clients: made.clients,
                                     damagedStores: damaged)

@@ -3,6 +3,7 @@ import AshbyAPI
 import Foundation
 import HireLedger
 import HireLedgerCore
+import HireLedgerServer
 
 /// `hireledger sync`: snapshots the Ashby account and records what changed since the last sync.
 struct SyncCommand: AsyncParsableCommand {
@@ -44,6 +45,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("history-rate"), help: "Application-history requests per second during the backfill.")
     var historyRate: Double = 5
 
+    @Option(name: .customLong("max-concurrent-requests"),
+            help: "Requests to Ashby in flight at once (the next list page and application histories); a rate-limited reply pauses them all. 1 to 32.")
+    var maxConcurrentRequests: Int = SyncOptions.defaultMaxConcurrentRequests
+
     @Option(name: .customLong("type"), help: "Only these entity types (repeatable), e.g. applications, offers.")
     var types: [String] = []
 
@@ -55,13 +60,16 @@ struct SyncCommand: AsyncParsableCommand {
         guard historyRate > 0, historyRate <= 1000 else {
             throw ValidationError("--history-rate must be between 0 and 1000 requests per second; got \(historyRate).")
         }
+        guard (1...AccountsDeployment.maxConcurrentRequestsLimit).contains(maxConcurrentRequests) else {
+            throw ValidationError("--max-concurrent-requests must be between 1 and \(AccountsDeployment.maxConcurrentRequestsLimit); got \(maxConcurrentRequests).")
+        }
         for t in types where AshbyEntityType(rawValue: t) == nil {
             throw ValidationError("unknown --type '\(t)'; one of: \(SyncPlan.order.map(\.rawValue).joined(separator: ", ")).")
         }
     }
 
     func run() async throws {
-        let conn = try await AshbyConnection.open(connection)
+        let conn = try await AshbyConnection.open(connection, maxConcurrentRequests: maxConcurrentRequests)
         do {
             try await sync(conn)
             await conn.close()
@@ -109,7 +117,8 @@ struct SyncCommand: AsyncParsableCommand {
             }
         }
         var options = SyncOptions(forceFull: full, fullPassIntervalDays: fullEvery == 0 ? nil : fullEvery, source: source,
-                                  deletionCheckMaxRecords: deletionCheckMax == 0 ? nil : deletionCheckMax)
+                                  deletionCheckMaxRecords: deletionCheckMax == 0 ? nil : deletionCheckMax,
+                                  maxConcurrentRequests: maxConcurrentRequests)
         if !types.isEmpty { options.types = Set(types.compactMap(AshbyEntityType.init(rawValue:))) }
         let report: SyncReport
         do {

@@ -34,8 +34,10 @@ struct AshbyConnection {
     /// Connects as the options say. Without a key (flag or ASHBY_API_KEY) and without `--base-url`, starts
     /// the embedded simulator on 127.0.0.1 and says so on standard error: nothing real is ever called
     /// without a key.
-    static func open(_ options: ConnectionOptions, quiet: Bool = false) async throws -> AshbyConnection {
-        let transport = try CurlTransport()
+    /// `maxConcurrentRequests`: the most requests the caller will have in flight at once (libcurl gets
+    /// at least that many connections per host).
+    static func open(_ options: ConnectionOptions, quiet: Bool = false, maxConcurrentRequests: Int = 1) async throws -> AshbyConnection {
+        let transport = try CurlTransport(configuration: CurlTransport.Configuration(maximumConnectionsPerHost: max(8, maxConcurrentRequests)))
         let env = ProcessInfo.processInfo.environment
         let hasKey = options.apiKeyFile != nil || !(env[APIKey.environmentVariable] ?? "").isEmpty
         if hasKey {

@@ -1,0 +1,188 @@
+import AshbyAPI
+import AshbySimulator
+import CurlHTTP
+import Foundation
+import HireLedger
+import HireLedgerCore
+import LMDB
+
+/// `bench sync --files DIR [--day1 DIR2]`: syncs a folder of Ashby-shaped JSON arrays (README, "Files
+/// mode") served over loopback with Ashby's pagination and `syncToken` by `ashby-sim --files` (its own
+/// process, unless `--in-process`), into a fresh store with the CLI's defaults, and prints: (a) the first
+/// full sync's records/s, (b) an unchanged full resync, (c) with `--day1` the incremental sync of the
+/// second folder, and for each the bytes this process wrote to disk (`write_bytes` of /proc/self/io), the
+/// write transactions and peak memory; then the store's size and bytes per record and per event.
+enum FilesSyncBench {
+    static func run(_ arguments: [String]) async throws {
+        var directory: String?, day1: String?, inProcess = false, latencyMillis = 0
+        var concurrency = SyncOptions.defaultMaxConcurrentRequests
+        var i = 0
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--files" where i + 1 < arguments.count: directory = arguments[i + 1]; i += 2
+            case "--day1" where i + 1 < arguments.count: day1 = arguments[i + 1]; i += 2
+            case "--in-process": inProcess = true; i += 1
+            case "--latency-ms" where i + 1 < arguments.count:
+                guard let n = Int(arguments[i + 1]), n >= 0 else { throw BenchError("--latency-ms takes milliseconds") }
+                latencyMillis = n; i += 2
+            case "--concurrency" where i + 1 < arguments.count:
+                guard let n = Int(arguments[i + 1]), (1...32).contains(n) else { throw BenchError("--concurrency takes 1 to 32") }
+                concurrency = n; i += 2
+            default:
+                throw BenchError("usage: bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]; "
+                    + "unknown or incomplete argument '\(arguments[i])'")
+            }
+        }
+        guard let directory else { throw BenchError("--files needs a folder") }
+        print("sync benchmark, files mode: \(directory)\(day1.map { " then \($0)" } ?? "")")
+        print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
+
+        let clock = ContinuousClock()
+        let memory = MemorySampler()
+        memory.start()
+        var t0 = clock.now
+        let server: SimulatorEndpoint
+        if inProcess {
+            server = try await SimulatorEndpoint.inProcess(folder: try FolderAshby(directory: directory, then: day1.map { [$0] } ?? []))
+        } else {
+            server = try SimulatorEndpoint.process(arguments: ["--port", "0", "--files", directory] + (day1.map { ["--day1", $0] } ?? []))
+        }
+        defer { server.stop() }
+        print("stand-in: ready in \(SyncBench.format(SimulatorBench.seconds(clock.now - t0))) s "
+            + "(\(inProcess ? "in this process: memory and disk figures include it" : "ashby-sim --files process \(server.url)"))")
+        if latencyMillis > 0 {
+            try await server.setLatency(millis: latencyMillis)
+            print("every reply takes \(latencyMillis) ms")
+        }
+
+        let storePath = NSTemporaryDirectory() + "hireledger-bench-files-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: storePath) }
+        let transport = try CurlTransport(configuration: CurlTransport.Configuration(maximumConnectionsPerHost: max(8, concurrency)))
+        let client = AshbyClient(baseURL: server.url, apiKey: try APIKey(server.key), transport: transport)
+        let store = try LedgerStore.open(directory: storePath)
+        let service = SyncService(store: store, client: client)
+        // As `hireledger sync` runs by default.
+        var options = SyncOptions(deletionCheckMaxRecords: 20_000, maxConcurrentRequests: concurrency)
+
+        func step(_ title: String, _ options: SyncOptions) async throws -> SyncReport {
+            memory.resetPeak()
+            let written = ProcessIO.writeBytes(), txns = try store.environment.info().lastTransactionID
+            t0 = clock.now
+            let report = try await service.sync(options)
+            let seconds = SimulatorBench.seconds(clock.now - t0)
+            let records = report.runs.reduce(0) { $0 + $1.records }
+            print("\(title): \(SyncBench.format(seconds)) s, \(records) records, \(Int(Double(records) / max(seconds, 1e-9))) records/s, "
+                + "\(report.appendedEvents) events; \(mb(ProcessIO.writeBytes() - written)) written to disk, "
+                + "\(try store.environment.info().lastTransactionID - txns) write transactions; peak \(memory.report())")
+            return report
+        }
+
+        let first = try await step("(a) first full sync", options)
+        let firstRecords = first.runs.reduce(0) { $0 + $1.records }
+        let afterFirst = try storeSize(storePath)
+        print("    store: \(mb(afterFirst)) data.mdb, \(bytesPer(afterFirst, firstRecords)) B per record, "
+            + "\(bytesPer(afterFirst, first.appendedEvents)) B per event")
+
+        var full = options
+        full.forceFull = true
+        _ = try await step("(b) unchanged resync (full pass)", full)
+
+        if day1 != nil {
+            try await server.advance(days: 1)
+            options.forceFull = false
+            let second = try await step("(c) incremental sync of the second folder", options)
+            let changed = second.runs.reduce(0) { $0 + $1.records }
+            let after = try storeSize(storePath)
+            let events = Int(try store.lastPosition.value)
+            print("    store after both: \(mb(after)) data.mdb, \(events) events, \(bytesPer(after, events)) B per event; "
+                + "grew \(mb(after - afterFirst)) for \(second.appendedEvents) events appended from \(changed) records listed "
+                + "(LMDB reuses freed pages, so a small day can leave the file's size as it was)")
+            _ = try await step("(d) unchanged resync after it (full pass)", full)
+        }
+        print("memory: heap = RssAnon of this process (peak during each step), mapped = RssFile (the store's pages).")
+    }
+
+    static func storeSize(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    static func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+
+    static func bytesPer(_ bytes: Int, _ n: Int) -> String { n > 0 ? String(bytes / n) : "-" }
+}
+
+/// This process's I/O counters (/proc/self/io).
+enum ProcessIO {
+    /// Bytes this process caused to be written to storage (`write_bytes`), 0 where unknown.
+    static func writeBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int(line.split(separator: " ").last ?? "0") ?? 0
+        }
+        return 0
+    }
+}
+
+/// `bench files-export --size small --out DIR [--day1 DIR2] [--seed N]`: writes a simulated world as a
+/// files-mode folder (one JSON array per entity type, README "Files mode"), and with `--day1` the same
+/// world one simulated day later, so the files mode and the DuckDB peer can be tried without an export
+/// of one's own.
+enum FilesExport {
+    static func run(_ arguments: [String]) async throws {
+        var size = WorldSize.small, seed: UInt64 = 1, out: String?, day1: String?
+        var i = 0
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--size" where i + 1 < arguments.count:
+                guard let s = WorldSize(rawValue: arguments[i + 1]) else { throw BenchError("unknown --size \(arguments[i + 1])") }
+                size = s; i += 2
+            case "--seed" where i + 1 < arguments.count: seed = UInt64(arguments[i + 1]) ?? seed; i += 2
+            case "--out" where i + 1 < arguments.count: out = arguments[i + 1]; i += 2
+            case "--day1" where i + 1 < arguments.count: day1 = arguments[i + 1]; i += 2
+            default: throw BenchError("usage: bench files-export --out DIR [--day1 DIR2] [--size tiny|small|medium|large] [--seed N]")
+            }
+        }
+        guard let out else { throw BenchError("files-export needs --out DIR") }
+        let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: size, incrementalPageCap: 100_000))
+        let server = SimulatorServer(simulator: sim)
+        let url = try await server.start(host: "127.0.0.1", port: 0)
+        let client = AshbyClient(baseURL: url, apiKey: try APIKey(sim.fullAccessKey), transport: try CurlTransport())
+        do {
+            try await write(client, to: out)
+            if let day1 {
+                sim.advance(days: 1)
+                try await write(client, to: day1)
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    static func write(_ client: AshbyClient, to directory: String) async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var total = 0
+        var plans: [String] = []
+        for type in SyncPlan.order {
+            var records: [JSONValue] = []
+            if type == .interviewStages {
+                for plan in plans { records += try await client.interviewStages(interviewPlanId: plan) }
+            } else {
+                records = try await client.listAll(type.listEndpoint).records
+            }
+            if type == .interviewPlans { plans = records.compactMap { $0.string("id") } }
+            var bytes: [UInt8] = [UInt8(ascii: "[")]
+            for (n, record) in records.enumerated() {
+                if n > 0 { bytes += Array(",\n".utf8) }
+                bytes += record.canonicalBytes()
+            }
+            bytes += Array("]\n".utf8)
+            guard FileManager.default.createFile(atPath: "\(directory)/\(type.rawValue).json", contents: Data(bytes)) else {
+                throw BenchError("cannot write \(directory)/\(type.rawValue).json")
+            }
+            total += records.count
+        }
+        print("wrote \(total) records to \(directory)")
+    }
+}

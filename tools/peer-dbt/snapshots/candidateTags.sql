@@ -1,0 +1,4 @@
+{% snapshot candidateTags_history %}
+{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols=['record'], invalidate_hard_deletes=True) }}
+{{ read_entity('candidateTags') }}
+{% endsnapshot %}

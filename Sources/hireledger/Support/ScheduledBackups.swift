@@ -71,11 +71,19 @@ enum ScheduledBackups {
                 throw error
             }
             try fm.moveItem(atPath: partial, toPath: target)
-            Terminal.writeError("hireledger serve: \(result.summary.replacingOccurrences(of: partial, with: target))\n")
+            // An old backup is renamed out of the listing first, then removed: a stop in the middle of the
+            // removal leaves a `.removing-` directory (cleared by the next run), never a half-deleted
+            // backup under a backup's name. The line is written once the set of backups is final.
             let names = try fm.contentsOfDirectory(atPath: schedule.directory).filter { $0.hasPrefix("hireledger-") }.sorted()
             for old in names.dropLast(schedule.keep) {
-                try fm.removeItem(atPath: (schedule.directory as NSString).appendingPathComponent(old))
+                let removing = (schedule.directory as NSString).appendingPathComponent(".removing-" + old)
+                try fm.moveItem(atPath: (schedule.directory as NSString).appendingPathComponent(old), toPath: removing)
+                try fm.removeItem(atPath: removing)
             }
+            for leftover in try fm.contentsOfDirectory(atPath: schedule.directory) where leftover.hasPrefix(".removing-") {
+                try? fm.removeItem(atPath: (schedule.directory as NSString).appendingPathComponent(leftover))
+            }
+            Terminal.writeError("hireledger serve: \(result.summary.replacingOccurrences(of: partial, with: target))\n")
         } catch {
             Terminal.writeError("hireledger serve: the scheduled backup failed: \(error)\n")
         }

@@ -107,4 +107,43 @@ extension StoreSalvage {
                          last: LogPosition(last), pageSize: scan?.pageSize ?? first.pageSize, leafPages: first.leafPages,
                          duplicates: duplicates, erasures: erasures.map { ($0.key, $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) })
     }
+
+    /// After `collect`: the positions it could not read through LMDB (under a damaged branch page, every
+    /// event below it, although its own leaf page is whole) are looked for by a page scan of the data
+    /// file, as `collectRaw` does, and taken when found whole (checksum and position match). Returns how
+    /// many were recovered this way. Several versions of one position (old page copies): the one with
+    /// the most erasure placeholders wins, so erased data does not come back.
+    public static func topUpFromPages(directory: String, staging: String, storeId: String) throws -> Int {
+        let env = try Environment.open(directory: staging, options: Environment.Options(noSync: true))
+        let events = try env.openDatabase(name: eventsName, checksummed: true)
+        let lost = try env.openDatabase(name: lostName)
+        var missing = Set<UInt64>()
+        try env.read { txn in
+            _ = try txn.scan(lost) { k, _ in if let seq = UInt64(bigEndianBytes: k) { missing.insert(seq) } }
+        }
+        guard !missing.isEmpty else { return 0 }
+        let placeholder = Array(CandidateErasure.placeholder.utf8)
+        func placeholders(_ bytes: [UInt8]) -> Int {
+            var n = 0, from = bytes.startIndex
+            while let r = bytes[from...].firstRange(of: placeholder) { n += 1; from = r.upperBound }
+            return n
+        }
+        var found: [UInt64: [UInt8]] = [:]
+        _ = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
+            guard key.count == 8, let seq = UInt64(bigEndianBytes: key), missing.contains(seq),
+                  let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
+                  let event = try? RecordedEvent(storageBytes: plain, storeId: storeId), event.seq.value == seq else { return }
+            if let other = found[seq], placeholders(other) >= placeholders(plain) { return }
+            found[seq] = plain
+        }
+        guard !found.isEmpty else { return 0 }
+        try env.write { txn in
+            for (seq, bytes) in found {
+                try txn.put(events, seq, bytes)
+                _ = try txn.delete(lost, seq)
+            }
+        }
+        try env.sync(force: true)
+        return found.count
+    }
 }

@@ -60,6 +60,8 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             let last = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
             _ = try StoreSalvage.collect(source: store, staging: staging, last: last)
+            // Events under a damaged branch page cannot be reached through LMDB; their leaf pages may be whole.
+            _ = try StoreSalvage.topUpFromPages(directory: storeOptions.path, staging: staging, storeId: store.storeId)
             Terminal.writeOut("\(last.value)\n")
             return
         }

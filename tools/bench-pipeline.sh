@@ -13,12 +13,13 @@ swift build -c "$config" --product bench 2>&1 | grep -E "error|Compiling|Build" 
 swift build -c "$config" --product hireledger 2>&1 | grep -E "error|Build" >&2 || true
 store="$(mktemp -d)/store"
 trap 'rm -rf "$(dirname "$store")"' EXIT
-".build/$config/bench" views "${1:-125000}" --keep-store "$store"
+".build/$config/bench" views "${1:-125000}" --keep-store "$store" | tee "$store.out"
+# Random instants across the log's span, as the bench printed it.
+read -r first last < <(sed -n 's/.*(log from \([^ ]*\) to \([^ )]*\)).*/\1 \2/p' "$store.out")
+lo=$(date -u -d "$first" +%s) hi=$(date -u -d "$last" +%s)
 ms=()
 for i in $(seq "$runs"); do
-  # Random dates across the synthetic log (2025-01-01 onwards, about a year).
-  day=$(( RANDOM % 360 ))
-  at=$(date -u -d "2025-01-01 + $day days" +%Y-%m-%dT12:00:00Z)
+  at=$(date -u -d "@$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1) ))" +%Y-%m-%dT%H:%M:%SZ)
   axis=$([[ $((i % 2)) == 0 ]] && echo --as-of || echo --known-at)
   start=$(date +%s%N)
   ".build/$config/hireledger" pipeline --store "$store" "$axis" "$at" --format json >/dev/null

@@ -111,4 +111,8 @@ public enum PipelineProjection: Projection {
     public static func decode(_ bytes: [UInt8]) throws(ProjectionStateError) -> PipelineState {
         try PipelineState(canonicalBytes: bytes)
     }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProjectionStateError) -> PipelineState {
+        try PipelineState(raw: bytes)
+    }
 }

@@ -89,7 +89,8 @@ extension PipelineState {
         self = try decoded.get()
     }
 
-    private init(raw: UnsafeRawBufferPointer) throws(ProjectionStateError) {
+    /// Reads `canonicalBytes()` in place.
+    init(raw: UnsafeRawBufferPointer) throws(ProjectionStateError) {
         self.init()
         do {
             var r = BinaryStateReader(raw)

@@ -28,7 +28,7 @@ struct StateWriterTests {
         let stage = state.internStage("é\"x", PipelineState.Stage(title: nil, type: "T\t", order: -3))
         _ = state.internStage("e\u{301}", PipelineState.Stage(title: "t", type: nil, order: nil))
         state.jobs["j\u{7f}"] = PipelineState.Job(title: nil, departmentId: nil)
-        let slot = state.slot("a-€", jobKey: state.internKey(""), departmentKey: state.internKey("d\u{0}"))
+        let slot = state.slot("a-€", jobKey: "", departmentKey: "d\u{0}")
         state.append(stage, valid: Timestamp(millisecondsSinceEpoch: -5), known: Timestamp(millisecondsSinceEpoch: .max), to: slot)
         state.openingFills["f-1"] = PipelineState.Fill(departmentId: nil, jobId: "j", opened: nil,
                                                       accepted: PipelineState.Instant(valid: Timestamp(millisecondsSinceEpoch: -5),

@@ -48,11 +48,11 @@ extension PipelineProjection {
                                   entriesByMonth: g.map { tally.months($0) } ?? [], timeToFill: timeToFill(fillGroups[key] ?? [], source, point))
             rows.append(row)
         }
-        rows.sort { a, b in
-            let ka = [a.department?.name ?? "\u{10FFFF}", a.job?.title ?? "\u{10FFFF}", a.job?.id ?? a.department?.id ?? "\u{10FFFF}"]
-            let kb = [b.department?.name ?? "\u{10FFFF}", b.job?.title ?? "\u{10FFFF}", b.job?.id ?? b.department?.id ?? "\u{10FFFF}"]
-            return ka.lexicographicallyPrecedes(kb)
+        // Each row's sort key built once (not per comparison).
+        let sortKeys = rows.map { r in
+            [r.department?.name ?? "\u{10FFFF}", r.job?.title ?? "\u{10FFFF}", r.job?.id ?? r.department?.id ?? "\u{10FFFF}"]
         }
+        rows = rows.indices.sorted { sortKeys[$0].lexicographicallyPrecedes(sortKeys[$1]) }.map { rows[$0] }
         return PipelineView(point: point, query: query, rows: rows, timeToFill: timeToFill(allFills, source, point))
     }
 

@@ -63,7 +63,7 @@ public enum PipelineProjection: Projection {
                 if state.jobs[id] != facts { state.jobs[id] = facts }
             }
             // Rows group by these keys, an absent id under "" (as the view always did).
-            let slot = state.slot(event.subject.id, jobKey: state.internKey(job?.id ?? ""), departmentKey: state.internKey(departmentId ?? ""))
+            let slot = state.slot(event.subject.id, jobKey: job?.id ?? "", departmentKey: departmentId ?? "")
             state.append(stage, valid: instant.valid, known: instant.known, to: slot)
         case .domain(.openingOpened):
             let id = event.subject.id

@@ -139,15 +139,16 @@ public struct PipelineState: Sendable {
         return i
     }
 
-    /// The slot of application `id`, created (with `jobKey` and `departmentKey`) when new.
-    mutating func slot(_ id: String, jobKey: Int32, departmentKey: Int32) -> Int {
+    /// The slot of application `id`, created when new, with its group keys set to `jobKey` and
+    /// `departmentKey` (interned only when they change: comparing is cheaper than hashing).
+    mutating func slot(_ id: String, jobKey: String, departmentKey: String) -> Int {
         if let i = applicationIds.position(of: id) {
-            if slots[i].jobKey != jobKey { slots[i].jobKey = jobKey }
-            if slots[i].departmentKey != departmentKey { slots[i].departmentKey = departmentKey }
+            if keys[Int(slots[i].jobKey)] != jobKey { slots[i].jobKey = internKey(jobKey) }
+            if keys[Int(slots[i].departmentKey)] != departmentKey { slots[i].departmentKey = internKey(departmentKey) }
             return i
         }
         applicationIds.append(id)
-        slots.append(Slot(jobKey: jobKey, departmentKey: departmentKey, start: Int32(entries.count)))
+        slots.append(Slot(jobKey: internKey(jobKey), departmentKey: internKey(departmentKey), start: Int32(entries.count)))
         return slots.count - 1
     }
 

@@ -23,6 +23,10 @@ struct PipelineTally {
     /// Stage types that have a type, and each stage's index into them (-1: none).
     private var types: [String] = []
     private var typeOfStage: [Int32]
+    /// Stage indices in the order rows list stages (plan order, then id), and type indices in the
+    /// order months list types (funnel order, then name).
+    private var stageOrder: [Int] = []
+    private var typeOrder: [Int] = []
     private let monthLow: Int32
     private let monthSpan: Int
     /// Entries per (key, month, type): dense when small enough, else sparse.
@@ -32,7 +36,8 @@ struct PipelineTally {
     /// The keys with at least one application, in increasing order.
     private(set) var usedKeys: [Int] = []
 
-    init(_ state: PipelineState, point: BitemporalPoint, query: PipelineQuery) {
+    /// `denseMonthLimit`: the most (key, month, type) counters kept in an array; beyond, a dictionary.
+    init(_ state: PipelineState, point: BitemporalPoint, query: PipelineQuery, denseMonthLimit: Int = 1 << 22) {
         let keyCount = state.keys.count
         stageCount = state.stageIds.count
         let buckets = keyCount * stageCount
@@ -51,10 +56,19 @@ struct PipelineTally {
             }
             rankOfStage[i] = PipelineProjection.funnelTypes.firstIndex(of: type).map(Int32.init) ?? -1
         }
+        stageOrder = state.stages.indices.sorted { a, b in
+            let oa = state.stages[a].order ?? Int.max, ob = state.stages[b].order ?? Int.max
+            return oa != ob ? oa < ob : state.stageIds[a] < state.stageIds[b]
+        }
+        typeOrder = types.indices.sorted { [types] a, b in
+            let ra = PipelineProjection.funnelTypes.firstIndex(of: types[a]) ?? Int.max
+            let rb = PipelineProjection.funnelTypes.firstIndex(of: types[b]) ?? Int.max
+            return ra != rb ? ra < rb : types[a] < types[b]
+        }
         monthLow = state.monthLow
         monthSpan = state.monthHigh >= state.monthLow ? Int(state.monthHigh - state.monthLow) + 1 : 0
         let typeCount = max(1, types.count)
-        dense = monthSpan > 0 && Double(keyCount) * Double(monthSpan) * Double(typeCount) <= Double(1 << 22)
+        dense = monthSpan > 0 && Double(keyCount) * Double(monthSpan) * Double(typeCount) <= Double(denseMonthLimit)
         var monthDense = [Int32](repeating: 0, count: dense ? keyCount * monthSpan * typeCount : 0)
         var monthSparse: [Int: Int32] = [:]
         let from = query.from.map { Int32($0.year * 12 + $0.month - 1) } ?? .min
@@ -162,7 +176,7 @@ struct PipelineTally {
     /// The stages entered in group `key`, in plan order (then id).
     func stageStats(_ key: Int, _ state: PipelineState) -> [StageStats] {
         var out: [StageStats] = []
-        for stage in 0..<stageCount {
+        for stage in stageOrder {
             let b = key * stageCount + stage
             guard entered[b] > 0 else { continue }
             let n = stayStart[b + 1] - stayStart[b]
@@ -171,11 +185,7 @@ struct PipelineTally {
                                   entered: Int(entered[b]), completedStays: n, medianDaysInStage: median(b),
                                   meanDaysInStage: n == 0 ? nil : staySum[b] / Double(n)))
         }
-        return out.sorted { a, b in
-            let oa = state.stages[Int(state.stageIndex[a.stageId]!)].order ?? Int.max
-            let ob = state.stages[Int(state.stageIndex[b.stageId]!)].order ?? Int.max
-            return oa != ob ? oa < ob : a.stageId < b.stageId
-        }
+        return out
     }
 
     /// The median stay of bucket `b` in days, as `PipelineStats.median` of the days would give it.
@@ -213,11 +223,16 @@ struct PipelineTally {
             out.append(MonthEntries(month: PipelineState.yearMonth(index: monthLow + Int32(m)), type: types[t], entered: Int(count)))
         }
         if dense {
+            // Already in the order of the output: by month, then type order.
             let first = key * monthSpan * typeCount
-            for i in first..<(first + monthSpan * typeCount) where monthDense[i] > 0 { add(i, monthDense[i]) }
-        } else {
-            for (i, count) in monthSparse where i / typeCount / monthSpan == key { add(i, count) }
+            for m in 0..<monthSpan {
+                for t in typeOrder where monthDense[first + m * typeCount + t] > 0 {
+                    add(first + m * typeCount + t, monthDense[first + m * typeCount + t])
+                }
+            }
+            return out
         }
+        for (i, count) in monthSparse where i / typeCount / monthSpan == key { add(i, count) }
         return out.sorted { a, b in
             if a.month != b.month { return a.month < b.month }
             let ra = PipelineProjection.funnelTypes.firstIndex(of: a.type) ?? Int.max

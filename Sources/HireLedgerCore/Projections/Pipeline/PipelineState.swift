@@ -162,7 +162,8 @@ public struct PipelineState: Sendable {
             let capacity = max(4, s.capacity * 2)
             let from = Int(s.start)
             let start = entries.count
-            entries.reserveCapacity(start + Int(capacity))
+            // Plain appends, so the array grows geometrically (`reserveCapacity` would reallocate to
+            // the exact size, copying the whole array every few new applications).
             for k in 0..<Int(s.count) { entries.append(entries[from + k]) }
             let filler = Entry(valid: 0, known: 0, stage: PipelineState.gone, month: 0)
             for _ in Int(s.count)..<Int(capacity) { entries.append(filler) }

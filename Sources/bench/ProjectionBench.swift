@@ -41,10 +41,16 @@ enum ProjectionBench {
             return try runExistingStore(args[i + 1])
         }
         let applications = args.first.flatMap(Int.init) ?? 125_000
+        // --keep-store DIR: write the store there and keep it (for timing the CLI on it afterwards).
+        var kept: String?
+        if let i = args.firstIndex(of: "--keep-store") {
+            guard i + 1 < args.count else { throw BenchError("--keep-store needs a directory") }
+            kept = args[i + 1]
+        }
         let events = makeLog(applications: applications)
-        print("views bench: \(events.count) synthetic events in a real LMDB store, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel())")
-        let dir = NSTemporaryDirectory() + "hireledger-views-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        print("views bench: \(events.count) synthetic events in a real LMDB store, \(buildMode) build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel()), load \(loadAverage())")
+        let dir = kept ?? NSTemporaryDirectory() + "hireledger-views-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        defer { if kept == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let store = try LedgerStore.open(directory: dir, options: Environment.Options(mapSize: 8 << 30))
         let start = Date()
         for chunk in stride(from: 0, to: events.count, by: 50_000) {
@@ -80,9 +86,35 @@ enum ProjectionBench {
         latencies("headcount query --known-at T (department x month)", 200) {
             _ = HeadcountProjection.view(headcount.state, query: HeadcountQuery(knownAt: $0))
         }
-        latencies("pipeline query --as-of T (by department)", 10) {
-            _ = PipelineProjection.view(pipeline.state, query: PipelineQuery(asOf: $0))
+        for grouping in PipelineQuery.Grouping.allCases {
+            latencies("pipeline query --as-of T (by \(grouping.rawValue))", 200) {
+                _ = PipelineProjection.view(pipeline.state, query: PipelineQuery(groupBy: grouping, asOf: $0))
+            }
+            latencies("pipeline query --known-at T (by \(grouping.rawValue))", 200) {
+                _ = PipelineProjection.view(pipeline.state, query: PipelineQuery(groupBy: grouping, knownAt: $0))
+            }
         }
+        // A cold query in this process: a new runner loads and decodes the checkpoint, then answers.
+        latencies("pipeline cold load + query --as-of T (new runner, by department)", 20) { t in
+            let runner = ProjectionRunner<PipelineProjection>(store: store, options: .inMemory)
+            _ = try? runner.catchUp()
+            _ = PipelineProjection.view(runner.state, query: PipelineQuery(asOf: t))
+        }
+        if let kept {
+            print("store kept at \(kept) (log from \(events.first!.observedAt.iso8601) to \(events.last!.observedAt.iso8601))")
+        }
+    }
+
+    static var buildMode: String {
+        #if DEBUG
+        "debug"
+        #else
+        "release"
+        #endif
+    }
+
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"
     }
 
     /// `bench views --store DIR`: the rebuild figures over an existing store (one a sync or the demo

@@ -77,3 +77,24 @@ struct PipelineProjectionTests {
         #expect(view.json["rows"]?[0]?["funnel"]?[2]?["conversion"] == .number(JSONNumber(0.6667)!))
     }
 }
+
+/// The per-month counts of a pipeline view come out the same from the dense counters and from the
+/// dictionary that replaces them when a state spans too many months and groups.
+struct PipelineTallyTests {
+    @Test func sparseMonthCountsEqualDenseOnes() {
+        let state = PipelineProjection.fold(PipelineProjectionTests.pipelineLog().events)
+        for (asOf, from) in [("2026-01-15T00:00:00Z", nil), ("2026-02-15T00:00:00Z", YearMonth(year: 2026, month: 1)), ("2026-02-15T00:00:00Z", nil)] {
+            for grouping in PipelineQuery.Grouping.allCases {
+                let q = PipelineQuery(groupBy: grouping, from: from, asOf: PF.t(asOf))
+                let point = BitemporalPoint.resolve(asOf: q.asOf, knownAt: q.knownAt, head: state.head)
+                let dense = PipelineTally(state, point: point, query: q)
+                let sparse = PipelineTally(state, point: point, query: q, denseMonthLimit: 0)
+                #expect(!dense.usedKeys.isEmpty)
+                for key in dense.usedKeys {
+                    #expect(!dense.months(key).isEmpty)
+                    #expect(dense.months(key) == sparse.months(key))
+                }
+            }
+        }
+    }
+}

@@ -23,20 +23,26 @@ struct StateWriterTests {
         #expect(HeadcountProjection.encode(PlanEntities()) == PlanEntities().json.canonicalBytes())
     }
 
-    @Test func pipelineEncodeIsTheCanonicalFormOfItsJSON() {
+    @Test func pipelineBinaryFormRoundTripsOddStringsAndAbsentValues() throws {
         var state = PipelineProjection.fold(PipelineProjectionTests.pipelineLog().events)
-        #expect(PipelineProjection.encode(state) == state.json.canonicalBytes())
-        state.stages["é\"x"] = PipelineState.Stage(title: nil, type: "T\t", order: -3)
-        state.stages["e\u{301}"] = PipelineState.Stage(title: "t", type: nil, order: nil)
+        let stage = state.internStage("é\"x", PipelineState.Stage(title: nil, type: "T\t", order: -3))
+        _ = state.internStage("e\u{301}", PipelineState.Stage(title: "t", type: nil, order: nil))
         state.jobs["j\u{7f}"] = PipelineState.Job(title: nil, departmentId: nil)
-        state.applications["a-none"] = PipelineState.Application()
+        let slot = state.slot("a-€", jobKey: "", departmentKey: "d\u{0}")
+        state.append(stage, valid: Timestamp(millisecondsSinceEpoch: -5), known: Timestamp(millisecondsSinceEpoch: .max), to: slot)
         state.openingFills["f-1"] = PipelineState.Fill(departmentId: nil, jobId: "j", opened: nil,
                                                       accepted: PipelineState.Instant(valid: Timestamp(millisecondsSinceEpoch: -5),
                                                                                       known: Timestamp(millisecondsSinceEpoch: 0)),
                                                       startDay: -2)
         state.jobFills["f-2"] = PipelineState.Fill()
-        #expect(PipelineProjection.encode(state) == state.json.canonicalBytes())
-        #expect(PipelineProjection.encode(PipelineState()) == PipelineState().json.canonicalBytes())
+        let bytes = PipelineProjection.encode(state)
+        let decoded = try PipelineProjection.decode(bytes)
+        #expect(PipelineProjection.encode(decoded) == bytes)
+        #expect(decoded.stageIds == state.stageIds && decoded.stages == state.stages && decoded.keys == state.keys)
+        #expect(decoded.jobs == state.jobs && decoded.openingFills == state.openingFills && decoded.jobFills == state.jobFills)
+        #expect(decoded.entries(ofApplication: "a-€") == state.entries(ofApplication: "a-€"))
+        #expect(decoded.applicationOrder == state.applicationOrder)
+        #expect(try PipelineProjection.decode(PipelineProjection.encode(PipelineState())) == PipelineState())
     }
 }
 

@@ -8,6 +8,12 @@ extension LedgerStore {
         try environment.read { txn in try txn.get(projections, key) }
     }
 
+    /// `body` applied to the value under `key` in the `projections` database, seen zero-copy inside
+    /// one read transaction (keep `body` short: it holds a reader slot); nil when there is none.
+    public func withProjectionValue<R>(_ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        try environment.read { txn in try txn.withValue(projections, key, body) }
+    }
+
     /// The last entry (in key order) of the `projections` database whose key starts with `prefix` and
     /// whose value `accept` takes, searching downwards from `below` (exclusive; nil searches from the
     /// end). `accept` sees the value zero-copy and returns what to keep, or nil to go on.

@@ -150,13 +150,19 @@ public final class ProjectionRunner<P: Projection> {
 
     /// Loads the stored checkpoint; false (state left initial) when there is none or it is unreadable.
     private func load() throws -> Bool {
-        guard let bytes = try store.projectionValue(Self.checkpointKey) else { return true }
-        let checkpoint = bytes.withUnsafeBytes { ProjectionCheckpoint(storageBytes: $0) }
-        guard let checkpoint, let decoded = try? P.decode(checkpoint.stateBytes) else { return false }
+        // Decoded straight from the mapped value: a cold query copies a large state once, not three times.
+        let found = try store.withProjectionValue(Self.checkpointKey) { value -> (P.State, LogPosition, Timestamp?)? in
+            guard let head = ProjectionCheckpoint.peek(value),
+                  let decoded = try? P.decode(UnsafeRawBufferPointer(rebasing: value[ProjectionCheckpoint.headerSize...]))
+            else { return nil }
+            return (decoded, head.position, head.observedAt)
+        }
+        guard let found else { return true }
+        guard let (decoded, at, observed) = found else { return false }
         state = decoded
-        position = checkpoint.position
-        observedAt = checkpoint.observedAt
-        storedPosition = checkpoint.position
+        position = at
+        observedAt = observed
+        storedPosition = at
         return true
     }
 

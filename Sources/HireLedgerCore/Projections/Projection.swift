@@ -39,16 +39,24 @@ public protocol Projection {
     /// Default: `.all`. Return a stored value: it is asked once per event.
     static func dataSelection(for type: EventType) -> JSONSelection
 
-    /// The canonical bytes of `state` (canonical JSON).
+    /// The canonical bytes of `state`: canonical JSON, or a binary layout of the projection's own
+    /// where decoding JSON would cost a cold query too much (the pipeline's, issue 17).
     static func encode(_ state: State) -> [UInt8]
 
     /// Reads back what `encode` wrote.
     static func decode(_ bytes: [UInt8]) throws(ProjectionStateError) -> State
+
+    /// Reads back what `encode` wrote, from bytes in place (a checkpoint in the store's map).
+    /// Default: copies them and calls `decode(_:)`.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProjectionStateError) -> State
 }
 
 extension Projection {
     public static func handles(_ type: EventType) -> Bool { true }
     public static func dataSelection(for type: EventType) -> JSONSelection { .all }
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProjectionStateError) -> State {
+        try decode(Array(bytes))
+    }
 
     /// What a runner passes to `LedgerStore.scanEvents(selecting:)`: nil for the types not handled.
     @inline(__always) public static func selection(for type: EventType) -> JSONSelection? {

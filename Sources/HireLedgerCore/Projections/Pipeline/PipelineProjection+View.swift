@@ -2,26 +2,14 @@ extension PipelineProjection {
     /// Stage types in funnel order (Archived is an exit, not a step).
     public static let funnelTypes = ["Lead", "PreInterviewScreen", "Active", "Offer", "Hired"]
 
-    /// The pipeline view of `state` for `query`: a filter over each application's stage entries at
-    /// the query's point (entries known by `knownAt` and entered by the evaluation time). Pure.
+    /// The pipeline view of `state` for `query`: for each application, its stage entries known by
+    /// `knownAt` and entered by the evaluation time, read in valid-time order. Pure.
+    ///
+    /// One pass over the state's flat entry slots (`PipelineTally`), counting into integer-indexed
+    /// arrays; only the rows' figures are then built from them.
     public static func view(_ state: PipelineState, query: PipelineQuery) -> PipelineView {
         let point = BitemporalPoint.resolve(asOf: query.asOf, knownAt: query.knownAt, head: state.head)
-        var groups: [String: GroupAccumulator] = [:]
-        var entries: [PipelineState.StageEntry] = []
-        for (_, app) in state.applications {
-            entries.removeAll(keepingCapacity: true)
-            for e in app.entries where e.known <= point.knownAt && e.valid <= point.validAt { entries.append(e) }
-            guard !entries.isEmpty else { continue }
-            // Valid-time order: backfilled entries may have been learnt after later ones.
-            entries.sort { $0.valid < $1.valid }
-            // Deleted at the point: not counted; deleted and restored before it: the gap is no stay.
-            if entries[entries.count - 1].stageId == PipelineState.goneStageId { continue }
-            if entries.contains(where: { $0.stageId == PipelineState.goneStageId }) {
-                entries.removeAll { $0.stageId == PipelineState.goneStageId }
-            }
-            let key = (query.groupBy == .job ? app.jobId : app.departmentId) ?? ""
-            groups[key, default: GroupAccumulator()].add(entries, stages: state.stages, query: query)
-        }
+        let tally = PipelineTally(state, point: point, query: query)
 
         let fills = state.openingFills.isEmpty ? state.jobFills : state.openingFills
         let source: PlanSource = state.openingFills.isEmpty ? .jobs : .openings
@@ -36,11 +24,13 @@ extension PipelineProjection {
             fillGroups[key, default: []].append(f)
         }
         var rows: [PipelineRow] = []
-        for key in Set(groups.keys).union(fillGroups.keys) {
-            let g = groups[key] ?? GroupAccumulator()
+        var departmentRefs: [String: DepartmentRef] = [:]
+        for key in Set(tally.usedKeys.map { state.keys[$0] }).union(fillGroups.keys) {
+            let g = state.keyIndex[key].map(Int.init)
             let job: JobRef? = query.groupBy == .job && !key.isEmpty ? JobRef(id: key, title: state.jobs[key]?.title) : nil
             let departmentId = query.groupBy == .job ? state.jobs[key]?.departmentId : (key.isEmpty ? nil : key)
             let department = departmentId.map { id in
+                if let known = departmentRefs[id] { return known }
                 let f = state.departments.facts(id, at: point)
                 // The path from the root, as headcount rows carry it (names repeat across a tree).
                 var chain = [id], current = id
@@ -49,18 +39,20 @@ extension PipelineProjection {
                     current = parent
                 }
                 let path = chain.reversed().map { state.departments.facts($0, at: point)?.name ?? $0 }
-                return DepartmentRef(id: id, name: f?.name, parentId: f?.parentId, path: path)
+                let ref = DepartmentRef(id: id, name: f?.name, parentId: f?.parentId, path: path)
+                departmentRefs[id] = ref
+                return ref
             }
-            let row = PipelineRow(job: job, department: department, applications: g.applications,
-                                  stages: g.stageStats(state.stages), funnel: g.funnel(),
-                                  entriesByMonth: g.months(), timeToFill: timeToFill(fillGroups[key] ?? [], source, point))
+            let row = PipelineRow(job: job, department: department, applications: g.map { tally.applications($0) } ?? 0,
+                                  stages: g.map { tally.stageStats($0, state) } ?? [], funnel: tally.funnel(g),
+                                  entriesByMonth: g.map { tally.months($0) } ?? [], timeToFill: timeToFill(fillGroups[key] ?? [], source, point))
             rows.append(row)
         }
-        rows.sort { a, b in
-            let ka = [a.department?.name ?? "\u{10FFFF}", a.job?.title ?? "\u{10FFFF}", a.job?.id ?? a.department?.id ?? "\u{10FFFF}"]
-            let kb = [b.department?.name ?? "\u{10FFFF}", b.job?.title ?? "\u{10FFFF}", b.job?.id ?? b.department?.id ?? "\u{10FFFF}"]
-            return ka.lexicographicallyPrecedes(kb)
+        // Each row's sort key built once (not per comparison).
+        let sortKeys = rows.map { r in
+            [r.department?.name ?? "\u{10FFFF}", r.job?.title ?? "\u{10FFFF}", r.job?.id ?? r.department?.id ?? "\u{10FFFF}"]
         }
+        rows = rows.indices.sorted { sortKeys[$0].lexicographicallyPrecedes(sortKeys[$1]) }.map { rows[$0] }
         return PipelineView(point: point, query: query, rows: rows, timeToFill: timeToFill(allFills, source, point))
     }
 
@@ -85,67 +77,3 @@ extension PipelineProjection {
     static func days(_ ms: Int64) -> Double { Double(ms) / Double(Timestamp.millisecondsPerDay) }
 }
 
-/// One row's figures while the view is built.
-struct GroupAccumulator {
-    var applications = 0
-    var current: [String: Int] = [:]
-    var entered: [String: Int] = [:]
-    var stays: [String: [Double]] = [:]
-    var reachedRank: [Int] = Array(repeating: 0, count: PipelineProjection.funnelTypes.count)
-    var monthCounts: [MonthKey: Int] = [:]
-
-    struct MonthKey: Hashable {
-        var month: YearMonth
-        var type: String
-    }
-
-    /// Adds one application's visible entries, in valid-time order.
-    mutating func add(_ entries: [PipelineState.StageEntry], stages: [String: PipelineState.Stage], query: PipelineQuery) {
-        applications += 1
-        current[entries[entries.count - 1].stageId, default: 0] += 1
-        var highest = -1
-        for (i, e) in entries.enumerated() {
-            entered[e.stageId, default: 0] += 1
-            if i + 1 < entries.count {
-                stays[e.stageId, default: []].append(PipelineProjection.days(
-                    entries[i + 1].valid.millisecondsSinceEpoch - e.valid.millisecondsSinceEpoch))
-            }
-            let type = stages[e.stageId]?.type
-            if let type, let rank = PipelineProjection.funnelTypes.firstIndex(of: type) { highest = max(highest, rank) }
-            let month = YearMonth(e.valid.day)
-            if let type, query.from.map({ month >= $0 }) ?? true, query.to.map({ month <= $0 }) ?? true {
-                monthCounts[MonthKey(month: month, type: type), default: 0] += 1
-            }
-        }
-        if highest >= 0 { for r in 0...highest { reachedRank[r] += 1 } }
-    }
-
-    func stageStats(_ stages: [String: PipelineState.Stage]) -> [StageStats] {
-        entered.keys.map { id in
-            let s = stays[id] ?? []
-            return StageStats(stageId: id, title: stages[id]?.title, type: stages[id]?.type, current: current[id] ?? 0,
-                              entered: entered[id] ?? 0, completedStays: s.count,
-                              medianDaysInStage: PipelineStats.median(s), meanDaysInStage: PipelineStats.mean(s))
-        }.sorted { a, b in
-            let oa = stages[a.stageId]?.order ?? Int.max, ob = stages[b.stageId]?.order ?? Int.max
-            return oa != ob ? oa < ob : a.stageId < b.stageId
-        }
-    }
-
-    func funnel() -> [FunnelStep] {
-        PipelineProjection.funnelTypes.enumerated().map { i, type in
-            let previous = i == 0 ? 0 : reachedRank[i - 1]
-            return FunnelStep(type: type, reached: reachedRank[i],
-                              conversion: i == 0 || previous == 0 ? nil : Double(reachedRank[i]) / Double(previous))
-        }
-    }
-
-    func months() -> [MonthEntries] {
-        monthCounts.map { MonthEntries(month: $0.key.month, type: $0.key.type, entered: $0.value) }.sorted { a, b in
-            if a.month != b.month { return a.month < b.month }
-            let ra = PipelineProjection.funnelTypes.firstIndex(of: a.type) ?? Int.max
-            let rb = PipelineProjection.funnelTypes.firstIndex(of: b.type) ?? Int.max
-            return ra != rb ? ra < rb : a.type < b.type
-        }
-    }
-}

@@ -9,7 +9,8 @@ public enum PipelineProjection: Projection {
 
     public static let name = "pipeline"
     // 2: application deletions and restores end and resume an application's presence.
-    public static let version = 2
+    // 3: a state laid out for queries (interned ids, flat entry slots) in a binary encoding.
+    public static let version = 3
 
     public static func initialState() -> PipelineState { PipelineState() }
 
@@ -54,23 +55,16 @@ public enum PipelineProjection: Projection {
         case .domain(.applicationStageChanged):
             guard let e = event.payload(ApplicationEvent.StageChanged.self) else { return }
             let to = e.toStage
-            // The ids kept in entries and applications are the dictionaries' own key strings, so a
-            // million entries share a few hundred strings instead of holding one copy each (less
-            // memory, and a cheaper encode and snapshot copy); one hash lookup per dictionary.
-            let stageId = Self.intern(to.id, PipelineState.Stage(title: to.title, type: to.type, order: to.orderInInterviewPlan),
-                                      in: &state.stages)
+            let stage = state.internStage(to.id, PipelineState.Stage(title: to.title, type: to.type, order: to.orderInInterviewPlan))
             let job = e.application.job
-            var jobId = job?.id
             let departmentId = job?.departmentId
-            if let id = jobId {
-                jobId = Self.intern(id, PipelineState.Job(title: job?.title, departmentId: departmentId), in: &state.jobs)
+            if let id = job?.id {
+                let facts = PipelineState.Job(title: job?.title, departmentId: departmentId)
+                if state.jobs[id] != facts { state.jobs[id] = facts }
             }
-            // One lookup, in place: no copy of the entries array per event.
-            Self.update(&state.applications[event.subject.id, default: PipelineState.Application()]) { a in
-                if a.jobId != jobId { a.jobId = jobId }
-                if a.departmentId != departmentId { a.departmentId = departmentId }
-                a.entries.append(PipelineState.StageEntry(stageId: stageId, valid: instant.valid, known: instant.known))
-            }
+            // Rows group by these keys, an absent id under "" (as the view always did).
+            let slot = state.slot(event.subject.id, jobKey: job?.id ?? "", departmentKey: departmentId ?? "")
+            state.append(stage, valid: instant.valid, known: instant.known, to: slot)
         case .domain(.openingOpened):
             let id = event.subject.id
             guard state.openingFills[id]?.opened == nil, let opening = event.payload(OpeningEvent.Opened.self)?.opening else { return }
@@ -98,36 +92,27 @@ public enum PipelineProjection: Projection {
             state.departments.apply(event)
         case .record(.application, .deleted):
             // Gone from this instant on (the deletion's occurredAt: no later than the sync that found it).
-            guard let last = state.applications[event.subject.id]?.entries.last, last.stageId != PipelineState.goneStageId else { return }
-            state.applications[event.subject.id]!.entries.append(
-                PipelineState.StageEntry(stageId: PipelineState.goneStageId, valid: instant.valid, known: instant.known))
+            guard let slot = state.existingSlot(event.subject.id), state.slots[slot].lastStage >= 0 else { return }
+            state.append(PipelineState.gone, valid: instant.valid, known: instant.known, to: slot)
         case .record(.application, .restored):
             // Back in the stage it was last seen in.
-            guard let entries = state.applications[event.subject.id]?.entries, entries.last?.stageId == PipelineState.goneStageId,
-                  let stay = entries.last(where: { $0.stageId != PipelineState.goneStageId }) else { return }
-            state.applications[event.subject.id]!.entries.append(
-                PipelineState.StageEntry(stageId: stay.stageId, valid: instant.valid, known: instant.known))
+            guard let slot = state.existingSlot(event.subject.id), state.slots[slot].lastStage == PipelineState.gone,
+                  state.slots[slot].lastPresent >= 0 else { return }
+            state.append(state.slots[slot].lastPresent, valid: instant.valid, known: instant.known, to: slot)
         default:
             break
         }
     }
 
-    @inline(__always) private static func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
-
-    /// Stores `value` under `key` (unless equal already) and returns the dictionary's own key string.
-    @inline(__always) private static func intern<V: Equatable>(_ key: String, _ value: V, in d: inout [String: V]) -> String {
-        if let i = d.index(forKey: key) {
-            if d.values[i] != value { d.values[i] = value }
-            return d.keys[i]
-        }
-        d[key] = value
-        return key
-    }
-
-    /// `state.json.canonicalBytes()`, written without building the tree (several times faster).
+    /// The binary layout of `PipelineState.canonicalBytes()` (not JSON: a cold query decodes it
+    /// with a few copies instead of parsing a million entries).
     public static func encode(_ state: PipelineState) -> [UInt8] { state.canonicalBytes() }
 
     public static func decode(_ bytes: [UInt8]) throws(ProjectionStateError) -> PipelineState {
-        try PipelineState(json: StateCoding.parse(bytes))
+        try PipelineState(canonicalBytes: bytes)
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProjectionStateError) -> PipelineState {
+        try PipelineState(raw: bytes)
     }
 }

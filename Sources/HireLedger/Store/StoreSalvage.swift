@@ -38,21 +38,22 @@ public enum StoreSalvage {
         let lost = try env.openDatabase(name: lostName)
         let meta = try env.openDatabase(name: metaName)
         let attemptFile = staging + "/attempt"
-        // A crash after an attempt: that position is lost.
+        // A crash after an attempt: that position is lost. The batch it was in is read again from its
+        // start (its positions before the crash were not committed), skipping every position known lost.
         var next = try env.read { txn in try txn.get(meta, "next").flatMap { UInt64(bigEndianBytes: $0) } } ?? 1
         if let attempted = readAttempt(attemptFile), attempted >= next {
-            try env.write { txn in
-                try txn.put(lost, attempted, [UInt8]())
-                try txn.put(meta, "next", attempted + 1)
-            }
-            next = attempted + 1
+            try env.write { txn in try txn.put(lost, attempted, [UInt8]()) }
+        }
+        var knownLost = Set<UInt64>()
+        try env.read { txn in
+            _ = try txn.scan(lost) { k, _ in if let seq = UInt64(bigEndianBytes: k), seq >= next { knownLost.insert(seq) } }
         }
         let logDB = source.log
         while next <= last.value {
             var found: [(UInt64, [UInt8])] = []
             var missing: [UInt64] = []
             let end = min(last.value, next + UInt64(batch) - 1)
-            for seq in next...end {
+            for seq in next...end where !knownLost.contains(seq) {
                 writeAttempt(attemptFile, seq)
                 do {
                     let bytes = try source.environment.read { txn in try txn.get(logDB, seq) }

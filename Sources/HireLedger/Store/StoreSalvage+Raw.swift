@@ -32,7 +32,9 @@ extension StoreSalvage {
     }
 
     /// Scans `directory/data.mdb` and writes every event found into `staging` (as `collect` does).
-    public static func collectRaw(directory: String, staging: String) throws -> RawSource {
+    /// `storeId`: the store's id when the user gives it (`verify --salvage DIR --store-id ID`), for a
+    /// file whose page holding it is gone; a different id found in the file is refused.
+    public static func collectRaw(directory: String, staging: String, storeId given: String? = nil) throws -> RawSource {
         var storeIds: [String: Int] = [:]
         var created: [UInt64: Int] = [:]
         var erasures: [[UInt8]: [UInt8]] = [:]
@@ -49,8 +51,14 @@ extension StoreSalvage {
         }) else {
             throw RawScanError(description: "the data file cannot be read at all")
         }
-        guard let storeId = storeIds.max(by: { $0.value < $1.value })?.key else {
-            throw RawScanError(description: "no page of the file holds the store id (\(first.leafPages) leaf pages found), so no event can be recognised")
+        let found = storeIds.max(by: { $0.value < $1.value })?.key
+        if let given, let found, given != found {
+            throw RawScanError(description: "the file holds store id \(found), not the \(given) given with --store-id; leave --store-id out")
+        }
+        guard let storeId = found ?? given else {
+            throw RawScanError(description: "no page of the file holds the store id (\(first.leafPages) leaf pages found); give it with "
+                + "--store-id ID: it is the part before the ':' of any event id a consumer of this store holds, and "
+                + "`hireledger status --format json` of a backup of this store shows it")
         }
         let env = try Environment.open(directory: staging, options: Environment.Options(noSync: true))
         let events = try env.openDatabase(name: eventsName, checksummed: true)

@@ -24,6 +24,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("salvage-collect"), help: .hidden) var salvageCollect: String?
     @Option(name: .customLong("salvage-build"), help: .hidden) var salvageBuild: String?
     @Option(name: .customLong("salvage-raw"), help: .hidden) var salvageRaw: String?
+    @Option(name: .customLong("store-id"), help: "With --salvage: the store's id, for a store so damaged that the page holding it is gone (the part before ':' of any of its event ids).")
+    var storeId: String?
     /// Leaves the page walk out: what LMDB and the checksums see on their own (for the damage figures).
     @Flag(name: .customLong("without-page-walk"), help: .hidden) var withoutPageWalk = false
 
@@ -33,7 +35,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let staging = salvageRaw, let target = salvage {
-            let source = try StoreSalvage.collectRaw(directory: storeOptions.path, staging: staging)
+            let source = try StoreSalvage.collectRaw(directory: storeOptions.path, staging: staging, storeId: storeId)
             let r = try StoreSalvage.build(storeId: source.storeId, createdAt: source.createdAt, runs: [], erasures: source.erasures,
                                            staging: staging, into: target, last: source.last)
             var text = "LMDB cannot open the store, so the data file was scanned page by page (\(source.leafPages) leaf pages of "
@@ -83,7 +85,10 @@ struct VerifyCommand: AsyncParsableCommand {
             return
         }
         if let target = salvage {
-            try Self.runSalvage(store: storeOptions.path, into: target)
+            if let storeId, storeId.count != 32 || !storeId.allSatisfy(\.isHexDigit) {
+                throw CLIError("--store-id takes a store id: 32 hexadecimal digits, the part before ':' of an event id; got '\(storeId)'.")
+            }
+            try Self.runSalvage(store: storeOptions.path, into: target, storeId: storeId)
             return
         }
         if inProcess {
@@ -114,7 +119,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// Collects in a child process (restarted after each crash, each crash losing the position it
     /// was reading), then builds the new store in another child.
-    static func runSalvage(store path: String, into target: String) throws {
+    static func runSalvage(store path: String, into target: String, storeId: String? = nil) throws {
         let fm = FileManager.default
         if let entries = try? fm.contentsOfDirectory(atPath: target), !entries.isEmpty {
             throw CLIError("'\(target)' is not empty; --salvage writes a new store into a missing or empty directory.")
@@ -133,11 +138,12 @@ struct VerifyCommand: AsyncParsableCommand {
             if r.status == unopenable && !r.signalled {
                 // Both meta pages gone, the file cut short: scan the data file itself.
                 try? fm.removeItem(atPath: staging)
-                let raw = try VerifyChild.runArguments(["verify", "--salvage-raw", staging, "--salvage", target, "--store", path])
+                let raw = try VerifyChild.runArguments(["verify", "--salvage-raw", staging, "--salvage", target, "--store", path]
+                                                       + (storeId.map { ["--store-id", $0] } ?? []))
                 Terminal.writeOut(raw.output)
                 guard raw.status == 0, !raw.signalled else {
                     throw CLIError("salvage could not read the store at \(path): LMDB cannot open it (\(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))) "
-                        + "and a scan of the data file page by page found nothing to salvage (\(raw.errors.trimmingCharacters(in: .whitespacesAndNewlines))). "
+                        + "and a scan of the data file page by page could not salvage it (\(raw.errors.trimmingCharacters(in: .whitespacesAndNewlines))). "
                         + "Restore it from a backup.")
                 }
                 return

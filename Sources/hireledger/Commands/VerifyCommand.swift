@@ -135,25 +135,22 @@ struct VerifyCommand: AsyncParsableCommand {
         while true {
             let r = try VerifyChild.runArguments(["verify", "--salvage-collect", staging, "--store", path])
             if r.status == 0 && !r.signalled { break }
-            if r.status == unopenable && !r.signalled {
-                // Both meta pages gone, the file cut short: scan the data file itself.
+            // A crash inside liblmdb (the crash boundary's message, or a signal) loses the position being
+            // read and the collection goes on.
+            let crashed = r.signalled || (r.status == CrashBoundary.exitCode && r.errors.contains(CrashBoundary.marker))
+            if (r.status == unopenable && !r.signalled) || !crashed || crashes >= 1_000 {
+                // LMDB cannot open or read the store (both meta pages gone, the file cut short, the main
+                // database's root page damaged): scan the data file itself.
                 try? fm.removeItem(atPath: staging)
                 let raw = try VerifyChild.runArguments(["verify", "--salvage-raw", staging, "--salvage", target, "--store", path]
                                                        + (storeId.map { ["--store-id", $0] } ?? []))
                 Terminal.writeOut(raw.output)
                 guard raw.status == 0, !raw.signalled else {
-                    throw CLIError("salvage could not read the store at \(path): LMDB cannot open it (\(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))) "
+                    throw CLIError("salvage could not read the store at \(path): LMDB cannot open or read it (\(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))) "
                         + "and a scan of the data file page by page could not salvage it (\(raw.errors.trimmingCharacters(in: .whitespacesAndNewlines))). "
                         + "Restore it from a backup.")
                 }
                 return
-            }
-            // A crash inside liblmdb (the crash boundary's message, or a signal) loses the position being
-            // read and the collection goes on; any other failure (the store cannot be opened at all) ends it.
-            let crashed = r.signalled || (r.status == CrashBoundary.exitCode && r.errors.contains(CrashBoundary.marker))
-            guard crashed, crashes < 1_000 else {
-                throw CLIError("salvage could not read the store at \(path) (it is damaged beyond what a salvage can read; "
-                    + "restore it from a backup): \(r.errors.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             crashes += 1
         }

@@ -67,12 +67,6 @@ extension StoreSalvage {
         var last: UInt64 = 0
         var duplicates = 0
         var failure: (any Error)?
-        let placeholder = Array(CandidateErasure.placeholder.utf8)
-        func placeholders(_ bytes: [UInt8]) -> Int {
-            var n = 0, from = bytes.startIndex
-            while let r = bytes[from...].firstRange(of: placeholder) { n += 1; from = r.upperBound }
-            return n
-        }
         func flush() {
             guard failure == nil, !pending.isEmpty else { return }
             do {
@@ -81,7 +75,7 @@ extension StoreSalvage {
                     for (seq, bytes) in pending {
                         if let existing = try txn.get(events, seq) {
                             if existing != bytes { dups += 1 }
-                            if placeholders(existing) >= placeholders(bytes) { continue }
+                            if erasurePlaceholders(existing) >= erasurePlaceholders(bytes) { continue }
                         }
                         try txn.put(events, seq, bytes)
                     }
@@ -92,9 +86,7 @@ extension StoreSalvage {
             pending.removeAll(keepingCapacity: true)
         }
         let scan = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
-            guard key.count == 8, let seq = UInt64(bigEndianBytes: key), seq > 0,
-                  let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
-                  let event = try? RecordedEvent(storageBytes: plain, storeId: storeId), event.seq.value == seq else { return }
+            guard let (seq, plain) = wholeLogEntry(key: key, value: value, storeId: storeId) else { return }
             pending.append((seq, plain))
             last = max(last, seq)
             if pending.count >= 2_000 { flush() }
@@ -130,18 +122,10 @@ extension StoreSalvage {
             _ = try txn.scan(lost) { k, _ in if let seq = UInt64(bigEndianBytes: k) { missing.insert(seq) } }
         }
         guard !missing.isEmpty else { return 0 }
-        let placeholder = Array(CandidateErasure.placeholder.utf8)
-        func placeholders(_ bytes: [UInt8]) -> Int {
-            var n = 0, from = bytes.startIndex
-            while let r = bytes[from...].firstRange(of: placeholder) { n += 1; from = r.upperBound }
-            return n
-        }
         var found: [UInt64: [UInt8]] = [:]
         _ = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
-            guard key.count == 8, let seq = UInt64(bigEndianBytes: key), missing.contains(seq),
-                  let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
-                  let event = try? RecordedEvent(storageBytes: plain, storeId: storeId), event.seq.value == seq else { return }
-            if let other = found[seq], placeholders(other) >= placeholders(plain) { return }
+            guard let (seq, plain) = wholeLogEntry(key: key, value: value, storeId: storeId), missing.contains(seq) else { return }
+            if let other = found[seq], erasurePlaceholders(other) >= erasurePlaceholders(plain) { return }
             found[seq] = plain
         }
         guard !found.isEmpty else { return 0 }
@@ -153,5 +137,22 @@ extension StoreSalvage {
         }
         try env.sync(force: true)
         return found.count
+    }
+
+    /// The event stored as a log entry found by a page scan: an 8-byte key, a value whose checksum
+    /// (seeded with the key) matches, decoding as the event of that position. Nil for anything else.
+    static func wholeLogEntry(key: [UInt8], value: [UInt8], storeId: String) -> (seq: UInt64, bytes: [UInt8])? {
+        guard key.count == 8, let seq = UInt64(bigEndianBytes: key), seq > 0,
+              let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
+              let event = try? RecordedEvent(storageBytes: plain, storeId: storeId), event.seq.value == seq else { return nil }
+        return (seq, plain)
+    }
+
+    /// How many erasure placeholders `bytes` holds: of two versions of a position, the one with more wins.
+    static func erasurePlaceholders(_ bytes: [UInt8]) -> Int {
+        let placeholder = Array(CandidateErasure.placeholder.utf8)
+        var n = 0, from = bytes.startIndex
+        while let r = bytes[from...].firstRange(of: placeholder) { n += 1; from = r.upperBound }
+        return n
     }
 }

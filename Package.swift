@@ -47,6 +47,9 @@ let package = Package(
                        providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The store's value compression (format 4): zstd with dictionaries trained per kind of value.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
 
         // MARK: libraries
         .target(name: "HireLedgerCore"),
@@ -61,7 +64,7 @@ let package = Package(
             .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         .target(name: "HireLedger", dependencies: [
-            "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
+            "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             "NATSClient",

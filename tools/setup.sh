@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 dpkg -s liblmdb-dev >/dev/null 2>&1 || need+=(liblmdb-dev)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
+dpkg -s libzstd-dev >/dev/null 2>&1 || need+=(libzstd-dev)   # the store's value compression (format 4)
 dpkg -s lmdb-utils >/dev/null 2>&1 || need+=(lmdb-utils)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)

@@ -65,8 +65,12 @@ struct RecordedEventEncodingTests {
     @Test func storageFormRejectsUnknownVersionsAndTruncation() throws {
         let bytes = Self.batch()[1].storageBytes()
         var future = bytes
-        future[0] = 2
+        future[0] = RecordedEvent.storageFormatVersion + 1
         #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: future, storeId: Self.storeId) }
+        // Compressed data without a decoder is refused, not misread.
+        var compressed = bytes
+        compressed[compressed.count - Self.batch()[1].data.canonicalBytes().count - 1] = 2
+        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: compressed, storeId: Self.storeId) }
         for cut in [0, 1, 9, 20, 30] {
             #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: Array(bytes.prefix(cut)), storeId: Self.storeId) }
         }

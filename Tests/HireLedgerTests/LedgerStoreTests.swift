@@ -203,7 +203,7 @@ struct LedgerStoreTests {
             let version = try env.read { txn in try txn.get(meta, "format_version").flatMap { UInt64(bigEndianBytes: $0) } }
             #expect(version == LedgerStore.formatVersion)
             // Format 3 (checksums) migrates a format-1 store when it is opened writable.
-            #expect(LedgerStore.formatVersion == 3)
+            #expect(LedgerStore.formatVersion == 4)
         }
     }
 

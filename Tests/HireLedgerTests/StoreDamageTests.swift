@@ -1,4 +1,5 @@
 import Foundation
+import HireLedger
 import HireLedgerCore
 import LMDB
 import Testing
@@ -246,10 +247,13 @@ extension StoreDamageTests {
     /// that position. A page scan, so it sees entries LMDB cannot reach through a damaged branch page.
     static func wholeLogPositions(in store: String, upTo last: UInt64) -> Set<UInt64> {
         var found = Set<UInt64>()
+        // Compressed data needs its dictionary: one of the two copies must be whole too.
+        let codec = StoreSalvage.dictionariesOnPages(directory: store)
         _ = PageCheck.scanLeafEntries(directory: store) { _, key, value in
             guard key.count == 8, let seq = UInt64(bigEndianBytes: key), (1...last).contains(seq),
                   let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
-                  let event = try? RecordedEvent(storageBytes: plain, storeId: "damage-test"), event.seq.value == seq else { return }
+                  let event = try? RecordedEvent(storageBytes: plain, storeId: "damage-test", dataDecoder: { try codec.decode($0) }),
+                  event.seq.value == seq else { return }
             found.insert(seq)
         }
         return found

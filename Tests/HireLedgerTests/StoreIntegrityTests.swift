@@ -22,6 +22,39 @@ struct StoreIntegrityTests {
         return out
     }
 
+    /// What a store holds, independent of how its values are encoded (format 4 compresses with
+    /// dictionaries trained per store, so two stores with equal contents differ in their bytes): every
+    /// event decoded and written plain, every state row decoded (a reference resolved) and written
+    /// plain inline, the other databases as they are, without the dictionaries and migration keys.
+    static func logicalContents(_ store: LedgerStore) throws -> [String: [[UInt8]: [UInt8]]] {
+        var out = try contents(store)
+        out["dictionaries"] = nil
+        out["meta"]?[Array("migration/3".utf8)] = nil
+        out["meta"]?[Array("migration/4".utf8)] = nil
+        out["checkpoints"] = out["checkpoints"]?.filter { !$0.key.starts(with: Array("dictionary/".utf8)) }
+        out["log"] = Dictionary(uniqueKeysWithValues: try store.events().map { ($0.seq.value.bigEndianBytes, $0.storageBytes()) })
+        var rows: [[UInt8]: [UInt8]] = [:]
+        for kind in EntityKind.allCases {
+            for key in try store.keys(of: kind, after: nil, limit: .max, includeDeleted: true) {
+                var row = try #require(try store.stateRow(key))
+                row.recordSeq = nil
+                rows[key.storageBytes] = row.storageBytes()
+            }
+        }
+        out["state"] = rows
+        return out
+    }
+
+    /// The three projections folded from the whole log, encoded: what every view is computed from.
+    static func views(_ store: LedgerStore) throws -> [[UInt8]] {
+        let now = Timestamp(millisecondsSinceEpoch: .max / 2)
+        return [
+            HeadcountProjection.encode(try ProjectionRunner<HeadcountProjection>(store: store).state(knownAt: now).state),
+            PipelineProjection.encode(try ProjectionRunner<PipelineProjection>(store: store).state(knownAt: now).state),
+            PlanChangesProjection.encode(try ProjectionRunner<PlanChangesProjection>(store: store).state(knownAt: now).state),
+        ]
+    }
+
     func syncedStore(_ path: String, days: Int, seed: UInt64 = 5) async throws -> SyncHarness {
         let h = try SyncHarness(sim: tinySimulator(seed: seed), storePath: path)
         for day in 0...days {
@@ -62,7 +95,9 @@ struct StoreIntegrityTests {
             // Find the stored event (its storage bytes, then the checksum) in the file and flip one byte in it.
             let file = copy + "/data.mdb"
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-            let needle = target.storageBytes()
+            // The stored value (the data may be compressed), as the log database holds it.
+            let log = try #require(h.store.databases.first { $0.name == "log" })
+            let needle = try #require(try h.store.environment.read { txn in try txn.get(log, target.seq.value) })
             let at = try #require(Self.find(needle, in: bytes), "the event's bytes are not in the file")
             bytes[at + needle.count / 2] ^= 0x20
             try Data(bytes).write(to: URL(fileURLWithPath: file))
@@ -85,7 +120,7 @@ struct StoreIntegrityTests {
     @Test func aFormat2StoreMigratesResumablyToAStoreByteIdenticalToTheFreshOne() async throws {
         try await withTemporaryDirectory { path in
             let h = try await syncedStore(path + "/s", days: 4)
-            let fresh = try Self.contents(h.store)
+            let fresh = try Self.logicalContents(h.store)
             let copy = path + "/old"
             try h.store.copy(to: copy)
             do {
@@ -103,17 +138,93 @@ struct StoreIntegrityTests {
             // ...leaves a store an older build refuses (format 3) and that read-only opens refuse as unfinished.
             #expect(try env.read { txn in try txn.get(meta, "format_version") } == UInt64(3).bigEndianBytes)
             #expect(try env.read { txn in try txn.contains(meta, "migration/3") })
-            // The next writable open finishes it.
+            // The next writable open finishes it (and goes on to format 4).
             let migrated = try LedgerStore.open(directory: copy)
             #expect(try migrated.environment.read { txn in try txn.contains(meta, "migration/3") } == false)
-            var after = try Self.contents(migrated)
-            var before = fresh
-            after["meta"]?[Array("migration/3".utf8)] = nil
-            before["meta"]?[Array("migration/3".utf8)] = nil
-            #expect(after == before)
+            #expect(try migrated.environment.read { txn in try txn.get(meta, "format_version") } == UInt64(4).bigEndianBytes)
+            #expect(try Self.logicalContents(migrated) == fresh)
             #expect(StoreVerifier.verify(migrated).isClean)
             #expect(try migrated.events() == h.store.events())
+            #expect(try Self.views(migrated) == Self.views(h.store))
         }
+    }
+
+    /// Format 3 → 4 (compressed values, state rows by reference): killed after a few batches of each
+    /// database, finished by the next open; the migrated store holds the same events and rows, gives
+    /// byte-identical views, verifies clean, is smaller, and takes further syncs like a fresh one.
+    @Test func aFormat3StoreMigratesResumablyToFormat4WithByteIdenticalViews() async throws {
+        try await withTemporaryDirectory { path in
+            let h = try await syncedStore(path + "/s", days: 6)
+            let fresh = try Self.logicalContents(h.store)
+            let freshViews = try Self.views(h.store)
+            let copy = path + "/old"
+            try h.store.copy(to: copy)
+            do {
+                let old = try LedgerStore.open(directory: copy)
+                try LedgerStoreMigration.downgradeToFormat3ForTesting(old)
+            }
+            // The previous release's store: format 3, events in storage version 1, rows in version 2.
+            let env = try Environment.open(directory: copy)
+            let meta = try env.openDatabase(name: "meta")
+            let log = try env.openDatabase(name: "log", checksummed: true)
+            let state = try env.openDatabase(name: "state", checksummed: true)
+            #expect(try env.read { txn in try txn.get(meta, "format_version") } == UInt64(3).bigEndianBytes)
+            try env.read { txn in
+                try txn.scan(log) { _, v in #expect(v.first == 1) }
+                try txn.scan(state) { _, v in #expect(v.first == 2) }
+            }
+            let plainBytes = try Self.usedBytes(env, ["log", "state"])
+            // Killed after 2 batches of 40 values (in the log), then after 3 more (the state)...
+            let partial = try LedgerStoreMigration.openWithoutMigratingForTesting(directory: copy)
+            #expect(try LedgerStoreMigration.toFormat4(partial, batchSize: 40, stopAfterBatches: 2) == false)
+            #expect(try env.read { txn in try txn.get(meta, "format_version") } == UInt64(4).bigEndianBytes)
+            #expect(try env.read { txn in try txn.contains(meta, "migration/4") })
+            // ...a half-migrated log still reads whole (old and new forms side by side)...
+            #expect(try partial.events() == h.store.events())
+            #expect(try LedgerStoreMigration.toFormat4(partial, batchSize: 40, stopAfterBatches: 3) == false)
+            // ...and the next writable open finishes it.
+            let migrated = try LedgerStore.open(directory: copy)
+            #expect(try env.read { txn in try txn.contains(meta, "migration/4") } == false)
+            try env.read { txn in
+                try txn.scan(log) { _, v in #expect(v.first == 2) }
+                try txn.scan(state) { _, v in #expect(v.first == 3) }
+            }
+            #expect(try Self.logicalContents(migrated) == fresh)
+            #expect(try Self.views(migrated) == freshViews)
+            #expect(StoreVerifier.verify(migrated).isClean)
+            // Most rows now refer to their created event; the values take far fewer bytes.
+            var references = 0, rows = 0
+            try env.read { txn in
+                try txn.scan(state) { _, v in
+                    rows += 1
+                    if v[1] & 4 != 0 { references += 1 }
+                }
+            }
+            #expect(references * 2 > rows)
+            // In place, the rewritten pages keep their old fill; the compacting copy (`hireledger backup`)
+            // writes them full: there the values take under half the bytes they took plain.
+            let compact = path + "/compact"
+            try migrated.copy(to: compact)
+            let compactEnv = try Environment.open(directory: compact, options: Environment.Options(readOnly: true))
+            _ = try ["log", "state"].map { try compactEnv.openDatabase(name: $0, flags: [], checksummed: true) }
+            let compressedBytes = try Self.usedBytes(compactEnv, ["log", "state"])
+            #expect(compressedBytes * 2 < plainBytes, "log+state: \(plainBytes) bytes plain, \(compressedBytes) after")
+            // Syncing on goes on as on the fresh store: the same events, the same state.
+            let goOn = path + "/goOn"
+            try migrated.copy(to: goOn)
+            h.sim.advance(days: 1)
+            try await h.service().sync()
+            let next = try SyncHarness(sim: h.sim, storePath: goOn)
+            try await next.service().sync()
+            #expect(try next.store.events().map(\.type) == h.store.events().map(\.type))
+            #expect(try Self.logicalContents(next.store)["state"] == Self.logicalContents(h.store)["state"])
+        }
+    }
+
+    /// Bytes of the pages (branch, leaf, overflow) of `names`.
+    static func usedBytes(_ env: Environment, _ names: [String]) throws -> Int {
+        let info = try env.info()
+        return names.compactMap { info.databases[$0] }.reduce(0) { $0 + ($1.branchPages + $1.leafPages + $1.overflowPages) * $1.pageSize }
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

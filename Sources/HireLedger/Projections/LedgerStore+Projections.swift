@@ -105,13 +105,7 @@ extension LedgerStore {
                 last = (peeked.seq, peeked.observedAt)
                 if let type = peeked.type, let selection = selecting(type) {
                     // Decoded in place from the mapped page (no copy of the value first).
-                    let event: RecordedEvent
-                    do throws(EventDecodingError) {
-                        event = try RecordedEvent(storageBytes: value, storeId: storeId, selecting: selection)
-                    } catch {
-                        throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
-                    }
-                    try body(event)
+                    try body(try decodeEvent(txn, value, selecting: selection))
                 }
             }
             return last
@@ -121,7 +115,7 @@ extension LedgerStore {
     /// Seq, observedAt and type of a stored event (layout in `RecordedEvent+Storage`); `type` is nil
     /// when this build does not know it (the full decode then reports it).
     static func peekEvent(_ b: UnsafeRawBufferPointer) -> (seq: LogPosition, observedAt: Timestamp, type: EventType?)? {
-        guard b.count >= 27, b[0] == RecordedEvent.storageFormatVersion,
+        guard b.count >= 27, RecordedEvent.readableStorageFormatVersions.contains(b[0]),
               let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[1..<9])),
               let observed = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[10..<18]))
         else { return nil }

@@ -308,7 +308,9 @@ extension LedgerStore {
         var after: [UInt8]?
         while true {
             let (rewritten, last) = try environment.write { txn -> (Int, [UInt8]?) in
-                var pending: [(UInt64, [UInt8])] = []
+                // Values are matched in their plain form: stored data may be compressed (format 4).
+                try loadDictionaries(txn)
+                var pending: [RecordedEvent] = []
                 var lastKey: [UInt8]?
                 var visited = 0
                 try txn.withCursor(log) { cursor in
@@ -316,20 +318,23 @@ extension LedgerStore {
                     if more, let after, cursor.withCurrent({ k, _ in k.elementsEqual(after) }) { more = try cursor.next() }
                     while more, visited < batchSize {
                         visited += 1
-                        let item: (UInt64, [UInt8])? = try cursor.withCurrent { k, v in
+                        let item: RecordedEvent? = try cursor.withCurrent { k, v in
                             lastKey = Array(k)
-                            guard erasure.mayContain(v) || self.isAbout(v, subject) else { return nil }
+                            guard let plain = try plainData(v) else { return nil }
+                            let contains = plain.withUnsafeBytes { erasure.mayContain($0) }
+                            guard contains || self.isAbout(v, subject) else { return nil }
                             let event = try decodeEvent(v)
                             var redacted = event
                             redacted.data = erasure.redact(event.data, ownRecord: event.subject == subject)
                             guard redacted.data != event.data else { return nil }
-                            return (event.seq.value, redacted.storageBytes())
+                            return redacted
                         }
                         if let item { pending.append(item) }
                         more = try cursor.next()
                     }
                 }
-                for (seq, bytes) in pending { try txn.put(log, seq, bytes) }
+                let encoded = try encode(txn, events: pending, rows: [])
+                for (event, bytes) in zip(pending, encoded.events) { try txn.put(log, event.seq.value, bytes) }
                 return (pending.count, visited < batchSize ? nil : lastKey)
             }
             report.eventsRewritten += rewritten
@@ -338,19 +343,25 @@ extension LedgerStore {
         }
         // The state index.
         report.rowsRewritten = try environment.write { txn in
-            var pending: [([UInt8], [UInt8])] = []
+            // Every row is read in its decoded form: a record may be compressed, or held by reference to
+            // a log event that the pass above has just redacted (the row's hash is then stale).
+            var stored: [(EntityKey, [UInt8])] = []
             try txn.scan(state) { k, v in
-                guard let entity = EntityKey(storageBytes: k), entity == subject || erasure.mayContain(v),
-                      let row = StateRow(storageBytes: v), let record = try? JSONValue.parse(row.canonicalBytes) else { return }
-                let redacted = erasure.redact(record, ownRecord: entity == subject)
-                guard redacted != record else { return }
-                let normalized = NormalizedRecord(redacted)
-                // The raw hash stays: the same raw bytes from Ashby normalise and redact to this row.
-                let newRow = StateRow(hash: normalized.hash, lastSeq: row.lastSeq, deleted: row.deleted, rawHash: row.rawHash,
-                                      canonicalBytes: normalized.canonicalBytes)
-                pending.append((Array(k), newRow.storageBytes()))
+                if let entity = EntityKey(storageBytes: k) { stored.append((entity, Array(v))) }
             }
-            for (k, v) in pending { try txn.put(state, k, v) }
+            var pending: [(key: EntityKey, row: StateRow)] = []
+            for (entity, bytes) in stored {
+                guard let row = try? bytes.withUnsafeBytes({ try decodeRow(txn, entity, $0, checkingReference: false) }),
+                      let record = try? JSONValue.parse(row.canonicalBytes) else { continue }
+                let redacted = erasure.redact(record, ownRecord: entity == subject)
+                let normalized = NormalizedRecord(redacted)
+                guard redacted != record || normalized.hash != row.hash else { continue }
+                // The raw hash stays: the same raw bytes from Ashby normalise and redact to this row.
+                pending.append((entity, StateRow(hash: normalized.hash, lastSeq: row.lastSeq, deleted: row.deleted,
+                                                 rawHash: row.rawHash, canonicalBytes: normalized.canonicalBytes)))
+            }
+            let encoded = try encode(txn, events: [], rows: pending)
+            for (item, bytes) in zip(pending, encoded.rows) { try txn.put(state, item.key.storageBytes, bytes) }
             return pending.count
         }
         // Projection entries holding a value are dropped; queries refold them from the redacted log.

@@ -15,7 +15,7 @@ extension LedgerStore {
     /// The event at `position`, or nil.
     public func event(at position: LogPosition) throws -> RecordedEvent? {
         try environment.read { txn in
-            try txn.withValue(log, position.value) { try decodeEvent($0) }
+            try txn.withValue(log, position.value) { try decodeEvent(txn, $0) }
         }
     }
 
@@ -39,7 +39,7 @@ extension LedgerStore {
                             key.count == prefix.count + 8 && key.starts(with: prefix) ? StoreKeys.trailingSeq(key) : nil
                         }
                         guard let seq else { break }
-                        guard let event = try txn.withValue(log, seq.value, { try decodeEvent($0) }) else {
+                        guard let event = try txn.withValue(log, seq.value, { try decodeEvent(txn, $0) }) else {
                             throw LedgerStoreError.damagedEntry(path: path, database: "by_entity",
                                                                 what: "\(entity) points to missing event \(seq)")
                         }
@@ -52,7 +52,7 @@ extension LedgerStore {
                 try txn.withCursor(log) { cursor in
                     var more = try cursor.seek(start.value)
                     while more, out.count < limit {
-                        let event = try cursor.withCurrent { _, value in try decodeEvent(value) }
+                        let event = try cursor.withCurrent { _, value in try decodeEvent(txn, value) }
                         if types.matches(event.type) { out.append(event) }
                         // Not one step past the page: the entry after it may be damaged and is not asked for.
                         if out.count == limit { break }
@@ -263,18 +263,17 @@ extension LedgerStore {
     /// Writes a consistent, compacted copy of the store into `directory` (created `0o700`; must be
     /// empty) while reads and writes go on. The copy opens with `LedgerStore.open` and keeps the store id.
     ///
-    /// A store with erasures is rewritten entry by entry (`Environment.rewrite`) rather than copied page
-    /// by page: LMDB's compacting copy takes whole pages, whose unused space can still hold bytes of a
-    /// value rewritten since. A 180-day medium-world erasure test found two erased values in such a copy
-    /// that no live entry held; only a rewrite guarantees the erased values stay behind.
+    /// The copy is written entry by entry (`Environment.rewrite`, appending in key order, so every page
+    /// is written full) rather than page by page. A page copy (LMDB's compacting copy) keeps each
+    /// page's fill and its unused space: after the migration to format 4 rewrote every value in place
+    /// at a quarter of its size, the pages stayed as large as before (a test measured the page copy of a
+    /// migrated store at 1.7x the plain store's log and state; the rewrite at under half). And that
+    /// unused space can still hold bytes of a value rewritten since: a 180-day medium-world erasure test
+    /// found two erased values in such a copy that no live entry held; a rewrite leaves them behind.
     public func copy(to directory: String) throws {
-        if try erasures().isEmpty {
-            try environment.copy(to: directory, compact: true)
-        } else {
-            try environment.rewrite(to: directory, databases: LedgerStore.databaseNames.map {
-                (name: $0, checksummed: LedgerStore.checksummedDatabaseNames.contains($0))
-            })
-        }
+        try environment.rewrite(to: directory, databases: databases.map {
+            (name: $0.name, checksummed: LedgerStore.checksummedDatabaseNames.contains($0.name))
+        })
     }
 
     // MARK: - Helpers shared with the write path
@@ -295,23 +294,12 @@ extension LedgerStore {
     }
 
     func readRow(_ txn: borrowing some ReadableTransaction & ~Copyable, _ key: EntityKey) throws -> StateRow? {
-        let row = try txn.withValue(state, key.storageBytes) { StateRow(storageBytes: $0) }
-        guard let row else { return nil }
-        guard let row else {
-            throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(key)")
-        }
-        return row
+        try txn.withValue(state, key.storageBytes) { try decodeRow(txn, key, $0) }
     }
 
     func parseRecord(_ bytes: [UInt8], _ key: EntityKey) throws -> JSONValue {
         do { return try JSONValue.parse(bytes) } catch {
             throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "the record of \(key) is not valid JSON (\(error))")
-        }
-    }
-
-    func decodeEvent(_ bytes: UnsafeRawBufferPointer) throws -> RecordedEvent {
-        do { return try RecordedEvent(storageBytes: Array(bytes), storeId: storeId) } catch {
-            throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
         }
     }
 

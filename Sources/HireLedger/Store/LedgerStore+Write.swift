@@ -56,9 +56,10 @@ extension LedgerStore {
             }
             let (batch, pending, order) = built
             let recorded = batch.recorded(startingAt: first, storeId: storeId)
-            try writeEvents(txn, recorded, expectedFirst: first)
-            for key in order {
-                try txn.put(state, key.storageBytes, pending[key]!.storageBytes())
+            let encoded = try encode(txn, events: recorded, rows: order.map { ($0, pending[$0]!) })
+            try writeEvents(txn, recorded, encoded: encoded.events, expectedFirst: first)
+            for (key, bytes) in zip(order, encoded.rows) {
+                try txn.put(state, key.storageBytes, bytes)
             }
             try applyCheckpoints(txn, checkpoints)
             let result = recorded.last.map { lastEvent in
@@ -114,7 +115,15 @@ extension LedgerStore {
                 newRow.deleted = true
             }
             let range = batch.append(change, of: key, observedAt: at, context: cache)
-            if !range.isEmpty { newRow.lastSeq = first.advanced(by: UInt64(range.lowerBound)) }
+            if !range.isEmpty {
+                // The record event comes first in its range (`EventBatch.append`).
+                newRow.lastSeq = first.advanced(by: UInt64(range.lowerBound))
+                switch change {
+                case .created, .restored: newRow.recordSeq = newRow.lastSeq  // the event holds this very record
+                case .updated: newRow.recordSeq = nil
+                case .deleted: break
+                }
+            }
             if pending.updateValue(newRow, forKey: key) == nil { order.append(key) }
             cache.overlay[key] = .some(change.after)
         }
@@ -139,7 +148,8 @@ extension LedgerStore {
                 return e
             }
             let recorded = clamped.recorded(startingAt: first, storeId: storeId)
-            try writeEvents(txn, recorded, expectedFirst: first)
+            let encoded = try encode(txn, events: recorded, rows: [])
+            try writeEvents(txn, recorded, encoded: encoded.events, expectedFirst: first)
             try applyCheckpoints(txn, checkpoints)
             guard let lastEvent = recorded.last else { return .empty }
             return AppendResult(positions: first...lastEvent.seq, observedAt: lastEvent.observedAt,
@@ -149,13 +159,14 @@ extension LedgerStore {
 
     /// Puts events at the end of the log (`MDB_APPEND`, so a position not after the last fails) and
     /// their index entries.
-    private func writeEvents(_ txn: borrowing WriteTransaction, _ events: [RecordedEvent], expectedFirst: LogPosition) throws {
+    private func writeEvents(_ txn: borrowing WriteTransaction, _ events: [RecordedEvent], encoded: [[UInt8]],
+                             expectedFirst: LogPosition) throws {
         var expected = expectedFirst
-        for event in events {
+        for (event, bytes) in zip(events, encoded) {
             guard event.seq == expected else {
                 throw LedgerStoreError.inconsistentAppend(path: path, what: "event at \(event.seq) where \(expected) was due")
             }
-            try txn.put(log, event.seq.value, event.storageBytes(), flags: .append)
+            try txn.put(log, event.seq.value, bytes, flags: .append)
             try txn.put(byEntity, StoreKeys.byEntity(event.subject, event.seq), [UInt8]())
             try txn.put(byOccurred, StoreKeys.byOccurred(event.occurredAt, event.seq), [UInt8]())
             expected = expected.next

@@ -33,16 +33,21 @@ public final class LedgerStore: Sendable {
     /// The layout version this build reads and writes. A layout change bumps it and adds a migration.
     /// 2: state rows may carry the hash of the record's raw bytes (`StateRow` version 2).
     /// 3: every value of `log`, `state`, `checkpoints`, `projections` and `subscriptions` carries a
-    /// checksum (`ValueChecksum`, checked on every read). A format-1 or -2 store is migrated when
-    /// opened writable (`LedgerStoreMigration`: bounded transactions, resumable if killed); opened
-    /// read-only, it is read as it is, without checks.
-    public static let formatVersion: UInt64 = 3
+    /// checksum (`ValueChecksum`, checked on every read).
+    /// 4: event data and inline state records are compressed with dictionaries trained per family of
+    /// values (`ValueCodec`, dictionaries in `dictionaries`), and a state row whose record is the one
+    /// its created or restored event holds refers to that event instead of keeping a second copy
+    /// (`StateRow` version 3, `RecordedEvent` storage version 2).
+    /// An older store is migrated when opened writable (`LedgerStoreMigration`: bounded transactions,
+    /// resumable if killed); opened read-only, it is read as it is (format 1-2 without checks).
+    public static let formatVersion: UInt64 = 4
     /// The oldest format this build opens (and upgrades in place).
     public static let oldestReadableFormatVersion: UInt64 = 1
     /// The databases whose values carry checksums from format 3 on. `meta` stays plain (an older
     /// build must be able to read the format number and refuse the store), and the indexes hold only
     /// keys (an index entry that points to a missing event is a finding of `verify`).
-    public static let checksummedDatabaseNames: Set<String> = ["log", "state", "checkpoints", "projections", "subscriptions"]
+    public static let checksummedDatabaseNames: Set<String> = ["log", "state", "checkpoints", "projections", "subscriptions",
+                                                               "dictionaries"]
 
     /// Whether this store was opened read-only (`open(directory:readOnly:)`): every write throws.
     public var isReadOnly: Bool { environment.options.readOnly }
@@ -64,6 +69,8 @@ public final class LedgerStore: Sendable {
 
     /// Runs the writes of async callers (`onWriterThread`).
     let writer = WriterThread()
+    /// The compression of event data and state records, with the dictionaries loaded so far.
+    let codec = ValueCodec()
 
     let meta: Database
     let log: Database
@@ -73,10 +80,13 @@ public final class LedgerStore: Sendable {
     let checkpoints: Database
     let projections: Database
     let subscriptions: Database
+    /// Nil only for a store of an older format opened read-only (it has no such database, and no
+    /// value that needs one).
+    let dictionaries: Database?
 
     /// The database names, in the order `open` creates them.
     public static let databaseNames = ["meta", "log", "state", "by_entity", "by_occurred", "checkpoints",
-                                       "projections", "subscriptions"]
+                                       "projections", "subscriptions", "dictionaries"]
 
     /// Opens the store in `directory`, creating it (directory `0o700`, files `0o600`) if missing.
     ///
@@ -88,7 +98,13 @@ public final class LedgerStore: Sendable {
                             now: Timestamp = SystemLedgerClock().now(),
                             classifier: EventClassifier = EventClassifier()) throws -> LedgerStore {
         let env = try Environment.open(directory: directory, options: options)
-        return try LedgerStore(environment: env, now: now, classifier: classifier)
+        return try LedgerStore(environment: env, now: now, classifier: classifier, migrate: true)
+    }
+
+    /// Opens a store writable without migrating an older format (tests of the migration itself).
+    static func openWithoutMigrating(directory: String) throws -> LedgerStore {
+        let env = try Environment.open(directory: directory, options: Environment.Options())
+        return try LedgerStore(environment: env, now: SystemLedgerClock().now(), classifier: EventClassifier(), migrate: false)
     }
 
     /// Opens an existing store for reading only (`Environment.Options.readOnly`: no lock file, no
@@ -98,7 +114,7 @@ public final class LedgerStore: Sendable {
         try open(directory: directory, options: Environment.Options(readOnly: true), classifier: classifier)
     }
 
-    private init(environment env: Environment, now: Timestamp, classifier: EventClassifier) throws {
+    private init(environment env: Environment, now: Timestamp, classifier: EventClassifier, migrate: Bool) throws {
         environment = env
         self.classifier = classifier
         let readOnly = env.options.readOnly
@@ -109,7 +125,9 @@ public final class LedgerStore: Sendable {
         if readOnly, found == nil {
             throw LedgerStoreError.damagedMeta(path: path, what: "it has no format version (a read-only store cannot be initialised)")
         }
-        let migrating = try env.read { txn in try txn.contains(meta, StoreKeys.migrationProgress) }
+        let migrating = try env.read { txn in
+            try txn.contains(meta, StoreKeys.migrationProgress) || txn.contains(meta, StoreKeys.migrationProgress4)
+        }
         if readOnly, migrating {
             throw LedgerStoreError.migrationUnfinished(path: path)
         }
@@ -126,13 +144,18 @@ public final class LedgerStore: Sendable {
         checkpoints = try open("checkpoints")
         projections = try open("projections")
         subscriptions = try open("subscriptions")
+        // A read-only environment cannot create a database: an older store has none.
+        dictionaries = readOnly && (found?.version ?? LedgerStore.formatVersion) < 4 ? nil : try open("dictionaries")
 
         let log = self.log
         if let existing = found {
             (storeId, createdAt) = (existing.id, existing.created)
-            if !readOnly, existing.version < 3 || migrating {
-                try LedgerStoreMigration.toFormat3(environment: env, meta: meta, databases: checksummedDatabases)
+            if migrate, !readOnly, existing.version < LedgerStore.formatVersion || migrating {
+                try LedgerStoreMigration.migrate(self, from: existing.version)
             }
+            // A damaged dictionary does not stop the open: a value that needs it is then reported as
+            // damage where it is read (`decodeValue`, `decodeEvent`), and `verify` names the entry.
+            do { try env.read { txn in try loadDictionaries(txn) } } catch {}
             return
         }
         // A new store. The id is drawn outside the write closure, which may run more than once.
@@ -161,10 +184,13 @@ public final class LedgerStore: Sendable {
     deinit { writer.stop() }
 
     /// The handles of the databases whose values carry checksums (format 3), by name.
-    var checksummedDatabases: [Database] { [log, state, checkpoints, projections, subscriptions] }
+    var checksummedDatabases: [Database] { [log, state, checkpoints, projections, subscriptions] + (dictionaries.map { [$0] } ?? []) }
 
-    /// Every database handle, in `databaseNames` order.
-    public var databases: [Database] { [meta, log, state, byEntity, byOccurred, checkpoints, projections, subscriptions] }
+    /// Every database handle, in `databaseNames` order (without `dictionaries` for an older store opened
+    /// read-only).
+    public var databases: [Database] {
+        [meta, log, state, byEntity, byOccurred, checkpoints, projections, subscriptions] + (dictionaries.map { [$0] } ?? [])
+    }
 
     /// Runs `body` (typically one of the store's write methods) on the store's dedicated writer
     /// thread and returns its result. For async callers: a write blocks its thread on the writer lock

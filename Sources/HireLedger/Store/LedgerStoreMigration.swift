@@ -1,7 +1,9 @@
 import HireLedgerCore
 import LMDB
 
-/// Rewrites a format-1 or -2 store as format 3: every value of the checksummed databases
+/// Brings an older store to the current format, one format at a time (`migrate`).
+///
+/// 1-2 → 3 (`toFormat3`): every value of the checksummed databases
 /// (`LedgerStore.checksummedDatabaseNames`) gets its checksum.
 ///
 /// Rules it keeps:
@@ -16,6 +18,83 @@ import LMDB
 public enum LedgerStoreMigration {
     /// Values rewritten per write transaction.
     public static let defaultBatchSize = 5_000
+
+    /// Migrates (or finishes migrating) `store`, found at format `version`, to the current format.
+    static func migrate(_ store: LedgerStore, from version: UInt64, batchSize: Int = defaultBatchSize) throws {
+        let env = store.environment
+        let meta = store.databases[0]
+        let formats3 = [store.log, store.state, store.checkpoints, store.projections, store.subscriptions]
+        let unfinished3 = try env.read { txn in try txn.contains(meta, StoreKeys.migrationProgress) }
+        if version < 3 || unfinished3 {
+            try toFormat3(environment: env, meta: meta, databases: formats3, batchSize: batchSize)
+        }
+        try toFormat4(store, batchSize: batchSize)
+    }
+
+    /// Format 3 → 4: trains the compression dictionaries from the store's own values, then rewrites
+    /// every event (storage version 2, data compressed) and every state row (version 3: a reference to
+    /// the created or restored event that holds the same record, otherwise the record compressed).
+    ///
+    /// Same rules as `toFormat3`: bounded transactions; resumable (the first transaction sets the
+    /// format to 4 and writes `migration/4` = the database being rewritten (0 log, 1 state) and the last
+    /// key done; each batch moves it on with its values; the last removes it); nothing else changes
+    /// (keys, events, records, counts, the store id). Values already in the new form are left alone,
+    /// so a migration resumed after a kill redoes nothing.
+    @discardableResult
+    public static func toFormat4(_ store: LedgerStore, batchSize: Int = defaultBatchSize, stopAfterBatches: Int? = nil) throws -> Bool {
+        precondition(batchSize > 0, "batchSize must be positive")
+        let env = store.environment
+        let meta = store.databases[0]
+        // The first transaction: dictionaries from samples of every family, the format and the progress key.
+        let started = try env.write { txn -> Bool in
+            if try txn.get(meta, StoreKeys.migrationProgress4) != nil { return true }
+            let version = try txn.get(meta, StoreKeys.formatVersion).flatMap { UInt64(bigEndianBytes: $0) }
+            if let version, version >= 4 { return false }
+            try store.trainDictionariesFromLog(txn)
+            try txn.put(meta, StoreKeys.formatVersion, UInt64(4))
+            try txn.put(meta, StoreKeys.migrationProgress4, [0])
+            return true
+        }
+        guard started else { return true }
+        var batches = 0
+        while true {
+            if let stopAfterBatches, batches >= stopAfterBatches { return false }
+            let done = try env.write { txn -> Bool in
+                guard let progress = try txn.get(meta, StoreKeys.migrationProgress4) else { return true }
+                guard let index = progress.first, index <= 2 else {
+                    throw LedgerStoreError.damagedMeta(path: env.path, what: "the migration progress key is unreadable")
+                }
+                if index == 2 {
+                    try txn.delete(meta, StoreKeys.migrationProgress4)
+                    return true
+                }
+                let after = Array(progress.dropFirst())
+                let db = index == 0 ? store.log : store.state
+                var pending: [([UInt8], [UInt8])] = []
+                try txn.withCursor(db) { cursor in
+                    var more = after.isEmpty ? try cursor.first() : try cursor.seek(after)
+                    if more, !after.isEmpty, cursor.withCurrent({ key, _ in key.elementsEqual(after) }) { more = try cursor.next() }
+                    while more, pending.count < batchSize {
+                        pending.append(cursor.withCurrent { key, value in (Array(key), Array(value)) })
+                        more = try cursor.next()
+                    }
+                }
+                if index == 0 {
+                    try store.rewriteEvents(txn, pending)
+                } else {
+                    try store.rewriteRows(txn, pending)
+                }
+                if pending.count < batchSize {
+                    try txn.put(meta, StoreKeys.migrationProgress4, [index + 1])
+                } else {
+                    try txn.put(meta, StoreKeys.migrationProgress4, [index] + pending.last!.0)
+                }
+                return false
+            }
+            if done { return true }
+            batches += 1
+        }
+    }
 
     /// Migrates (or finishes migrating) the store to format 3. `databases` are the checksummed handles
     /// in a fixed order (`LedgerStore.checksummedDatabases`). With `stopAfterBatches` it returns after
@@ -33,9 +112,9 @@ public enum LedgerStoreMigration {
                 if progress == nil {
                     // Not started (or finished by another process meanwhile).
                     let version = try txn.get(meta, StoreKeys.formatVersion).flatMap { UInt64(bigEndianBytes: $0) }
-                    if version == LedgerStore.formatVersion { return true }
+                    if let version, version >= 3 { return true }
                     progress = [0]
-                    try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
+                    try txn.put(meta, StoreKeys.formatVersion, UInt64(3))
                 }
                 guard let progress, let index = progress.first.map(Int.init), index <= databases.count else {
                     throw LedgerStoreError.damagedMeta(path: env.path, what: "the migration progress key is unreadable")
@@ -68,16 +147,65 @@ public enum LedgerStoreMigration {
         }
     }
 
-    /// The inverse, for tests only: strips the checksums and marks the store as format 2, as a store
-    /// written by the previous release would be. Refuses a store with a migration in progress.
-    public static func downgradeToFormat2ForTesting(_ store: LedgerStore) throws {
+    /// Opens a store writable without migrating it, for tests that run the migration step by step.
+    public static func openWithoutMigratingForTesting(directory: String) throws -> LedgerStore {
+        try LedgerStore.openWithoutMigrating(directory: directory)
+    }
+
+    /// The inverse of `toFormat4`, for tests only: writes every event plain in storage version 1 and
+    /// every state row plain in version 2, removes the dictionaries, and marks the store as format 3, as
+    /// the previous release would have written it. Refuses a store with a migration in progress.
+    public static func downgradeToFormat3ForTesting(_ store: LedgerStore) throws {
         let env = store.environment
         let meta = store.databases[0]
         try env.write { txn in
-            if try txn.contains(meta, StoreKeys.migrationProgress) {
+            if try txn.contains(meta, StoreKeys.migrationProgress) || txn.contains(meta, StoreKeys.migrationProgress4) {
                 throw LedgerStoreError.migrationUnfinished(path: env.path)
             }
-            for db in store.checksummedDatabases {
+            try store.loadDictionaries(txn)
+            var events: [(UInt64, [UInt8])] = []
+            try txn.scan(store.log) { key, value in
+                guard let seq = UInt64(bigEndianBytes: key) else { return }
+                let event = try store.decodeEvent(value)
+                var v1 = event.storageHeaderBytes()
+                v1[0] = 1
+                v1.append(contentsOf: event.data.canonicalBytes())
+                events.append((seq, v1))
+            }
+            for (seq, bytes) in events { try txn.put(store.log, seq, bytes) }
+            var stored: [([UInt8], [UInt8])] = []
+            try txn.scan(store.state) { key, value in stored.append((Array(key), Array(value))) }
+            for (keyBytes, value) in stored {
+                guard let key = EntityKey(storageBytes: keyBytes) else { continue }
+                let row = try value.withUnsafeBytes { try store.decodeRow(txn, key, $0) }
+                var v2: [UInt8] = [2, (row.deleted ? 1 : 0) | (row.rawHash != nil ? 2 : 0)]
+                v2.append(contentsOf: row.hash.value.bigEndianBytes)
+                v2.append(contentsOf: row.lastSeq.bigEndianBytes)
+                if let raw = row.rawHash { v2.append(contentsOf: raw.value.bigEndianBytes) }
+                v2.append(contentsOf: row.canonicalBytes)
+                try txn.put(store.state, keyBytes, v2)
+            }
+            if let dictionaries = store.dictionaries {
+                var ids: [[UInt8]] = []
+                try txn.scan(dictionaries) { key, _ in ids.append(Array(key)) }
+                for id in ids {
+                    _ = try txn.delete(dictionaries, id)
+                    _ = try txn.delete(store.checkpoints, Array(StoreKeys.dictionaryCopyPrefix.utf8) + id)
+                }
+            }
+            try txn.put(meta, StoreKeys.formatVersion, UInt64(3))
+        }
+    }
+
+    /// The inverse of `toFormat3` and `toFormat4`, for tests only: a format-3 store
+    /// (`downgradeToFormat3ForTesting`) with the checksums stripped, marked as format 2, as a store
+    /// written by an older release would be. Refuses a store with a migration in progress.
+    public static func downgradeToFormat2ForTesting(_ store: LedgerStore) throws {
+        try downgradeToFormat3ForTesting(store)
+        let env = store.environment
+        let meta = store.databases[0]
+        try env.write { txn in
+            for db in store.checksummedDatabases where db.name != "dictionaries" {
                 var all: [([UInt8], [UInt8])] = []
                 try txn.scan(db.checksummed(true)) { key, value in all.append((Array(key), Array(value))) }
                 for (key, value) in all { try txn.put(db.checksummed(false), key, value) }

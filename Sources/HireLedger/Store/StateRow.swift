@@ -3,21 +3,25 @@ import LMDB
 
 /// One row of the `state` database: what the store currently knows of one record.
 ///
-/// Storage form, version 2 (integers big-endian):
+/// Storage form, version 3 (integers big-endian):
 ///
-///     u8   row format version (2)
-///     u8   flags: bit 0 deleted (a tombstone was recorded; `record` is then the last known record),
-///                 bit 1 a raw hash follows
+///     u8   row format version (3)
+///     u8   flags: bit 0 deleted (a tombstone was recorded; the record is then the last known one),
+///                 bit 1 a raw hash follows, bit 2 the record is held by reference
 ///     u64  content hash of the canonical record bytes
 ///     u64  seq of the last record event about this entity (0 when none was ever recorded)
 ///     u64  raw hash, only with flag bit 1
-///     ...  canonical normalised record bytes, to the end of the value
+///     then, with flag bit 2: u64 seq of the created or restored event whose `record` is this record
+///          (the record is stored once, in the log);
+///     otherwise: the canonical normalised record bytes in `ValueCodec`'s encoded form (a codec byte,
+///          then the bytes plain or compressed), to the end of the value.
 ///
-/// Version 1 (written before raw hashes existed) is the same without flag bit 1 and the raw hash; it
-/// is still read, as a row without a raw hash, and rewritten as version 2 the next time it is written.
+/// Versions 1 and 2 (formats 1-3) held the canonical record bytes plain after the fixed fields
+/// (version 1 without flag bit 1 and the raw hash); both are still read, and a row is rewritten as
+/// version 3 the next time it is written.
 public struct StateRow: Sendable, Hashable {
     /// The version `storageBytes()` writes.
-    public static let formatVersion: UInt8 = 2
+    public static let formatVersion: UInt8 = 3
 
     /// `ContentHash` of `canonicalBytes`.
     public var hash: ContentHash
@@ -32,13 +36,20 @@ public struct StateRow: Sendable, Hashable {
     public var rawHash: ContentHash?
     /// The canonical bytes of the normalised record (`RecordNormalizer`).
     public var canonicalBytes: [UInt8]
+    /// Where the log holds these very bytes as the `record` of a created or restored event: the row
+    /// is then stored as a reference to that event instead of a second copy. Nil: stored inline. Rule:
+    /// set only when the event's record is byte-for-byte `canonicalBytes`; any write that changes the
+    /// record must clear it.
+    public var recordSeq: LogPosition?
 
-    public init(hash: ContentHash, lastSeq: LogPosition, deleted: Bool, rawHash: ContentHash? = nil, canonicalBytes: [UInt8]) {
+    public init(hash: ContentHash, lastSeq: LogPosition, deleted: Bool, rawHash: ContentHash? = nil, canonicalBytes: [UInt8],
+                recordSeq: LogPosition? = nil) {
         self.hash = hash
         self.lastSeq = lastSeq
         self.deleted = deleted
         self.rawHash = rawHash
         self.canonicalBytes = canonicalBytes
+        self.recordSeq = recordSeq
     }
 
     /// A live row for a normalised record, with the raw hash of the bytes it came from if known.
@@ -48,7 +59,8 @@ public struct StateRow: Sendable, Hashable {
 
     /// Rows are equal when they hold the same knowledge of the record: `rawHash` is left out, being a
     /// cache of how the API last sent it (a store replayed from its log, say, has none until its next
-    /// sync). Compare `rawHash` separately where it matters.
+    /// sync), and so is `recordSeq`, which says only where the bytes are kept. Compare `rawHash`
+    /// separately where it matters.
     public static func == (a: StateRow, b: StateRow) -> Bool {
         a.hash == b.hash && a.lastSeq == b.lastSeq && a.deleted == b.deleted && a.canonicalBytes == b.canonicalBytes
     }
@@ -63,25 +75,69 @@ public struct StateRow: Sendable, Hashable {
     /// The record, parsed from its canonical bytes.
     public func record() throws -> JSONValue { try JSONValue.parse(canonicalBytes) }
 
-    public func storageBytes() -> [UInt8] {
+    /// The storage form (version 3): a reference when `recordSeq` is set, otherwise the record encoded
+    /// by `encodeRecord` (a `ValueCodec` form; plain by default).
+    public func storageBytes(encodingRecord encodeRecord: ([UInt8]) -> [UInt8] = { [0] + $0 }) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(26 + canonicalBytes.count)
+        out.reserveCapacity(34 + (recordSeq == nil ? canonicalBytes.count + 1 : 0))
         out.append(StateRow.formatVersion)
-        out.append((deleted ? 1 : 0) | (rawHash != nil ? 2 : 0))
+        out.append((deleted ? 1 : 0) | (rawHash != nil ? 2 : 0) | (recordSeq != nil ? 4 : 0))
         out.append(contentsOf: hash.value.bigEndianBytes)
         out.append(contentsOf: lastSeq.bigEndianBytes)
         if let rawHash { out.append(contentsOf: rawHash.value.bigEndianBytes) }
-        out.append(contentsOf: canonicalBytes)
+        if let recordSeq {
+            out.append(contentsOf: recordSeq.bigEndianBytes)
+        } else {
+            out.append(contentsOf: encodeRecord(canonicalBytes))
+        }
         return out
     }
 
-    /// Decodes `storageBytes()` output, or a version-1 row; nil when it is neither.
+    /// How a stored row holds its record.
+    enum StoredRecord {
+        /// Canonical bytes, plain (versions 1 and 2).
+        case plain(UnsafeRawBufferPointer)
+        /// `ValueCodec`'s encoded form (version 3).
+        case encoded(UnsafeRawBufferPointer)
+        /// The `record` of the event at this position (version 3, flag bit 2).
+        case reference(LogPosition)
+    }
+
+    /// The fixed fields of a stored row and where its record is, without decoding the record; nil when
+    /// the bytes are no row of a known version.
+    static func parse(_ bytes: UnsafeRawBufferPointer)
+        -> (hash: ContentHash, lastSeq: LogPosition, deleted: Bool, rawHash: ContentHash?, record: StoredRecord)? {
+        guard let header = header(bytes),
+              let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: bytes[10..<18])) else { return nil }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[header.recordOffset...])
+        let record: StoredRecord
+        switch (bytes[0], header.byReference) {
+        case (3, true):
+            guard rest.count == 8, let at = UInt64(bigEndianBytes: rest) else { return nil }
+            record = .reference(LogPosition(at))
+        case (3, false):
+            guard !rest.isEmpty else { return nil }
+            record = .encoded(rest)
+        default:
+            record = .plain(rest)
+        }
+        return (header.hash, LogPosition(seq), header.deleted, header.rawHash, record)
+    }
+
+    /// Decodes a row whose record is held plain (versions 1 and 2, or version 3 with codec 0); nil
+    /// otherwise. Rows held compressed or by reference are read through the store (`LedgerStore.decodeRow`).
     public init?(storageBytes bytes: UnsafeRawBufferPointer) {
-        guard let header = StateRow.header(bytes),
-              let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: bytes[10..<18]))
-        else { return nil }
-        self.init(hash: header.hash, lastSeq: LogPosition(seq), deleted: header.deleted, rawHash: header.rawHash,
-                  canonicalBytes: Array(bytes[header.recordOffset...]))
+        guard let parsed = StateRow.parse(bytes) else { return nil }
+        let canonical: [UInt8]
+        switch parsed.record {
+        case .plain(let b): canonical = Array(b)
+        case .encoded(let b):
+            guard b.first == 0 else { return nil }
+            canonical = Array(b[1...])
+        case .reference: return nil
+        }
+        self.init(hash: parsed.hash, lastSeq: parsed.lastSeq, deleted: parsed.deleted, rawHash: parsed.rawHash,
+                  canonicalBytes: canonical)
     }
 
     /// Reads only the hash and deleted flag of a stored row, without copying the record.
@@ -89,22 +145,23 @@ public struct StateRow: Sendable, Hashable {
         header(bytes).map { ($0.hash, $0.deleted) }
     }
 
-    /// Reads the fixed fields of a stored row (version 1 or 2) and where its record starts.
+    /// Reads the fixed fields of a stored row (version 1, 2 or 3) and where its record starts.
     static func header(_ bytes: UnsafeRawBufferPointer)
-        -> (hash: ContentHash, deleted: Bool, rawHash: ContentHash?, recordOffset: Int)? {
+        -> (hash: ContentHash, deleted: Bool, rawHash: ContentHash?, byReference: Bool, recordOffset: Int)? {
         guard bytes.count >= 18 else { return nil }
         let version = bytes[0], flags = bytes[1]
         guard let hash = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: bytes[2..<10])) else { return nil }
         switch version {
         case 1:
             guard flags & ~1 == 0 else { return nil }
-            return (ContentHash(value: hash), flags & 1 != 0, nil, 18)
-        case 2:
-            guard flags & ~3 == 0 else { return nil }
-            guard flags & 2 != 0 else { return (ContentHash(value: hash), flags & 1 != 0, nil, 18) }
+            return (ContentHash(value: hash), flags & 1 != 0, nil, false, 18)
+        case 2, 3:
+            guard flags & ~(version == 3 ? 7 : 3) == 0 else { return nil }
+            let byReference = flags & 4 != 0
+            guard flags & 2 != 0 else { return (ContentHash(value: hash), flags & 1 != 0, nil, byReference, 18) }
             guard bytes.count >= 26,
                   let raw = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: bytes[18..<26])) else { return nil }
-            return (ContentHash(value: hash), flags & 1 != 0, ContentHash(value: raw), 26)
+            return (ContentHash(value: hash), flags & 1 != 0, ContentHash(value: raw), byReference, 26)
         default:
             return nil
         }

@@ -11,6 +11,9 @@ enum StoreKeys {
     /// Present while a migration to format 3 runs: the index of the database being rewritten (u8)
     /// followed by the last key rewritten in it (empty: none yet).
     static let migrationProgress = "migration/3"
+    /// Present while a migration to format 4 runs: 0 (log) or 1 (state), followed by the last key
+    /// rewritten in that database (empty: none yet); 2 when both are done.
+    static let migrationProgress4 = "migration/4"
     /// In a store written by `verify --salvage`: the positions lost, 8 bytes big-endian each.
     static let salvageLost = "salvage/lost"
 
@@ -45,6 +48,8 @@ enum StoreKeys {
     /// The last completed full pass of a type (a SyncRun), for periodic full passes.
     static func fullSyncRun(_ type: AshbyEntityTypeName) -> String { "fullrun/" + type }
     static let backfillCursor = "backfill/cursor"
+    /// The second copy of each compression dictionary: this prefix, then the u16 id (`LedgerStore.loadDictionaries`).
+    static let dictionaryCopyPrefix = "dictionary/"
     static let backfillCompleted = "backfill/completed"
 }
 

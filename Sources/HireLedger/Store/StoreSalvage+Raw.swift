@@ -40,6 +40,8 @@ extension StoreSalvage {
         var erasures: [[UInt8]: [UInt8]] = [:]
         let storeIdKey = Array(StoreKeys.storeId.utf8), createdKey = Array(StoreKeys.createdAt.utf8)
         let erasurePrefix = Array(CandidateErasure.keyPrefix.utf8)
+        // The compression dictionaries (format 4): compressed events found below need them.
+        let codec = dictionariesOnPages(directory: directory)
         guard let first = PageCheck.scanLeafEntries(directory: directory, { _, key, value in
             if key == storeIdKey, let id = String(validating: value, as: UTF8.self), id.count == 32 { storeIds[id, default: 0] += 1 }
             if key == createdKey, value.count == 8, let ms = UInt64(bigEndianBytes: value) { created[ms, default: 0] += 1 }
@@ -86,7 +88,7 @@ extension StoreSalvage {
             pending.removeAll(keepingCapacity: true)
         }
         let scan = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
-            guard let (seq, plain) = wholeLogEntry(key: key, value: value, storeId: storeId) else { return }
+            guard let (seq, plain) = wholeLogEntry(key: key, value: value, storeId: storeId, codec: codec) else { return }
             pending.append((seq, plain))
             last = max(last, seq)
             if pending.count >= 2_000 { flush() }
@@ -122,9 +124,10 @@ extension StoreSalvage {
             _ = try txn.scan(lost) { k, _ in if let seq = UInt64(bigEndianBytes: k) { missing.insert(seq) } }
         }
         guard !missing.isEmpty else { return 0 }
+        let codec = dictionariesOnPages(directory: directory)
         var found: [UInt64: [UInt8]] = [:]
         _ = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
-            guard let (seq, plain) = wholeLogEntry(key: key, value: value, storeId: storeId), missing.contains(seq) else { return }
+            guard let (seq, plain) = wholeLogEntry(key: key, value: value, storeId: storeId, codec: codec), missing.contains(seq) else { return }
             if let other = found[seq], erasurePlaceholders(other) >= erasurePlaceholders(plain) { return }
             found[seq] = plain
         }
@@ -141,14 +144,45 @@ extension StoreSalvage {
 
     /// The event stored as a log entry found by a page scan: an 8-byte key, a value whose checksum
     /// (seeded with the key) matches, decoding as the event of that position. Nil for anything else.
-    static func wholeLogEntry(key: [UInt8], value: [UInt8], storeId: String) -> (seq: UInt64, bytes: [UInt8])? {
+    static func wholeLogEntry(key: [UInt8], value: [UInt8], storeId: String, codec: ValueCodec) -> (seq: UInt64, bytes: [UInt8])? {
         guard key.count == 8, let seq = UInt64(bigEndianBytes: key), seq > 0,
-              let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
-              let event = try? RecordedEvent(storageBytes: plain, storeId: storeId), event.seq.value == seq else { return nil }
-        return (seq, plain)
+              let stored = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
+              let event = try? RecordedEvent(storageBytes: stored, storeId: storeId, dataDecoder: { try codec.decode($0) }),
+              event.seq.value == seq else { return nil }
+        // Staged plain (decompressed), so that `build` needs no dictionary.
+        return (seq, event.storageBytes())
     }
 
-    /// How many erasure placeholders `bytes` holds: of two versions of a position, the one with more wins.
+    /// The last position a salvage of `store` must try: the log's last as LMDB reads it, or as `verify`
+    /// reaches it, and at least the highest position whose entry lies whole on a page of the data file
+    /// (with the log's root or a branch page damaged, LMDB reads no last position at all, while every
+    /// leaf page may still be whole).
+    public static func lastPosition(of store: LedgerStore) -> LogPosition {
+        let read = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
+        let codec = dictionariesOnPages(directory: store.path)
+        var highest: UInt64 = 0
+        _ = PageCheck.scanLeafEntries(directory: store.path) { _, key, value in
+            guard key.count == 8, let seq = UInt64(bigEndianBytes: key), seq > highest,
+                  wholeLogEntry(key: key, value: value, storeId: store.storeId, codec: codec) != nil else { return }
+            highest = seq
+        }
+        return max(read, LogPosition(highest))
+    }
+
+    /// The compression dictionaries found on the pages of `directory/data.mdb` (either copy: the
+    /// `dictionaries` database's, or the one in `checkpoints`), each checked by its value checksum.
+    public static func dictionariesOnPages(directory: String) -> ValueCodec {
+        let codec = ValueCodec()
+        let copyPrefix = Array(StoreKeys.dictionaryCopyPrefix.utf8)
+        _ = PageCheck.scanLeafEntries(directory: directory) { _, key, value in
+            guard key.count == 2 || (key.count == copyPrefix.count + 2 && key.starts(with: copyPrefix)),
+                  let plain = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
+                  let entry = LedgerStore.dictionaryEntry(key: key.suffix(2), value: plain) else { return }
+            try? codec.add(id: entry.id, family: entry.family, dictionary: entry.bytes)
+        }
+        return codec
+    }
+
     static func erasurePlaceholders(_ bytes: [UInt8]) -> Int {
         let placeholder = Array(CandidateErasure.placeholder.utf8)
         var n = 0, from = bytes.startIndex

@@ -49,6 +49,11 @@ public enum StoreSalvage {
             _ = try txn.scan(lost) { k, _ in if let seq = UInt64(bigEndianBytes: k), seq >= next { knownLost.insert(seq) } }
         }
         let logDB = source.log
+        // Staged events are kept plain (decompressed), so that `build` needs no dictionary.
+        try? source.environment.read { txn in try source.loadDictionaries(txn) }
+        // Dictionaries whose entries LMDB cannot reach (both copies under a damaged branch page) may
+        // still lie whole on their pages.
+        source.codec.adopt(from: dictionariesOnPages(directory: source.path))
         while next <= last.value {
             var found: [(UInt64, [UInt8])] = []
             var missing: [UInt64] = []
@@ -57,8 +62,8 @@ public enum StoreSalvage {
                 writeAttempt(attemptFile, seq)
                 do {
                     let bytes = try source.environment.read { txn in try txn.get(logDB, seq) }
-                    if let bytes, (try? RecordedEvent(storageBytes: bytes, storeId: source.storeId))?.seq.value == seq {
-                        found.append((seq, bytes))
+                    if let bytes, let event = try? bytes.withUnsafeBytes({ try source.decodeEvent($0) }), event.seq.value == seq {
+                        found.append((seq, event.storageBytes()))
                     } else {
                         missing.append(seq)
                     }
@@ -106,7 +111,9 @@ public enum StoreSalvage {
         let (meta, log, stateDB, byEntity, byOccurred, checkpoints) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5])
         let lostBytes = lost.flatMap { $0.value.bigEndianBytes }
         try env.write { txn in
-            try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
+            // Written as format 3 with every value plain: the open at the end migrates it to the current
+            // format, which trains the dictionaries from these events and compresses them.
+            try txn.put(meta, StoreKeys.formatVersion, UInt64(3))
             try txn.put(meta, StoreKeys.storeId, storeId)
             try txn.put(meta, StoreKeys.createdAt, UInt64(bitPattern: created.millisecondsSinceEpoch))
             try txn.put(meta, StoreKeys.salvageLost, lostBytes)

@@ -94,8 +94,15 @@ public enum StoreVerifier {
     static func verify(_ store: LedgerStore, _ txn: borrowing ReadTransaction, knownLost: Set<UInt64>, skip: Set<String> = [],
                        _ report: inout Report) {
         if !store.checksVerified {
-            report.findings.append(Finding(database: "meta", what: "the store is format \(LedgerStore.formatVersion - 1) or older "
+            report.findings.append(Finding(database: "meta", what: "the store is format 2 or older "
                 + "opened read-only: values carry no checksums to check (open it writable once to migrate it)"))
+        }
+        // The compression dictionaries, before any compressed value is decoded.
+        if let dictionaries = store.dictionaries, !skip.contains("dictionaries") {
+            walk(store, txn, dictionaries, "dictionaries", &report) { _, _ in }
+            do { try store.loadDictionaries(txn) } catch {
+                report.findings.append(Finding(database: "dictionaries", what: "\(error)"))
+            }
         }
         var indexExpected: (byEntity: Set<[UInt8]>, byOccurred: Set<[UInt8]>) = ([], [])
         var recordSubjects = Set<[UInt8]>()
@@ -165,7 +172,7 @@ public enum StoreVerifier {
         }
         // The state index against the fold of each record's events.
         var rowKeys = Set<[UInt8]>()
-        var rows: [(EntityKey, StateRow)] = []
+        var rows: [(EntityKey, [UInt8])] = []
         found = []
         if skip.contains("state") || skip.contains("by_entity") {
             if !skip.contains("state") { walk(store, txn, store.state, "state", &report) { _, _ in } }
@@ -176,14 +183,19 @@ public enum StoreVerifier {
                     found.append(Finding(database: "state", key: hex(key), what: "a key that is not an entity key"))
                     return
                 }
-                guard let row = StateRow(storageBytes: value) else {
+                guard StateRow.parse(value) != nil else {
                     found.append(Finding(database: "state", key: entity.description, what: "the row does not decode"))
                     return
                 }
-                rows.append((entity, row))
+                rows.append((entity, Array(value)))
             }
             report.findings += found
-            for (entity, row) in rows {
+            for (entity, bytes) in rows {
+                let row: StateRow
+                do { row = try bytes.withUnsafeBytes { try store.decodeRow(txn, entity, $0) } } catch {
+                    report.findings.append(Finding(database: "state", key: entity.description, what: "the row does not decode: \(error)"))
+                    continue
+                }
                 do {
                     if let problem = try compareWithFold(store, txn, entity, row, lenient: !knownLost.isEmpty) {
                         report.findings.append(Finding(database: "state", key: entity.description, what: problem))

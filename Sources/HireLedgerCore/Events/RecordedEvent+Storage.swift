@@ -1,8 +1,8 @@
 /// The compact binary form of an event in the log (the value under its `seq` key).
 ///
-/// Layout, format version 1 (all integers big-endian):
+/// Layout, format version 2 (all integers big-endian):
 ///
-///     u8   format version (1)
+///     u8   format version (2)
 ///     u64  seq
 ///     u8   flags: bit 0 occurredAtInferred, bit 1 backfilled, bit 2 causation present
 ///     i64  observedAt (ms since epoch)
@@ -10,14 +10,37 @@
 ///     u64  causation seq           (only when flag bit 2)
 ///     u8   length of the type's wire name, then its ASCII bytes
 ///     ...  subject: EntityKey storage form (kind code, u16 id length, id bytes)
-///     ...  data: canonical JSON bytes, to the end of the value
+///     ...  data, to the end of the value: a codec byte, then the canonical JSON bytes when it is 0;
+///          any other codec is the store's (compression, `ValueCodec`) and is decoded by the
+///          `dataDecoder` a reader passes.
+///
+/// Version 1 is the same with the canonical JSON bytes right after the subject (no codec byte): it is
+/// still read. The header (everything before the data) is left uncompressed so that a reader can
+/// skip an event by its type or time without decoding its data.
 ///
 /// A reader must check the version byte first; a new layout takes a new version number and readers
 /// keep decoding the old ones.
 extension RecordedEvent {
-    public static let storageFormatVersion: UInt8 = 1
+    /// The version `storageBytes` writes.
+    public static let storageFormatVersion: UInt8 = 2
+    /// The versions readers decode.
+    public static let readableStorageFormatVersions: ClosedRange<UInt8> = 1...2
 
+    /// The storage form with the data plain (codec 0).
     public func storageBytes() -> [UInt8] {
+        storageBytes(encodingData: { [0] + $0 })
+    }
+
+    /// The storage form with the data encoded by `encode`, which gets the canonical JSON bytes and
+    /// returns the codec byte followed by the encoded bytes (`ValueCodec.encode` in the store).
+    public func storageBytes(encodingData encode: ([UInt8]) -> [UInt8]) -> [UInt8] {
+        var out = storageHeaderBytes()
+        out.append(contentsOf: encode(data.canonicalBytes()))
+        return out
+    }
+
+    /// Everything before the data, in storage form version 2.
+    public func storageHeaderBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + subject.id.utf8.count + 256)
         out.append(RecordedEvent.storageFormatVersion)
@@ -35,7 +58,6 @@ extension RecordedEvent {
         out.append(UInt8(wire.count))
         out.append(contentsOf: wire)
         subject.appendStorageBytes(to: &out)
-        data.writeCanonical(into: &out)
         return out
     }
 
@@ -57,9 +79,12 @@ extension RecordedEvent {
     }
 
     /// Decodes `storageBytes()` output; `storeId` is the id of the store it was read from.
-    public init(storageBytes bytes: [UInt8], storeId: String) throws(EventDecodingError) {
+    public init(storageBytes bytes: [UInt8], storeId: String,
+                dataDecoder: ((UnsafeRawBufferPointer) throws -> [UInt8])? = nil) throws(EventDecodingError) {
         let result = bytes.withUnsafeBytes { buffer -> Result<RecordedEvent, EventDecodingError> in
-            do throws(EventDecodingError) { return .success(try RecordedEvent(storageBytes: buffer, storeId: storeId)) } catch {
+            do throws(EventDecodingError) {
+                return .success(try RecordedEvent(storageBytes: buffer, storeId: storeId, selecting: .all, dataDecoder: dataDecoder))
+            } catch {
                 return .failure(error)
             }
         }
@@ -76,12 +101,16 @@ extension RecordedEvent {
     /// Decodes in place like `init(storageBytes:storeId:)`, but builds only the parts of `data` that
     /// `selection` keeps (`JSONValue.parse(_:selecting:)`): what a projection fold reads of an event,
     /// without paying for the rest. The event's `data` is then partial: never store or re-encode it.
+    ///
+    /// `dataDecoder` decodes data stored with a codec other than 0 (it gets the codec byte and what
+    /// follows, and returns the canonical JSON bytes); without one, such an event fails to decode.
     public init(storageBytes bytes: UnsafeRawBufferPointer, storeId: String,
-                selecting selection: JSONSelection) throws(EventDecodingError) {
+                selecting selection: JSONSelection,
+                dataDecoder: ((UnsafeRawBufferPointer) throws -> [UInt8])? = nil) throws(EventDecodingError) {
         var r = ByteReader(bytes: bytes)
         let version = try r.u8("format version")
-        guard version == RecordedEvent.storageFormatVersion else {
-            throw EventDecodingError("storage format version \(version) is not supported (this build reads version \(RecordedEvent.storageFormatVersion)); upgrade HireLedger")
+        guard RecordedEvent.readableStorageFormatVersions.contains(version) else {
+            throw EventDecodingError("storage format version \(version) is not supported (this build reads versions 1 to \(RecordedEvent.storageFormatVersion)); upgrade HireLedger")
         }
         let seq = LogPosition(try r.u64("seq"))
         let flags = try r.u8("flags")
@@ -106,7 +135,28 @@ extension RecordedEvent {
             throw EventDecodingError("malformed subject at seq \(seq)")
         }
         let data: JSONValue
-        do { data = try JSONValue.parse(r.rest, selecting: selection) } catch {
+        var json = r.rest
+        var decoded: [UInt8]?
+        if version >= 2 {
+            guard let codec = json.first else { throw EventDecodingError("truncated at data codec") }
+            if codec == 0 {
+                json = UnsafeRawBufferPointer(rebasing: json[1...])
+            } else {
+                guard let dataDecoder else {
+                    throw EventDecodingError("data of seq \(seq) is compressed (codec \(codec)) and no decoder was given")
+                }
+                do { decoded = try dataDecoder(json) } catch {
+                    throw EventDecodingError("data of seq \(seq) could not be decompressed: \(error)")
+                }
+            }
+        }
+        do {
+            if let decoded {
+                data = try decoded.withUnsafeBytes { try JSONValue.parse($0, selecting: selection) }
+            } else {
+                data = try JSONValue.parse(json, selecting: selection)
+            }
+        } catch {
             throw EventDecodingError("data of seq \(seq) is not valid JSON: \(error)")
         }
         self.init(seq: seq, storeId: storeId, type: type, subject: EntityKey(kind, id), observedAt: observed,

@@ -60,7 +60,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 }
                 throw error
             }
-            let last = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
+            let last = StoreSalvage.lastPosition(of: store)
             _ = try StoreSalvage.collect(source: store, staging: staging, last: last)
             // Events under a damaged branch page cannot be reached through LMDB; their leaf pages may be whole.
             _ = try StoreSalvage.topUpFromPages(directory: storeOptions.path, staging: staging, storeId: store.storeId)
@@ -69,7 +69,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if let staging = salvageBuild, let target = salvage {
             let store = try LedgerStore.openExisting(storeOptions.path)
-            let last = (try? store.lastPosition) ?? StoreVerifier.verify(store).lastPosition
+            let last = StoreSalvage.lastPosition(of: store)
             let r = try StoreSalvage.build(source: store, staging: staging, into: target, last: last)
             var text = "Salvaged \(r.recovered) of \(r.lastPosition.value) events into \(target) (store id \(store.storeId)). "
             if r.lost.isEmpty {

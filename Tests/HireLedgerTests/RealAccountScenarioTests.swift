@@ -92,10 +92,100 @@ struct RealAccountScenarioTests {
             let withResume = try h.store.liveKeys(of: .candidate).lazy.compactMap { try? h.store.currentRecord($0)?["resumeFileHandle"] }.first
             #expect(withResume != nil && withResume?["handle"] == nil)
 
+            // Offers waiting on approval were created, then approved or turned down (cancelled, above); custom
+            // field values were set and changed.
+            let approvals = journal.filter { $0.field == "latestVersion.approvalStatus" }
+            let customValues = journal.filter { $0.field?.hasPrefix("customFields.") == true }
+            #expect(!approvals.isEmpty && !customValues.isEmpty)
+            print("""
+                every behaviour, \(WorldSize(rawValue: ProcessInfo.processInfo.environment["HIRELEDGER_SCENARIO_SIZE"] ?? "") ?? .small) world: \
+                \(journal.count) journal entries, \(expected.stageMoves.count) stage moves, \(expected.other.count) other facts, \
+                \(merges.count) merges, \(approvals.filter { $0.new == "Approved" }.count) offers approved and \
+                \(approvals.filter { $0.new == "Declined" }.count) turned down after waiting on approval, \
+                \(customValues.count) custom field values set, \(events.count) events after the first sync
+                """)
+
             // The folded state equals a full pull of the API now (file handles re-signed on that read too):
             // a full pass finds nothing to catch up.
             let catchUp = try await h.service().sync(SyncOptions(forceFull: true))
             #expect(catchUp.appendedEvents == 0, "a full pass after the syncs should record nothing")
+        }
+    }
+
+    /// Embedded copies (a user deactivated inside `creditedToUser`, `scheduledBy`, interviewers and offer
+    /// authors; a custom field renamed inside every value) change without their parent's `updatedAt`, so
+    /// Ashby's incremental feed never returns the parent. With copies kept as references, incremental
+    /// syncs alone (no deletion check, no periodic full pass) leave a state index equal to a full pull of
+    /// the API normalised the same way, and a final `--full` pass records no update at all: only the
+    /// deletions that only a full pass can see.
+    @Test func incrementalSyncsAloneMatchAFullPullAndAFullPassCatchesNothingUp() async throws {
+        let size = WorldSize(rawValue: ProcessInfo.processInfo.environment["HIRELEDGER_SCENARIO_SIZE"] ?? "") ?? .small
+        var configuration = SimulatorConfiguration(seed: 63, size: size)
+        configuration.behaviours = .all
+        let options = SyncOptions(fullPassIntervalDays: nil, deletionCheckMaxRecords: nil)
+        try await withTemporaryDirectory { path in
+            let h = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: path)
+            try await h.service().sync(options)
+            let journalStart = h.sim.journal().count
+            var incrementalEvents = 0
+            for gap in Self.gaps {
+                h.sim.advance(days: gap)
+                incrementalEvents += try await h.service().sync(options).appendedEvents
+            }
+            let journal = h.sim.journal(after: journalStart)
+            let deactivated = journal.filter { $0.entityType == "user" && $0.field == "isEnabled" }.count
+            let renamedFields = journal.filter { $0.entityType == "customField" && $0.field == "title" }.count
+            #expect(deactivated > 0, "users should be deactivated within the run")
+            #expect(renamedFields > 0, "custom fields should be renamed within the run")
+
+            // The state index against a full pull of every listable type, normalised as a sync does.
+            let gone = Set(journal.filter { $0.kind == .deleted || $0.kind == .merged }.map(\.entityId))
+                .union(journal.filter { $0.field == "isPublished" && $0.new == false }.map(\.entityId))
+            var compared = 0, differing: [String] = [], missing: [String] = [], unlisted: [String] = []
+            // Records holding a copy of a deactivated user (only users have `isEnabled`): each would differ
+            // from its stored copy had the copy been stored.
+            var withDeactivatedCopy = 0
+            let disabled = Array(#""isEnabled":false"#.utf8)
+            for type in SyncPlan.order where type.listEndpoint.requiredParameter == nil {
+                let kind = SyncPlan.kind(of: type)!
+                var listed = Set<String>()
+                for record in try await h.client.listAll(type.listEndpoint).records {
+                    let id = record.string("id")!
+                    listed.insert(id)
+                    compared += 1
+                    if kind != .user, record.canonicalBytes().firstRange(of: disabled) != nil { withDeactivatedCopy += 1 }
+                    guard let stored = try h.store.currentRecord(EntityKey(kind, id)) else { missing.append("\(kind)/\(id)"); continue }
+                    if stored != RecordNormalizer.standard.normalize(record, kind: kind).value { differing.append("\(kind)/\(id)") }
+                }
+                for key in try h.store.liveKeys(of: kind) where !listed.contains(key.id) {
+                    // Deleted in Ashby (only a full pass can see it), or a schedule of a deleted application.
+                    let applicationId = try h.store.currentRecord(key)?.string("applicationId") ?? ""
+                    if !gone.contains(key.id) && !gone.contains(applicationId) { unlisted.append("\(kind)/\(key.id)") }
+                }
+            }
+            #expect(compared > 500)
+            #expect(withDeactivatedCopy > 0)
+            #expect(missing == [], "records the incremental syncs never recorded")
+            #expect(differing.count == 0, "\(differing.count) records differ from the API: \(differing.prefix(8))")
+            #expect(unlisted == [], "records the API no longer lists although not deleted")
+
+            // A full pass now: nothing updated, no catch-up burst; only deletions and what they imply.
+            let before = try h.store.lastPosition
+            let full = try await h.service().sync(SyncOptions(forceFull: true))
+            let events = try h.store.events(after: before)
+            let updated = events.filter { if case .record(_, .updated) = $0.type { true } else { false } }
+            let recorded = events.filter { if case .record = $0.type { true } else { false } }
+            let deleted = recorded.filter { if case .record(_, .deleted) = $0.type { true } else { false } }
+            #expect(updated.isEmpty, "a full pass caught up \(updated.count) updates: \(updated.prefix(8).map { "\($0.subject)" })")
+            #expect(recorded.count == deleted.count)
+            print("""
+                embedded copies, \(size) world, \(Self.gaps.count) incremental syncs over \(Self.gaps.reduce(0, +)) days: \
+                \(journal.count) journal entries, \(deactivated) users deactivated, \(renamedFields) custom fields renamed, \
+                \(incrementalEvents) events recorded incrementally; \(compared) records compared with a full pull \
+                (\(withDeactivatedCopy) holding a copy of a deactivated user), \
+                \(differing.count) differ; final full pass: \(full.appendedEvents) events, \(updated.count) updates, \
+                \(deleted.count) deletions
+                """)
         }
     }
 

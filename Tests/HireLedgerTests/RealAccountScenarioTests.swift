@@ -204,6 +204,66 @@ struct RealAccountScenarioTests {
         }
     }
 
+    /// Keeping copies as references changes what the state holds, not what the log tells: two stores
+    /// synced alike from twin simulators, one storing copies as sent (normaliser version 1), record the
+    /// same domain events (types, subjects, times, flags and payloads: the stage's title, type and order and
+    /// the job's fields are read from their own records), and their views are byte for byte the same.
+    @Test func domainEventsAndViewsAreTheSameWithCopiesOrReferences() async throws {
+        var configuration = SimulatorConfiguration(seed: 64, size: .small)
+        configuration.behaviours = .all
+        let options = SyncOptions(deletionCheckMaxRecords: 20_000)
+        let version1 = RecordNormalizer(volatileFields: RecordNormalizer.standardVolatileFields)
+        try await withTemporaryDirectory { pathV1 in
+            try await withTemporaryDirectory { pathV2 in
+                let v1 = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: pathV1)
+                let v2 = try SyncHarness(sim: SimulatedAshby(configuration: configuration), storePath: pathV2)
+                func sync() async throws {
+                    try await SyncService(store: v1.store, client: v1.client, clock: v1.clock, normalizer: version1).sync(options)
+                    try await SyncService(store: v2.store, client: v2.client, clock: v2.clock).sync(options)
+                }
+                try await sync()
+                for gap in Self.gaps.prefix(8) {
+                    v1.sim.advance(days: gap)
+                    v2.sim.advance(days: gap)
+                    try await sync()
+                }
+                func domain(_ store: LedgerStore) throws -> [String] {
+                    try store.events(after: .none).compactMap { e in
+                        guard case .domain = e.type else { return nil }
+                        return "\(e.type.wireName) \(e.subject) @\(e.occurredAt.iso8601) \(e.observedAt.iso8601) "
+                            + "\(e.occurredAtInferred) \(e.backfilled) \(String(decoding: e.data.canonicalBytes(), as: UTF8.self))"
+                    }
+                }
+                let (events1, events2) = (try domain(v1.store), try domain(v2.store))
+                #expect(events1.count > 1_000)
+                #expect(events1.count == events2.count)
+                let differing = zip(events1, events2).filter { $0 != $1 }
+                #expect(differing.isEmpty, "\(differing.count) differ, first:\n\(differing.first.map { "\($0.0)\n\($0.1)" } ?? "")")
+                let moves = try v2.store.events(types: EventTypeFilter(["application.stage_changed"]))
+                #expect(moves.allSatisfy { $0.data["toStage"]?.string("title") != nil && $0.data["toStage"]?.string("type") != nil })
+                #expect(moves.allSatisfy { $0.data["job"]?.string("title") != nil && $0.data["job"]?.string("departmentId") != nil })
+                // Copies did change within the run: version 1 recorded more record events.
+                #expect(try v1.store.lastPosition > v2.store.lastPosition)
+
+                func views(_ store: LedgerStore) throws -> [[UInt8]] {
+                    let headcount = ProjectionRunner<HeadcountProjection>(store: store)
+                    try headcount.catchUp()
+                    let pipeline = ProjectionRunner<PipelineProjection>(store: store)
+                    try pipeline.catchUp()
+                    return [
+                        HeadcountProjection.view(headcount.state, query: HeadcountQuery()).json.canonicalBytes(),
+                        HeadcountProjection.view(headcount.state, query: HeadcountQuery(groupBy: [.department, .location])).json.canonicalBytes(),
+                        PipelineProjection.view(pipeline.state, query: PipelineQuery(groupBy: .job)).json.canonicalBytes(),
+                        PipelineProjection.view(pipeline.state, query: PipelineQuery(groupBy: .department)).json.canonicalBytes(),
+                    ]
+                }
+                #expect(try views(v1.store) == views(v2.store))
+                print("copies or references, small world, 9 syncs: \(events2.count) domain events equal; log \(try v1.store.lastPosition) "
+                      + "events with copies, \(try v2.store.lastPosition) with references")
+            }
+        }
+    }
+
     /// `pipeline --as-of` and `headcount --as-of` at three sync times equal the API's own answer then:
     /// a twin of the simulator, advanced alike, read whole at each of those times.
     @Test func asOfViewsAtThreeDatesEqualTheAccountAtThoseDates() async throws {

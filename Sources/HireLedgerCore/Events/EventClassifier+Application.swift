@@ -69,8 +69,14 @@ extension EventClassifier {
         let archivedBefore = before?.string("status") == "Archived"
         let archivedAfter = after.string("status") == "Archived"
         if archivedAfter, !archivedBefore {
-            let reason = after["archiveReason"].flatMap { r in
-                r.isNull ? nil : ApplicationEvent.ArchiveReason(id: r.string("id"), text: r.string("text"), reasonType: r.string("reasonType"))
+            // The reason's text and type from its own record (normalised records hold only its id).
+            let reason = after["archiveReason"].flatMap { r -> ApplicationEvent.ArchiveReason? in
+                guard !r.isNull else { return nil }
+                let id = r.string("id")
+                let record = (r.string("text") == nil || r.string("reasonType") == nil)
+                    ? id.flatMap { context.currentRecord(EntityKey(.archiveReason, $0)) } : nil
+                return ApplicationEvent.ArchiveReason(id: id, text: r.string("text") ?? record?.string("text"),
+                                                      reasonType: r.string("reasonType") ?? record?.string("reasonType"))
             }
             let event = ApplicationEvent.Archived(application: base, stage: stage(), archivedAt: after.string("archivedAt"),
                                                   archiveReason: reason)

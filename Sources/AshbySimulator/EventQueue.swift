@@ -6,12 +6,17 @@ enum WorldEvent {
     case applicationStep(Int32)
     case scheduleComplete(Int32)
     case offerDecision(Int32)
+    case offerApproval(Int32)
     case hire(offer: Int32)
     case jobOpen(Int32)
     case jobClose(Int32)
     case jobArchive(Int32)
     case mergeCandidates, deleteCandidate, reorganiseDepartment, userChange, candidateProfileChange
     case openingSlip, newOpening, newTag
+    /// A custom field value set or changed, or a field renamed (`SimulatorBehaviours.customFieldValues`).
+    case customFieldChange, customFieldRename
+    /// A user deactivated (`SimulatorBehaviours.deactivatedUsers`).
+    case userDeactivation
 }
 
 /// A min-heap of events ordered by (time, insertion order), so equal times keep a deterministic order.

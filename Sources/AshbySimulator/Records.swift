@@ -1,3 +1,5 @@
+import HireLedgerCore
+
 // The world's rows. Plain structs stored in `World`'s arrays; relations are row indexes (Int32, -1 = none)
 // so the world stays compact and copy-free. Every row remembers `changeSeq`, the global change sequence of
 // its last change, which drives incremental sync.
@@ -66,6 +68,7 @@ struct JobRec {
     var location: Int32, department: Int32, plan: Int32, posting: Int32, hiringTeam: [Int32], author: Int32
     var openings: [Int32], interview: Int32
     var createdAt: Int64, updatedAt: Int64, openedAt: Int64?, closedAt: Int64?, changeSeq: UInt64 = 0
+    var customValues: [CustomValueRec] = []
 }
 
 struct PostingRec {
@@ -88,7 +91,12 @@ struct CandidateRec {
     var company: String?, school: String?, applications: [Int32], resumeId: SimID?, tags: [Int32], source: Int32
     var creditedTo: Int32, timezone: String?, location: Int32, linkedIn: String?
     var createdAt: Int64, updatedAt: Int64, changeSeq: UInt64 = 0, deleted: Bool = false
+    /// Custom field values (`SimulatorBehaviours.customFieldValues`), in field order.
+    var customValues: [CustomValueRec] = []
 }
+
+/// One custom field value of a record: the field's row and the value as Ashby renders it.
+struct CustomValueRec { var field: Int32, value: JSONValue }
 
 enum ApplicationStatus: String { case Active, Hired, Archived, Lead }
 
@@ -98,10 +106,13 @@ struct ApplicationRec {
     var id: SimID, candidate: Int32, job: Int32, stage: Int32, status: ApplicationStatus, source: Int32
     var creditedTo: Int32, archiveReason: Int32, archivedAt: Int64?, history: [HistoryRec], posting: Int32
     var offers: [Int32], createdAt: Int64, updatedAt: Int64, changeSeq: UInt64 = 0, deleted: Bool = false
+    var customValues: [CustomValueRec] = []
 }
 
 struct OfferVersionRec {
     var id: SimID, startDay: Int32, currency: String, salary: Int, createdAt: Int64, opening: Int32, author: Int32
+    /// `Approved`, `WaitingOnApprovals` or `Declined` (`SimulatorBehaviours.offersPendingApproval`).
+    var approvalStatus: String = "Approved"
 }
 
 struct OfferRec {

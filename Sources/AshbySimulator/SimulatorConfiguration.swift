@@ -161,10 +161,29 @@ public struct SimulatorBehaviours: Sendable, Equatable {
     /// Some offers waiting on the candidate are cancelled (`offerStatus: OfferCancelled`, `acceptanceStatus:
     /// Cancelled`) and their applications archived.
     public var cancelledOffers: Bool
+    /// Some offers are created waiting on approval (`offerStatus: WaitingOnOfferApproval`, `acceptanceStatus:
+    /// Created`, the version's `approvalStatus: WaitingOnApprovals`) and a few days later approved (sent to
+    /// the candidate: `WaitingOnCandidateResponse` / `WaitingOnResponse`, `Approved`) or turned down
+    /// (`Declined` version, the offer `OfferCancelled` / `Cancelled`, the application archived).
+    public var offersPendingApproval: Bool
+    /// Candidates, applications and jobs carry custom field values (`customFields[]`: `id`, `isPrivate`,
+    /// `title`, `value`, `valueLabel` for select fields) that are set and changed over time (the record's
+    /// `updatedAt` moves); now and then a field is renamed, which changes the `title` inside every value
+    /// without touching the records that hold them (as Ashby's embedded copies change).
+    public var customFieldValues: Bool
+    /// Users are deactivated about once a week besides the default world's rare changes. A user appears as
+    /// a copy in many records (hiring teams, `creditedToUser`, interviewers, `scheduledBy`, offer and job
+    /// authors); Ashby changes every copy (`isEnabled`, `updatedAt`) without touching those records, so
+    /// the incremental feed never returns them.
+    public var deactivatedUsers: Bool
 
     public init(backwardStageMoves: Bool = false, archiveOpenOpenings: Bool = false, repeatedTargetDateChanges: Bool = false,
-                resignFileHandles: Bool = false, cancelledOffers: Bool = false) {
+                resignFileHandles: Bool = false, cancelledOffers: Bool = false, offersPendingApproval: Bool = false,
+                customFieldValues: Bool = false, deactivatedUsers: Bool = false) {
+        self.deactivatedUsers = deactivatedUsers
         self.cancelledOffers = cancelledOffers
+        self.offersPendingApproval = offersPendingApproval
+        self.customFieldValues = customFieldValues
         self.backwardStageMoves = backwardStageMoves
         self.archiveOpenOpenings = archiveOpenOpenings
         self.repeatedTargetDateChanges = repeatedTargetDateChanges
@@ -173,5 +192,6 @@ public struct SimulatorBehaviours: Sendable, Equatable {
 
     /// Every behaviour on.
     public static let all = SimulatorBehaviours(backwardStageMoves: true, archiveOpenOpenings: true,
-                                                repeatedTargetDateChanges: true, resignFileHandles: true, cancelledOffers: true)
+                                                repeatedTargetDateChanges: true, resignFileHandles: true, cancelledOffers: true,
+                                                offersPendingApproval: true, customFieldValues: true, deactivatedUsers: true)
 }

@@ -95,6 +95,23 @@ extension World {
         w.endObject()
     }
 
+    /// A record's custom field values as Ashby sends them (`id` of the field, its `isPrivate` and `title`,
+    /// the `value`, and `valueLabel` for select fields); `[]` without values.
+    func renderCustomValues(_ values: [CustomValueRec], _ w: inout JSONOut) {
+        w.beginArray()
+        for v in values {
+            let f = customFields[Int(v.field)]
+            w.beginObject()
+            w.key("id"); w.id(f.id)
+            w.key("isPrivate"); w.bool(f.isPrivate)
+            w.key("title"); w.string(f.title)
+            w.key("value"); w.value(v.value)
+            if f.fieldType == "ValueSelect", let label = v.value.stringValue { w.key("valueLabel"); w.string(label) }
+            w.endObject()
+        }
+        w.endArray()
+    }
+
     func renderCustomField(_ i: Int32, _ w: inout JSONOut) {
         let f = customFields[Int(i)]
         w.beginObject()
@@ -183,7 +200,7 @@ extension World {
         w.key("jobPostingIds"); w.beginArray()
         if j.posting >= 0 && postings[Int(j.posting)].published { w.id(postings[Int(j.posting)].id) }
         w.endArray()
-        w.key("customFields"); w.emptyArray()
+        w.key("customFields"); renderCustomValues(j.customValues, &w)
         w.key("hiringTeam"); renderHiringTeam(j.hiringTeam, &w)
         // The spec types this as a uuid; the recording shows null. Requisition numbers live on openings.
         w.key("customRequisitionId"); w.null()
@@ -436,7 +453,7 @@ extension World {
             w.key("resumeFileHandle"); fileHandle(r, c.name, &w)
         }
         w.key("fileHandles"); w.beginArray(); if let r = c.resumeId { fileHandle(r, c.name, &w) }; w.endArray()
-        w.key("customFields"); w.emptyArray()
+        w.key("customFields"); renderCustomValues(c.customValues, &w)
         w.key("profileUrl"); w.string("https://app.ashbyhq.com/candidate-searches/new/right-side/candidates/\(c.id.string)")
         w.key("source"); renderSource(c.source, &w)
         w.key("creditedToUser"); renderUserOrNull(c.creditedTo, &w)
@@ -500,7 +517,7 @@ extension World {
         w.endObject()
         w.key("status"); w.string(a.status.rawValue)
         if info, let r = c.resumeId { w.key("resumeFileHandle"); fileHandle(r, c.name, &w) }
-        w.key("customFields"); w.emptyArray()
+        w.key("customFields"); renderCustomValues(a.customValues, &w)
         w.key("currentInterviewStage"); renderStage(a.stage, &w)
         w.key("source"); renderSource(a.source, &w)
         w.key("creditedToUser"); renderUserOrNull(a.creditedTo, &w)
@@ -535,7 +552,7 @@ extension World {
         w.endObject()
     }
 
-    func renderOfferVersion(_ v: OfferVersionRec, _ w: inout JSONOut, approved: Bool) {
+    func renderOfferVersion(_ v: OfferVersionRec, _ w: inout JSONOut) {
         w.beginObject()
         w.key("id"); w.id(v.id)
         // The spec types startDate as date-time (mocks elsewhere use YYYY-MM-DD); follow the spec.
@@ -546,7 +563,7 @@ extension World {
         w.key("customFields"); w.emptyArray()
         w.key("fileHandles"); w.emptyArray()
         w.key("author"); renderUser(v.author, &w)
-        w.key("approvalStatus"); approved ? w.rawString("Approved") : w.null()
+        w.key("approvalStatus"); w.string(v.approvalStatus)
         w.endObject()
     }
 
@@ -558,10 +575,10 @@ extension World {
         w.key("applicationId"); w.id(applications[Int(o.application)].id)
         w.key("acceptanceStatus"); w.string(o.acceptanceStatus)
         w.key("offerStatus"); w.string(o.offerStatus)
-        w.key("latestVersion"); renderOfferVersion(o.versions.last!, &w, approved: true)
+        w.key("latestVersion"); renderOfferVersion(o.versions.last!, &w)
         if info {
             w.key("versions"); w.beginArray()
-            for v in o.versions.reversed() { renderOfferVersion(v, &w, approved: true) }
+            for v in o.versions.reversed() { renderOfferVersion(v, &w) }
             w.endArray()
             w.key("formDefinition"); w.beginObject(); w.key("sections"); w.emptyArray(); w.endObject()
         }

@@ -19,16 +19,55 @@ extension WorldEngine {
             : job.title.hasPrefix("Junior") ? 0.7 : 1.0
         var salary = Int(Double(rng.int(70...140)) * 1000 * level)
         if currency == "JPY" { salary *= 150 } else if currency == "INR" { salary *= 40 } else if ["SEK", "NOK", "DKK"].contains(currency) { salary *= 10 }
-        let version = OfferVersionRec(id: newID(), startDay: Int32(t / Self.day) + Int32(rng.int(21...60)), currency: currency,
+        var version = OfferVersionRec(id: newID(), startDay: Int32(t / Self.day) + Int32(rng.int(21...60)), currency: currency,
                                       salary: salary / 1000 * 1000, createdAt: t, opening: opening, author: job.hiringTeam[1])
-        world.offers.append(OfferRec(id: newID(), application: a, acceptanceStatus: "WaitingOnResponse",
-                                     offerStatus: "WaitingOnCandidateResponse", decidedAt: nil, versions: [version],
-                                     createdAt: t, updatedAt: t))
+        // (No draw when the behaviour is off: existing worlds stay byte-identical.)
+        let needsApproval = behaviours.offersPendingApproval && rng.chance(0.5)
+        if needsApproval { version.approvalStatus = "WaitingOnApprovals" }
+        world.offers.append(OfferRec(id: newID(), application: a, acceptanceStatus: needsApproval ? "Created" : "WaitingOnResponse",
+                                     offerStatus: needsApproval ? "WaitingOnOfferApproval" : "WaitingOnCandidateResponse",
+                                     decidedAt: nil, versions: [version], createdAt: t, updatedAt: t))
         world.register(.offer, world.offers[Int(row)].id, row)
         world.offers[Int(row)].changeSeq = world.bump(.offer, row)
         world.note(.created, .offer, world.offers[Int(row)].id, at: t)
         world.applications[Int(a)].offers.append(row)
-        queue.push(.offerDecision(row), at: workTime(after: t, delay: days(1...7)))
+        if needsApproval {
+            queue.push(.offerApproval(row), at: workTime(after: t, delay: days(1...3)))
+        } else {
+            queue.push(.offerDecision(row), at: workTime(after: t, delay: days(1...7)))
+        }
+    }
+
+    /// An offer waiting on approval is approved (sent to the candidate, who decides later) or turned down
+    /// (the offer cancelled, the application archived).
+    func approveOffer(_ o: Int32, at t: Int64) {
+        let offer = world.offers[Int(o)]
+        guard !offer.deleted, offer.offerStatus == "WaitingOnOfferApproval" else { return }
+        let a = offer.application
+        guard !world.applications[Int(a)].deleted else { return }
+        let id = offer.id
+        let last = offer.versions.count - 1
+        if rng.chance(0.8) {
+            world.offers[Int(o)].versions[last].approvalStatus = "Approved"
+            world.offers[Int(o)].acceptanceStatus = "WaitingOnResponse"
+            world.offers[Int(o)].offerStatus = "WaitingOnCandidateResponse"
+            world.touchOffer(o, at: t)
+            world.note(.updated, .offer, id, at: t, field: "latestVersion.approvalStatus", old: "WaitingOnApprovals", new: "Approved")
+            world.note(.updated, .offer, id, at: t, field: "acceptanceStatus", old: "Created", new: "WaitingOnResponse")
+            world.note(.updated, .offer, id, at: t, field: "offerStatus", old: "WaitingOnOfferApproval", new: "WaitingOnCandidateResponse")
+            queue.push(.offerDecision(o), at: workTime(after: t, delay: days(1...7)))
+            return
+        }
+        world.offers[Int(o)].versions[last].approvalStatus = "Declined"
+        world.offers[Int(o)].acceptanceStatus = "Cancelled"
+        world.offers[Int(o)].offerStatus = "OfferCancelled"
+        world.offers[Int(o)].decidedAt = t
+        world.touchOffer(o, at: t)
+        world.note(.updated, .offer, id, at: t, field: "latestVersion.approvalStatus", old: "WaitingOnApprovals", new: "Declined")
+        world.note(.updated, .offer, id, at: t, field: "acceptanceStatus", old: "Created", new: "Cancelled")
+        world.note(.updated, .offer, id, at: t, field: "offerStatus", old: "WaitingOnOfferApproval", new: "OfferCancelled")
+        releaseOpening(of: o)
+        if world.applications[Int(a)].status == .Active { archive(a, reasonText: "Offer Cancelled", at: t) }
     }
 
     func releaseOpening(of o: Int32) {

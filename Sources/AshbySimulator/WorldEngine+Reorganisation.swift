@@ -105,6 +105,19 @@ extension WorldEngine {
         }
     }
 
+    /// Someone leaves and is replaced: an enabled user (not one of the first three, who act for the
+    /// organisation) is deactivated and a new one added. Every copy of the leaver in other records
+    /// changes; those records do not.
+    func deactivateUser(at t: Int64) {
+        let enabled = world.users.indices.filter { $0 >= 3 && world.users[$0].isEnabled }
+        guard !enabled.isEmpty else { return }
+        let u = Int32(rng.pick(enabled))
+        world.users[Int(u)].isEnabled = false
+        world.touchUser(u, at: t)
+        world.note(.updated, .user, world.users[Int(u)].id, at: t, field: "isEnabled", old: true, new: false)
+        addUser(at: t, role: world.users[Int(u)].globalRole)
+    }
+
     func changeCandidateProfile(at t: Int64) {
         guard !liveCandidates.isEmpty else { return }
         let c = liveCandidates[rng.below(liveCandidates.count)]

@@ -89,6 +89,10 @@ final class WorldEngine {
         case .applicationStep(let a): stepApplication(a, at: t)
         case .scheduleComplete(let s): completeSchedule(s, at: t)
         case .offerDecision(let o): decideOffer(o, at: t)
+        case .offerApproval(let o): approveOffer(o, at: t)
+        case .customFieldChange: changeCustomField(at: t)
+        case .customFieldRename: renameCustomField(at: t)
+        case .userDeactivation: deactivateUser(at: t)
         case .hire(let o): hire(o, at: t)
         case .jobOpen(let j): openJob(j, at: t)
         case .jobClose(let j): closeJob(j, at: t, reasonText: "Hiring Freeze")
@@ -133,6 +137,12 @@ final class WorldEngine {
         spread(.openingSlip, count(mean: Double(targets.jobs) * 0.01), work: true)
         spread(.newOpening, count(mean: Double(targets.jobs) * 0.0015), work: true)
         spread(.newTag, count(mean: 0.02), work: true)
+        // (Behaviours that are off draw nothing: existing worlds stay byte-identical.)
+        if behaviours.customFieldValues {
+            spread(.customFieldChange, count(mean: 0.5 + apps * 0.1), work: true)
+            spread(.customFieldRename, count(mean: 0.25), work: true)
+        }
+        if behaviours.deactivatedUsers { spread(.userDeactivation, count(mean: 0.15 + Double(targets.users) * 0.001), work: true) }
         queue.push(.dayStart(day: Int32(d + 1)), at: base + Self.day)
     }
 }

@@ -15,7 +15,8 @@ struct AshbySimCommand: AsyncParsableCommand {
             {"after":N}, POST /_sim/faults {...}, GET /_sim/status, POST /_sim/keys {"permissions":[...]}, \
             POST /_sim/permissions {"key":..., "permissions":[...]}, POST /_sim/behaviours {"resignFileHandles":true}, POST /_sim/latency {"millis":50}. \
             --behaviour switches on real-account behaviours the default world leaves out: backward-stage-moves \
-            (A→B→A), archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, or all.
+            (A→B→A), archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, \
+            offers-pending-approval, custom-field-values, deactivated-users, or all.
             """
     )
 
@@ -24,7 +25,7 @@ struct AshbySimCommand: AsyncParsableCommand {
     @Option(help: "World size: tiny, small, medium or large.") var size: String = "small"
     @Option(help: "Bind address.") var host: String = "127.0.0.1"
     @Flag(help: "Simulate an account without the openings feature.") var noOpenings = false
-    @Option(help: "A real-account behaviour to switch on (repeatable): backward-stage-moves, archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, all.")
+    @Option(help: "A real-account behaviour to switch on (repeatable): backward-stage-moves, archive-open-openings, repeated-target-date-changes, resign-file-handles, cancelled-offers, offers-pending-approval, custom-field-values, deactivated-users, all.")
     var behaviour: [String] = []
     @Option(name: .customLong("latency-ms"), help: "Milliseconds added to every API reply, as a real Ashby's response time (POST /_sim/latency changes it).")
     var latencyMs: Int = 0
@@ -70,10 +71,14 @@ struct AshbySimCommand: AsyncParsableCommand {
             case "repeated-target-date-changes": behaviours.repeatedTargetDateChanges = true
             case "resign-file-handles": behaviours.resignFileHandles = true
             case "cancelled-offers": behaviours.cancelledOffers = true
+            case "offers-pending-approval": behaviours.offersPendingApproval = true
+            case "custom-field-values": behaviours.customFieldValues = true
+            case "deactivated-users": behaviours.deactivatedUsers = true
             case "all": behaviours = .all
             default:
                 throw ValidationError("unknown --behaviour '\(name)'; use backward-stage-moves, archive-open-openings, "
-                    + "repeated-target-date-changes, resign-file-handles, cancelled-offers or all")
+                    + "repeated-target-date-changes, resign-file-handles, cancelled-offers, offers-pending-approval, "
+                    + "custom-field-values, deactivated-users or all")
             }
         }
         var configuration = SimulatorConfiguration(seed: seed, size: worldSize, openingsEnabled: !noOpenings)

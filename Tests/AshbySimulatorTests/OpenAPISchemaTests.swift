@@ -48,16 +48,23 @@ struct OpenAPISchemaTests {
         ]
     }
 
-    @Test func responsesMatchOpenAPISchemas() throws {
+    /// Also with every real-account behaviour on (custom field values, offers waiting on approval, ...).
+    @Test(arguments: [false, true]) func responsesMatchOpenAPISchemas(everyBehaviour: Bool) throws {
         let doc = try #require(Self.document, "shared/reference/ashby-openapi.json not found or not loadable")
-        let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 51, size: .small))
+        var configuration = SimulatorConfiguration(seed: 51, size: .small)
+        if everyBehaviour { configuration.behaviours = .all }
+        let sim = SimulatedAshby(configuration: configuration)
         sim.advance(days: 3)
         let c = Caller(sim)
         for (endpoint, params) in try Self.requests(c) {
             let reply = try c.call(endpoint, params)
             #expect(reply["success"]?.boolValue == true, "\(endpoint): \(reply)")
             let validator = try doc.responseValidator(path: "/" + endpoint, options: .init(nullTolerance: .properties(Self.nullable)))
-            let errors = validator.validate(reply)
+            // The spec's custom field `value` is a oneOf of four string types (String, LongText, ValueSelect,
+            // and Date with a format), so no string value can match exactly one: read that oneOf as anyOf.
+            let errors = validator.validate(reply).filter {
+                !($0.description.contains("/customFields/") && $0.description.contains("oneOf branches (3, 4, 9)"))
+            }
             #expect(errors.isEmpty, "\(endpoint): \(errors.prefix(8).map(\.description).joined(separator: "\n"))")
         }
         // Error envelopes match the error branch.

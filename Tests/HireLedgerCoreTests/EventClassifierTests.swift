@@ -89,6 +89,27 @@ struct EventClassifierTests {
         #expect(archived.data["archiveReason"]?["reasonType"] == "RejectedByOrg")
     }
 
+    /// Normalised records hold references: the stage's, job's and reason's fields come from their records.
+    @Test func referencesAreCompletedFromTheReferencedRecords() throws {
+        let raw = F.application(in: F.archivedStage, status: "Archived", updatedAt: "2026-06-01T10:00:00.000Z")
+        var after = RecordNormalizer.standard.normalizedValue(raw, kind: .application)
+        after["archivedAt"] = "2026-06-01T09:30:00.000Z"
+        after["archiveReason"] = ["id": "r1", "customFields": []]
+        #expect(after["currentInterviewStage"]?["title"] == nil && after["job"]?["title"] == nil)
+        var context = F.context
+        context.records[EntityKey(.archiveReason, "r1")] = ["id": "r1", "text": "Lacks Skills/Qualifications", "reasonType": "RejectedByOrg"]
+        let before = RecordNormalizer.standard.normalizedValue(F.application, kind: .application)
+        let events = classify(.updated(before: before, after: after), .application, F.applicationId, context: context)
+        let full = classify(.updated(before: F.application, after: raw), .application, F.applicationId)
+        #expect(types(events) == ["application.stage_changed", "application.archived"])
+        #expect(events[0].data["toStage"] == full[0].data["toStage"])
+        // (The recorded job's ids differ from the application's redacted copy: the record is the truth.)
+        let job = try #require(context.records[EntityKey(.job, F.jobId)])
+        #expect(events[0].data["job"]?["title"] == job["title"] && events[0].data["job"]?["departmentId"] == job["departmentId"]
+                && events[0].data["job"]?["locationId"] == job["locationId"])
+        #expect(events[1].data["archiveReason"] == ["id": "r1", "text": "Lacks Skills/Qualifications", "reasonType": "RejectedByOrg"])
+    }
+
     @Test func leavingArchivedIsAnUnarchive() {
         var before = F.application(in: F.archivedStage, status: "Archived", updatedAt: "2026-06-01T10:00:00.000Z")
         before["archivedAt"] = "2026-06-01T09:30:00.000Z"

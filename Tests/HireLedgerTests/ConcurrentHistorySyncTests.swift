@@ -140,7 +140,9 @@ struct ConcurrentHistorySyncTests {
             let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { now }, observer: { counts.add($0) })
             func app(_ id: String, updatedAt: String, name: String) -> JSONValue {
                 var a = Self.application(stage: Self.stageA, updatedAt: updatedAt, name: name)
-                if case .object(var o) = a { o["id"] = .string(id); a = .object(o) }
+                // The source reference follows `name`: a change the application owns (a change inside the
+                // embedded candidate summary alone is the candidate's, and changes nothing here).
+                if case .object(var o) = a { o["id"] = .string(id); o["source"] = ["id": .string("src-\(name)")]; a = .object(o) }
                 return a
             }
             let t1 = "2026-03-01T09:00:00.000Z", t2 = "2026-03-02T10:00:00.000Z"
@@ -148,7 +150,7 @@ struct ConcurrentHistorySyncTests {
             try await service.sync(.applications, options: SyncOptions(forceFull: true))
             #expect(transport.asked == [], "the first pass leaves histories to the backfill")
 
-            // app-1: only the embedded candidate name changed (same stage, same updatedAt); app-2: touched
+            // app-1: only its source changed (same stage, same updatedAt); app-2: touched
             // (updatedAt moved on, an out-and-back move may hide behind it); app-3: new.
             transport.answer([app("app-1", updatedAt: t1, name: "Ann B"), app("app-2", updatedAt: t2, name: "Bob"),
                               app("app-3", updatedAt: t2, name: "Cy")])

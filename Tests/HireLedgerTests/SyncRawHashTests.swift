@@ -87,7 +87,14 @@ struct SyncRawHashTests {
             try await fullPass(service)
             #expect(try await fullPass(service).events == 0)  // both rows matched by raw hash
 
-            let changed = ann.replacingOccurrences(of: #""title":"Referral""#, with: #""title":"Agency""#)
+            // A change inside the tag's copy alone (the tag renamed) is the tag's own change: the candidate
+            // keeps the reference, nothing is recorded, and the row takes the new raw hash.
+            let renamed = ann.replacingOccurrences(of: #""title":"Referral""#, with: #""title":"Agency""#)
+            transport.answer("candidate.list", page([renamed, bob]))
+            #expect(try await fullPass(service).events == 0)
+            #expect(try store.stateRow(c1)?.rawHash == rawHash(renamed))
+
+            let changed = renamed.replacingOccurrences(of: #""id":"t1""#, with: #""id":"t9""#)
             transport.answer("candidate.list", page([changed, bob]))
             let run = try await fullPass(service)
             #expect(run.events == 1)

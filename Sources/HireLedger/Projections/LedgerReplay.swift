@@ -100,7 +100,9 @@ public enum LedgerReplay {
         let runs = try source.syncRuns().values.filter { $0.finishedAt <= until }
         let rows = records.compactMap { key, r -> (EntityKey, StateRow)? in
             guard let record = r.record, key.isStorable else { return nil }
-            var row = StateRow(NormalizedRecord(record), lastSeq: r.lastSeq)
+            // Normalised with the current rules: a log written before `RecordNormalizer.version` 2 carries
+            // embedded copies, which the state index keeps as references (idempotent on newer records).
+            var row = StateRow(RecordNormalizer.standard.normalize(record, kind: key.kind), lastSeq: r.lastSeq)
             row.deleted = r.deleted
             return (key, row)
         }

@@ -531,7 +531,7 @@ public final class SyncService: Sendable {
     ///   the moves in between);
     /// - the same current stage: only an out-and-back move (A→B→A) could show, and a move sets the
     ///   application's `updatedAt`; with `updatedAt` unchanged no move happened, so the change lies
-    ///   elsewhere (an embedded candidate or job summary, a custom field) and the history is skipped.
+    ///   elsewhere (a field the application owns: its source, a custom field value) and the history is skipped.
     /// A skipped history therefore never changes the events: the classifier emits the same ones with
     /// or without it.
     static func historyCanAddMoves(previous: JSONValue?, current: JSONValue) -> Bool {
@@ -611,12 +611,12 @@ public final class SyncService: Sendable {
         }
     }
 
-    /// The seed of a kind's raw hashes: a hash of the kind and the normaliser's volatile fields for it, so
-    /// raw hashes recorded under another normaliser never match and those records take the full path.
-    /// A kind whose raw hashes leave `handle` values out gets another seed, so hashes made the other way
-    /// never match.
+    /// The seed of a kind's raw hashes: a hash of the kind and the normaliser's rules for it (volatile
+    /// fields and embedded references), so raw hashes recorded under another normaliser never match and
+    /// those records take the full path once. A kind whose raw hashes leave `handle` values out gets
+    /// another seed, so hashes made the other way never match.
     static func rawHashSeed(_ kind: EntityKind, _ normalizer: RecordNormalizer) -> UInt64 {
-        let fields = (normalizer.volatileFields[kind] ?? []).map(\.description).joined(separator: ",")
+        let fields = normalizer.rulesDescription(kind)
         let scheme = RawRecordHash.masksHandles(kind, normalizer) ? ":handles-masked" : ""
         return ContentHash(bytes: Array("\(kind.storageCode):\(fields)\(scheme)".utf8)).value
     }

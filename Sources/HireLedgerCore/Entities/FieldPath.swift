@@ -46,6 +46,31 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Expressibl
         FieldPath.remove(steps[...], from: value)
     }
 
+    /// `value` with `transform` applied to every value this path selects (a path that matches
+    /// nothing leaves `value` as it is).
+    public func mapping(_ value: JSONValue, _ transform: (JSONValue) -> JSONValue) -> JSONValue {
+        FieldPath.map(steps[...], value, transform)
+    }
+
+    private static func map(_ steps: ArraySlice<Step>, _ value: JSONValue, _ transform: (JSONValue) -> JSONValue) -> JSONValue {
+        guard let step = steps.first else { return transform(value) }
+        let rest = steps.dropFirst()
+        switch (step, value) {
+        case (.member(let name), .object(var o)):
+            guard let child = o[name] else { return value }
+            o[name] = map(rest, child, transform)
+            return .object(o)
+        case (.everyMember, .object(let o)):
+            return .object(JSONObject(sortedUniqueMembers: o.members.map {
+                JSONObject.Member(key: $0.key, value: map(rest, $0.value, transform))
+            }))
+        case (.everyElement, .array(let items)):
+            return .array(items.map { map(rest, $0, transform) })
+        default:
+            return value
+        }
+    }
+
     private static func remove(_ steps: ArraySlice<Step>, from value: JSONValue) -> JSONValue {
         guard let step = steps.first else { return value }
         let rest = steps.dropFirst()

@@ -69,8 +69,14 @@ extension EventClassifier {
         let archivedBefore = before?.string("status") == "Archived"
         let archivedAfter = after.string("status") == "Archived"
         if archivedAfter, !archivedBefore {
-            let reason = after["archiveReason"].flatMap { r in
-                r.isNull ? nil : ApplicationEvent.ArchiveReason(id: r.string("id"), text: r.string("text"), reasonType: r.string("reasonType"))
+            // The reason's text and type from its own record (normalised records hold only its id).
+            let reason = after["archiveReason"].flatMap { r -> ApplicationEvent.ArchiveReason? in
+                guard !r.isNull else { return nil }
+                let id = r.string("id")
+                let record = (r.string("text") == nil || r.string("reasonType") == nil)
+                    ? id.flatMap { context.currentRecord(EntityKey(.archiveReason, $0)) } : nil
+                return ApplicationEvent.ArchiveReason(id: id, text: r.string("text") ?? record?.string("text"),
+                                                      reasonType: r.string("reasonType") ?? record?.string("reasonType"))
             }
             let event = ApplicationEvent.Archived(application: base, stage: stage(), archivedAt: after.string("archivedAt"),
                                                   archiveReason: reason)
@@ -80,7 +86,8 @@ extension EventClassifier {
         }
     }
 
-    /// Status `Hired`, or current stage of type `Hired` (from the record or the stage's own record).
+    /// Status `Hired`, or current stage of type `Hired` (the stage's own record; a record stored before
+    /// `RecordNormalizer.version` 2 may still carry the stage's type in its copy).
     private func isHired(_ application: JSONValue, _ context: some ClassificationContext) -> Bool {
         if application.string("status") == "Hired" { return true }
         guard let stage = application["currentInterviewStage"] else { return false }
@@ -99,7 +106,9 @@ extension EventClassifier {
 }
 
 extension EventClassifier {
-    /// The job's summary, from an embedded summary completed by the job's own record.
+    /// The job's summary, from the job's own record (looked up through the context). Normalised records
+    /// hold only a reference (`{"id": ...}`, see `RecordNormalizer.standardReferences`); an embedded
+    /// summary, as records stored before normaliser version 2 and hand-made fixtures carry, is read first.
     func jobSummary(embedded: JSONValue?, id: String, _ context: some ClassificationContext) -> JobSummary {
         let record = context.currentRecord(EntityKey(.job, id))
         func field(_ key: String) -> String? {
@@ -109,8 +118,10 @@ extension EventClassifier {
         return JobSummary(id: id, title: field("title"), departmentId: field("departmentId"), locationId: field("locationId"))
     }
 
-    /// The stage's summary, from an embedded stage object, a history title and the stage's own
-    /// record, in that order of preference.
+    /// The stage's summary: the title from an embedded stage object (records stored before normaliser
+    /// version 2; normalised records hold only `{"id": ...}`), else the history entry's title (the
+    /// stage's title at the time of the move), else the stage's own record; type and order from the
+    /// embedded object, else the stage's own record (looked up through the context).
     func stageSummary(_ embedded: JSONValue?, id: String, title: String?, _ context: some ClassificationContext) -> StageSummary {
         let record = context.currentRecord(EntityKey(.interviewStage, id))
         func field(_ key: String) -> JSONValue? {

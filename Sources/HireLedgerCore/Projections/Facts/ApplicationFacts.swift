@@ -9,6 +9,11 @@ public struct ApplicationFacts: CompactFacts {
     public var hiredByStage: Bool
 
     /// Status `Hired` or current stage of type `Hired`.
+    ///
+    /// `hiredByStage` is read from a `currentInterviewStage` copy, which only records stored before
+    /// `RecordNormalizer.version` 2 carry; normalised records hold the stage as a reference (`{"id"}`),
+    /// and the hire is read from `status` (Ashby sets `Hired` with a stage of type `Hired`). The
+    /// classifier's `application.hired` looks the stage's type up in its own record.
     public var hired: Bool { hiredByStatus || hiredByStage }
 
     public init(record: JSONValue) {

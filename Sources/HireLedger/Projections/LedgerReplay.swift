@@ -55,7 +55,7 @@ public enum LedgerReplay {
         }
 
         // The records as of the prefix's end: current version, deleted flag, last record event.
-        var records: [EntityKey: (record: JSONValue?, deleted: Bool, lastSeq: LogPosition)] = [:]
+        var records: [EntityKey: RecordFold] = [:]
         var position = LogPosition.none
         var lastObserved: Timestamp?
         var count = 0
@@ -65,25 +65,12 @@ public enum LedgerReplay {
                                                    { batch.append($0) })
             else { break }
             for e in batch {
-                guard case .record(_, let action) = e.type else { continue }
-                var r = records[e.subject] ?? (nil, false, .none)
-                switch action {
-                case .created, .restored:
-                    r.record = e.data["record"]
-                    r.deleted = false
-                case .updated:
-                    guard let before = r.record, let patch = e.data["patch"] else {
-                        throw ReplayError("event \(e.seq) updates \(e.subject) before any version of it; the source log is damaged")
-                    }
-                    do { r.record = try JSONPatch.apply(try JSONPatch.operations(fromJSON: patch), to: before) } catch {
-                        throw ReplayError("the patch of event \(e.seq) does not apply to \(e.subject): \(error); the source log is damaged")
-                    }
-                case .deleted:
-                    if r.record == nil { r.record = e.data["lastKnown"] }
-                    r.deleted = true
+                guard case .record = e.type else { continue }
+                var fold = records[e.subject] ?? RecordFold()
+                do throws(RecordFoldError) { try fold.apply(e) } catch {
+                    throw ReplayError("\(error); the source log is damaged")
                 }
-                r.lastSeq = e.seq
-                records[e.subject] = r
+                records[e.subject] = fold
             }
             try env.write { txn in
                 for e in batch {
@@ -98,12 +85,12 @@ public enum LedgerReplay {
         }
 
         let runs = try source.syncRuns().values.filter { $0.finishedAt <= until }
-        let rows = records.compactMap { key, r -> (EntityKey, StateRow)? in
-            guard let record = r.record, key.isStorable else { return nil }
+        let rows = records.compactMap { key, fold -> (EntityKey, StateRow)? in
             // Normalised with the current rules: a log written before `RecordNormalizer.version` 2 carries
             // embedded copies, which the state index keeps as references (idempotent on newer records).
-            var row = StateRow(RecordNormalizer.standard.normalize(record, kind: key.kind), lastSeq: r.lastSeq)
-            row.deleted = r.deleted
+            guard let record = fold.normalizedRecord(kind: key.kind), key.isStorable else { return nil }
+            var row = StateRow(record, lastSeq: fold.lastSeq)
+            row.deleted = fold.deleted
             return (key, row)
         }
         try env.write { txn in

@@ -144,6 +144,15 @@ extension LedgerStore {
                   var row = value.withUnsafeBytes({ StateRow(storageBytes: $0) }) else {
                 throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "a row that does not decode")
             }
+            // Normalised with the current rules (`RecordNormalizer.version` 2 keeps embedded copies of other
+            // entities as references), as a sync would now store it; no event: the record did not change.
+            if let record = try? JSONValue.parse(row.canonicalBytes) {
+                let normalized = RecordNormalizer.standard.normalize(record, kind: key.kind)
+                if normalized.hash != row.hash {
+                    row.canonicalBytes = normalized.canonicalBytes
+                    row.hash = normalized.hash
+                }
+            }
             if row.lastSeq != .none, let held = try recordHeld(txn, at: row.lastSeq, about: key), held == row.canonicalBytes {
                 row.recordSeq = row.lastSeq
             }

@@ -174,6 +174,7 @@ public final class LedgerStore: Sendable {
             try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
             try txn.put(meta, StoreKeys.storeId, newId)
             try txn.put(meta, StoreKeys.createdAt, UInt64(bitPattern: now.millisecondsSinceEpoch))
+            try txn.put(meta, StoreKeys.normalizerVersion, UInt64(RecordNormalizer.version))
             return (newId, now)
         }
         (storeId, createdAt) = created

@@ -33,7 +33,10 @@ public enum LedgerStoreMigration {
 
     /// Format 3 → 4: trains the compression dictionaries from the store's own values, then rewrites
     /// every event (storage version 2, data compressed) and every state row (version 3: a reference to
-    /// the created or restored event that holds the same record, otherwise the record compressed).
+    /// the created or restored event that holds the same record, otherwise the record compressed),
+    /// re-normalising each row's record with the current rules (`RecordNormalizer.version` 2: embedded
+    /// copies of other entities kept as references; no event, as the record did not change), so the
+    /// next sync records no update where only a copy differs.
     ///
     /// Same rules as `toFormat3`: bounded transactions; resumable (the first transaction sets the
     /// format to 4 and writes `migration/4` = the database being rewritten (0 log, 1 state) and the last
@@ -52,6 +55,7 @@ public enum LedgerStoreMigration {
             if let version, version >= 4 { return false }
             try store.trainDictionariesFromLog(txn)
             try txn.put(meta, StoreKeys.formatVersion, UInt64(4))
+            try txn.put(meta, StoreKeys.normalizerVersion, UInt64(RecordNormalizer.version))
             try txn.put(meta, StoreKeys.migrationProgress4, [0])
             return true
         }

@@ -8,6 +8,9 @@ enum StoreKeys {
     static let formatVersion = "format_version"
     static let storeId = "store_id"
     static let createdAt = "created_at"
+    /// The `RecordNormalizer.version` the state rows were normalised with (u64; format 4 on). A change
+    /// of the rules re-normalises the rows in a migration, as format 4's did.
+    static let normalizerVersion = "normalizer_version"
     /// Present while a migration to format 3 runs: the index of the database being rewritten (u8)
     /// followed by the last key rewritten in it (empty: none yet).
     static let migrationProgress = "migration/3"

@@ -118,7 +118,7 @@ public enum StoreSalvage {
             try txn.put(meta, StoreKeys.createdAt, UInt64(bitPattern: created.millisecondsSinceEpoch))
             try txn.put(meta, StoreKeys.salvageLost, lostBytes)
         }
-        var records: [EntityKey: (record: JSONValue?, deleted: Bool, lastSeq: LogPosition)] = [:]
+        var records: [EntityKey: RecordFold] = [:]
         var broken = Set<EntityKey>()
         var recovered = 0
         var after: UInt64 = 0
@@ -131,25 +131,14 @@ public enum StoreSalvage {
             }
             guard let lastEvent = batch.last else { break }
             for e in batch {
-                guard case .record(_, let action) = e.type else { continue }
-                var r = records[e.subject] ?? (nil, false, .none)
-                switch action {
-                case .created, .restored:
-                    r.record = e.data["record"]
-                    r.deleted = false
-                case .updated:
-                    if let before = r.record, let patch = e.data["patch"],
-                       let after = try? JSONPatch.apply(try JSONPatch.operations(fromJSON: patch), to: before) {
-                        r.record = after
-                    } else {
-                        broken.insert(e.subject)
-                    }
-                case .deleted:
-                    if r.record == nil { r.record = e.data["lastKnown"] }
-                    r.deleted = true
+                guard case .record = e.type else { continue }
+                var fold = records[e.subject] ?? RecordFold()
+                // A record whose chain is broken by a lost event keeps its last version that folds.
+                do throws(RecordFoldError) { try fold.apply(e) } catch {
+                    broken.insert(e.subject)
+                    try? fold.apply(e, lenient: true)
                 }
-                r.lastSeq = e.seq
-                records[e.subject] = r
+                records[e.subject] = fold
             }
             try env.write { txn in
                 for e in batch {
@@ -163,10 +152,10 @@ public enum StoreSalvage {
         }
         try env.write { txn in
             for (key, value) in erasures { try txn.put(checkpoints, key, value) }
-            for (key, r) in records {
-                guard let record = r.record, key.isStorable else { continue }
-                var row = StateRow(NormalizedRecord(record), lastSeq: r.lastSeq)
-                row.deleted = r.deleted
+            for (key, fold) in records {
+                guard let record = fold.normalizedRecord(kind: key.kind), key.isStorable else { continue }
+                var row = StateRow(record, lastSeq: fold.lastSeq)
+                row.deleted = fold.deleted
                 try txn.put(stateDB, key.storageBytes, row.storageBytes())
             }
             for run in runs {

@@ -165,6 +165,45 @@ struct SyncRawHashTests {
         }
     }
 
+    /// The word-at-a-time search for `"handle"` members finds what a byte-by-byte scan finds, at every
+    /// offset and length (keys near both ends, escaped quotes, `null` and non-string values, spaces).
+    @Test func handleValuesMatchesAByteWiseScan() {
+        func reference(_ b: [UInt8]) -> [Range<Int>]? {
+            let key = Array(#""handle""#.utf8), n = b.count
+            func space(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+            var out: [Range<Int>] = [], i = 0
+            while i + key.count <= n {
+                guard Array(b[i..<(i + key.count)]) == key else { i += 1; continue }
+                var p = i - 1
+                while p >= 0, space(b[p]) { p -= 1 }
+                guard p >= 0, b[p] == 0x7B || b[p] == 0x2C else { i += key.count; continue }
+                var q = i + key.count
+                while q < n, space(b[q]) { q += 1 }
+                guard q < n, b[q] == 0x3A else { i += key.count; continue }
+                q += 1
+                while q < n, space(b[q]) { q += 1 }
+                guard q < n else { return nil }
+                if b[q] != 0x22 { if b[q] == 0x6E { i = q; continue }; return nil }
+                var e = q + 1
+                while e < n, b[e] != 0x22 { e += b[e] == 0x5C ? 2 : 1 }
+                guard e < n else { return nil }
+                out.append(q..<(e + 1))
+                i = e + 1
+            }
+            return out
+        }
+        let pieces = [#"{"handle":"a"b"}"#, #","handle" : "x""#, #"{"handle":null"#, #""handle":"#, #"{"handle":7}"#, #"hhandle"#,
+                      #"""#, "h", #""#, " ", ",", "{", "x", #"{"name":""handle":"y""}"#, #"[{"handle":"s?e=1"},{"handle":"t"}]"#]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...12, using: &rng) { text += pieces.randomElement(using: &rng)! }
+            let bytes = Array(text.utf8)
+            let found = bytes.withUnsafeBytes { RawRecordHash.handleValues($0) }
+            #expect(found == reference(bytes), "\(text)")
+        }
+    }
+
     @Test func stateRowsRoundTripWithAndWithoutARawHash() {
         for raw in [nil, ContentHash(value: 0x0123_4567_89AB_CDEF)] {
             for deleted in [false, true] {

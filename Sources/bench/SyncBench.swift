@@ -27,24 +27,23 @@ enum SyncBench {
         var latencyMillis = 0, concurrencies = [1, 4, 8]
         var transactionBytes: Int?, transactionSeconds: Double?, noSync = false, resyncs = 1
         var i = 0
+        // The value after the current flag, which must satisfy `valid` (else `message`), and moves past both.
+        func value<T: LosslessStringConvertible>(_ valid: (T) -> Bool, _ message: String) throws -> T {
+            guard let v = T(arguments[i + 1]), valid(v) else { throw BenchError("\(message), got \(arguments[i + 1])") }
+            i += 2
+            return v
+        }
         while i < arguments.count {
             switch arguments[i] {
             case "--size" where i + 1 < arguments.count: size = WorldSize(rawValue: arguments[i + 1]) ?? size; i += 2
             case "--seed" where i + 1 < arguments.count: seed = UInt64(arguments[i + 1]) ?? seed; i += 2
             case "--in-process": inProcess = true; i += 1
             case "--txn-bytes" where i + 1 < arguments.count:
-                guard let n = Int(arguments[i + 1]), n >= 1 else { throw BenchError("--txn-bytes takes a byte count >= 1 (1: a transaction per changed page)") }
-                transactionBytes = n; i += 2
-            case "--txn-seconds" where i + 1 < arguments.count:
-                guard let x = Double(arguments[i + 1]), x >= 0 else { throw BenchError("--txn-seconds takes seconds >= 0") }
-                transactionSeconds = x; i += 2
+                transactionBytes = try value({ $0 >= 1 }, "--txn-bytes takes a byte count >= 1 (1: a transaction per changed page)")
+            case "--txn-seconds" where i + 1 < arguments.count: transactionSeconds = try value({ $0 >= 0 }, "--txn-seconds takes seconds >= 0")
             case "--no-fsync": noSync = true; i += 1
-            case "--resyncs" where i + 1 < arguments.count:
-                guard let n = Int(arguments[i + 1]), n >= 1 else { throw BenchError("--resyncs takes a count >= 1") }
-                resyncs = n; i += 2
-            case "--latency-ms" where i + 1 < arguments.count:
-                guard let n = Int(arguments[i + 1]), n >= 0 else { throw BenchError("--latency-ms takes milliseconds, got \(arguments[i + 1])") }
-                latencyMillis = n; i += 2
+            case "--resyncs" where i + 1 < arguments.count: resyncs = try value({ $0 >= 1 }, "--resyncs takes a count >= 1")
+            case "--latency-ms" where i + 1 < arguments.count: latencyMillis = try value({ $0 >= 0 }, "--latency-ms takes milliseconds")
             case "--files":
                 try await FilesSyncBench.run(arguments)
                 return

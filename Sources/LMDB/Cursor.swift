@@ -17,8 +17,11 @@ public struct Cursor: ~Copyable {
     private var value = MDB_val()
     /// Whether the cursor stands on an entry (the last movement found one).
     public private(set) var isPositioned = false
+    /// Whether a movement checks the value it lands on (checksummed databases). Off only for
+    /// `TransactionCore.scanKeys`, which checks each value its body asks for.
+    private let checksOnMove: Bool
 
-    init(core: borrowing TransactionCore, database: Database) throws {
+    init(core: borrowing TransactionCore, database: Database, checksOnMove: Bool = true) throws {
         core.checkOwner(database)
         var cursor: OpaquePointer?
         let rc = mdb_cursor_open(core.txn, database.dbi, &cursor)
@@ -27,6 +30,7 @@ public struct Cursor: ~Copyable {
         self.txn = core.txn
         self.database = database
         self.environment = core.environment
+        self.checksOnMove = checksOnMove
     }
 
     deinit { mdb_cursor_close(raw) }
@@ -38,7 +42,7 @@ public struct Cursor: ~Copyable {
 
     private mutating func settle(_ rc: Int32, _ name: String, _ input: UnsafeRawBufferPointer?) throws -> Bool {
         if rc == 0 {
-            if database.isChecksummed {
+            if database.isChecksummed, checksOnMove {
                 let stored = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
                 let keyBytes = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
                 guard let checked = ValueChecksum.verified(key: keyBytes, stored: stored) else {

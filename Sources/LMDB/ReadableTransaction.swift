@@ -95,6 +95,19 @@ extension ReadableTransaction where Self: ~Copyable {
         try scan(db, from: prefix, upTo: prefixUpperBound(prefix), reverse: reverse, limit: limit, body)
     }
 
+    /// Visits the keys that start with `prefix` in key order, each with a function that returns its
+    /// value (zero-copy, valid only during the call), checked against its checksum when called (a
+    /// mismatch throws `LMDBError.checksumMismatch`, as every read does): for walks that decide from
+    /// the key which values they read, and check only those.
+    public func scanKeys(_ db: Database, prefix: [UInt8],
+                         _ body: (_ key: UnsafeRawBufferPointer, _ value: () throws -> UnsafeRawBufferPointer) throws -> Void) throws {
+        try _withCore { core in
+            try prefix.withUnsafeBytes { lower in
+                try withOptionalBytes(prefixUpperBound(prefix)) { upper in try core.scanKeys(db, from: lower, upTo: upper, body) }
+            }
+        }
+    }
+
     /// Visits every value stored under `key` in a DUPSORT database, in value order (zero-copy, valid
     /// only during the call), and returns how many; a plain database visits its one value, if any.
     @discardableResult

@@ -90,6 +90,29 @@ public struct TransactionCore: ~Copyable {
         return visited
     }
 
+    /// `scan` forwards over `lower ..< upper`, lending each key and a function that returns the
+    /// entry's value, checked against its checksum (in a checksummed database) when it is called: a
+    /// body that decides from the key alone reads, and checks, no value.
+    func scanKeys(_ db: Database, from lower: UnsafeRawBufferPointer?, upTo upper: UnsafeRawBufferPointer?,
+                  _ body: (UnsafeRawBufferPointer, () throws -> UnsafeRawBufferPointer) throws -> Void) throws {
+        var cursor = try Cursor(core: self, database: db, checksOnMove: false)
+        var found = try lower.map { try cursor.seek($0) } ?? cursor.first()
+        let name = db.name, path = environment.path, checksummed = db.isChecksummed
+        while found {
+            if let upper, cursor.compareKey(to: upper) >= 0 { break }
+            try cursor.withCurrent { key, stored in
+                try body(key) {
+                    guard checksummed else { return stored }
+                    guard let value = ValueChecksum.verified(key: key, stored: stored) else {
+                        throw LMDBError.checksumMismatch(database: name, path: path, key: key, storedBytes: stored.count)
+                    }
+                    return value
+                }
+            }
+            found = try cursor.next()
+        }
+    }
+
     func forEachDuplicate(_ db: Database, of key: UnsafeRawBufferPointer,
                           _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         var cursor = try Cursor(core: self, database: db)

@@ -29,7 +29,7 @@ enum AccountsBench {
                 exit(2)
             }
         }
-        let dir = NSTemporaryDirectory() + "hireledger-bench-accounts-\(UUID().uuidString)"
+        let dir = Bench.temporaryPath("accounts")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let transport = try CurlTransport()
@@ -51,8 +51,8 @@ enum AccountsBench {
         let server = AccountsServer(deployment: deployment, deploymentPath: dir + "/deployment.toml",
                                     adminToken: APIToken("bench-admin-token-0123456789"), options: ServerOptions(port: 0), clients: clients)
         print("accounts benchmark: \(count) accounts of the \(size.rawValue) world, one store each (fsync on), at most \(concurrent) syncs at once")
-        print("machine: \(machine()); build: \(buildMode)")
-        print("before the first round (the \(count) simulated worlds and their servers): \(memory())")
+        print("machine: \(Bench.machine()); build: \(Bench.buildMode)")
+        print("before the first round (the \(count) simulated worlds and their servers): \(Bench.residentMemory())")
         for round in 1...rounds {
             if round > 1 { for sim in sims { sim.advance(days: 1) } }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -62,35 +62,11 @@ enum AccountsBench {
             let failed = statuses.filter { $0.lastError != nil }.count
             let events = statuses.map(\.lastAppended).reduce(0, +)
             print(String(format: "round %d (%@): %.1f s, %.2f s per account, %d events appended, %d failed; %@", round,
-                         round == 1 ? "full syncs" : "one simulated day later", seconds, seconds / Double(count), events, failed, memory()))
+                         round == 1 ? "full syncs" : "one simulated day later", seconds, seconds / Double(count), events, failed, Bench.residentMemory()))
         }
         var bytes: UInt64 = 0
         for n in 0..<count { bytes += (try? FileManager.default.attributesOfItem(atPath: dir + "/stores/\(n)/data.mdb")[.size] as? UInt64) ?? 0 }
         print(String(format: "stores on disk: %.1f MB in total, %.1f MB per account", Double(bytes) / 1e6, Double(bytes) / 1e6 / Double(count)))
         for s in servers { await s.stop() }
-    }
-
-    static func memory() -> String {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        func field(_ name: String) -> String {
-            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
-                .map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) } ?? "?"
-        }
-        return "RSS \(field("VmRSS")), peak \(field("VmHWM"))"
-    }
-
-    private static var buildMode: String {
-        #if DEBUG
-        "debug"
-        #else
-        "release"
-        #endif
-    }
-
-    private static func machine() -> String {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
-        return "\(ProcessInfo.processInfo.activeProcessorCount) cores (nproc), \(model)"
     }
 }

@@ -34,7 +34,7 @@ enum CurlBench {
         let request = HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body)
 
         print("curl benchmark: \(requests) POSTs of \(body.count) B, replies of \(replySize) B, loopback")
-        print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
+        print("machine: \(Bench.machine()); build: \(Bench.buildMode)")
 
         let transport = try CurlTransport()
         _ = try await transport.send(request)   // connect once outside the timing

@@ -35,27 +35,17 @@ enum FilesSyncBench {
         }
         guard let directory else { throw BenchError("--files needs a folder") }
         print("sync benchmark, files mode: \(directory)\(day1.map { " then \($0)" } ?? "")")
-        print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
-
-        let clock = ContinuousClock()
-        let memory = MemorySampler()
-        memory.start()
-        var t0 = clock.now
-        let server: SimulatorEndpoint
-        if inProcess {
-            server = try await SimulatorEndpoint.inProcess(folder: try FolderAshby(directory: directory, then: day1.map { [$0] } ?? []))
-        } else {
-            server = try SimulatorEndpoint.process(arguments: ["--port", "0", "--files", directory] + (day1.map { ["--day1", $0] } ?? []))
+        let (server, memory) = try await SyncSteps.start(inProcess ? "in this process: memory and disk figures include it" : "ashby-sim --files process") {
+            inProcess ? try await SimulatorEndpoint.inProcess(folder: try FolderAshby(directory: directory, then: day1.map { [$0] } ?? []))
+                : try SimulatorEndpoint.process(arguments: ["--port", "0", "--files", directory] + (day1.map { ["--day1", $0] } ?? []))
         }
         defer { server.stop() }
-        print("stand-in: ready in \(SyncBench.format(SimulatorBench.seconds(clock.now - t0))) s "
-            + "(\(inProcess ? "in this process: memory and disk figures include it" : "ashby-sim --files process \(server.url)"))")
         if latencyMillis > 0 {
             try await server.setLatency(millis: latencyMillis)
             print("every reply takes \(latencyMillis) ms")
         }
 
-        let storePath = NSTemporaryDirectory() + "hireledger-bench-files-" + UUID().uuidString
+        let storePath = Bench.temporaryPath("files")
         defer { try? FileManager.default.removeItem(atPath: storePath) }
         let transport = try CurlTransport(configuration: CurlTransport.Configuration(maximumConnectionsPerHost: max(8, concurrency)))
         let client = AshbyClient(baseURL: server.url, apiKey: try APIKey(server.key), transport: transport)
@@ -64,18 +54,8 @@ enum FilesSyncBench {
         // As `hireledger sync` runs by default.
         var options = SyncOptions(deletionCheckMaxRecords: 20_000, maxConcurrentRequests: concurrency)
 
-        func step(_ title: String, _ options: SyncOptions) async throws -> SyncReport {
-            memory.resetPeak()
-            let written = ProcessIO.writeBytes(), txns = try store.environment.info().lastTransactionID
-            t0 = clock.now
-            let report = try await service.sync(options)
-            let seconds = SimulatorBench.seconds(clock.now - t0)
-            let records = report.runs.reduce(0) { $0 + $1.records }
-            print("\(title): \(SyncBench.format(seconds)) s, \(records) records, \(Int(Double(records) / max(seconds, 1e-9))) records/s, "
-                + "\(report.appendedEvents) events; \(mb(ProcessIO.writeBytes() - written)) written to disk, "
-                + "\(try store.environment.info().lastTransactionID - txns) write transactions; peak \(memory.report())")
-            return report
-        }
+        let steps = SyncSteps(service: service, store: store, memory: memory)
+        func step(_ title: String, _ options: SyncOptions) async throws -> SyncReport { try await steps.run(title, options) }
 
         let first = try await step("(a) first full sync", options)
         let firstRecords = first.runs.reduce(0) { $0 + $1.records }

@@ -30,7 +30,7 @@ enum JSONBench {
         let records = pages.count * AshbyShapedPages.recordsPerPage
         let mb = Double(inputBytes) / 1e6
         print("json benchmark: \(pages.count) pages, \(records) records, \(String(format: "%.2f", mb)) MB input")
-        print("machine: \(machineDescription()); build: \(buildMode); best of \(runs) runs, one core")
+        print("machine: \(Bench.machine()); build: \(Bench.buildMode); best of \(runs) runs, one core")
 
         // Parse once up front: the write and hash figures start from these.
         let values = try pages.map { try JSONValue.parse($0) }
@@ -119,21 +119,6 @@ enum JSONBench {
             }
             return n
         }
-    }
-
-    static var buildMode: String {
-        #if DEBUG
-        "debug (figures meaningless)"
-        #else
-        "release"
-        #endif
-    }
-
-    static func machineDescription() -> String {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?" } ?? "unknown CPU"
-        return "\(model), nproc \(ProcessInfo.processInfo.activeProcessorCount)"
     }
 }
 

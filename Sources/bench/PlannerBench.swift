@@ -12,7 +12,7 @@ enum PlannerBench {
     static func series(_ args: [String]) throws {
         let applications = args.first.flatMap(Int.init) ?? 125_000
         let events = ProjectionBench.makeLog(applications: applications)
-        print("series bench: \(events.count) synthetic events in a real LMDB store, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(ProjectionBench.cpuModel())")
+        print("series bench: \(events.count) synthetic events in a real LMDB store, \(Bench.buildMode) build, \(Bench.machine())")
         let dir = NSTemporaryDirectory() + "hireledger-series-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LedgerStore.open(directory: dir, options: Environment.Options(mapSize: 8 << 30))
@@ -84,7 +84,7 @@ enum PlannerBench {
         var iterator = port.stream.makeAsyncIterator()
         guard let bound = await iterator.next() else { throw BenchError("the server did not start") }
         let base = "http://127.0.0.1:\(bound)"
-        print("page bench: store \(path) (\(try store.lastPosition.value) events), headless Chromium 1440x900, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(ProjectionBench.cpuModel())")
+        print("page bench: store \(path) (\(try store.lastPosition.value) events), headless Chromium 1440x900, \(Bench.machine())")
         let browser = try await WebDriverSession.start()
         do {
             try await browser.navigate(token.loginLink(base: base))

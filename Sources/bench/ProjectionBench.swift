@@ -48,7 +48,7 @@ enum ProjectionBench {
             kept = args[i + 1]
         }
         let events = makeLog(applications: applications)
-        print("views bench: \(events.count) synthetic events in a real LMDB store, \(buildMode) build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel()), load \(loadAverage())")
+        print("views bench: \(events.count) synthetic events in a real LMDB store, \(Bench.buildMode) build, \(Bench.machine())")
         let dir = kept ?? NSTemporaryDirectory() + "hireledger-views-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         defer { if kept == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let store = try LedgerStore.open(directory: dir, options: Environment.Options(mapSize: 8 << 30))
@@ -105,24 +105,12 @@ enum ProjectionBench {
         }
     }
 
-    static var buildMode: String {
-        #if DEBUG
-        "debug"
-        #else
-        "release"
-        #endif
-    }
-
-    static func loadAverage() -> String {
-        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"
-    }
-
     /// `bench views --store DIR`: the rebuild figures over an existing store (one a sync or the demo
     /// made, so real event data). Rebuilding rewrites the projections' checkpoints and snapshots in
     /// that store (the log is only read).
     static func runExistingStore(_ path: String) throws {
         let store = try LedgerStore.open(directory: path)
-        print("views bench over the store at \(path): \(try store.lastPosition.value) events, release build, nproc \(ProcessInfo.processInfo.activeProcessorCount), CPU \(cpuModel())")
+        print("views bench over the store at \(path): \(try store.lastPosition.value) events, \(Bench.buildMode) build, \(Bench.machine())")
         _ = try rebuildFigures(store)
     }
 
@@ -165,12 +153,6 @@ enum ProjectionBench {
         let pipeline = try rebuild(PipelineProjection.self)
         _ = try rebuild(PlanChangesProjection.self)
         return (headcount, pipeline)
-    }
-
-    static func cpuModel() -> String {
-        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
-            .trimmingCharacters(in: .whitespaces) ?? "unknown"
     }
 
     static func measure<P: Projection>(_: P.Type, _ events: [RecordedEvent]) {

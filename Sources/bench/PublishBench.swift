@@ -31,25 +31,13 @@ enum PublishBench {
             exit(2)
         }
         let natsURL = try NATSURL(url)
-        let dir = NSTemporaryDirectory() + "hireledger-bench-publish-\(UUID().uuidString)"
+        let dir = Bench.temporaryPath("publish")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LedgerStore.open(directory: dir)
-        let t0 = Timestamp(iso8601: "2026-03-01T09:00:00Z")!
-        var appended = 0
-        while appended < events {
-            let n = min(5000, events - appended)
-            try store.append((0..<n).map { k in
-                let id = "a\(appended + k)"
-                return PendingEvent(type: .domain(.applicationStageChanged), subject: EntityKey(.application, id),
-                                    observedAt: t0.adding(milliseconds: Int64(appended + k)), occurredAt: t0, occurredAtInferred: false,
-                                    data: ["applicationId": .string(id), "fromStage": ["id": "s1", "title": "Screen"],
-                                           "toStage": ["id": "s2", "title": "Onsite"], "jobId": "j1"])
-            })
-            appended += n
-        }
+        try Bench.appendStageChanges(store, count: events)
         let size = try store.event(at: LogPosition(1))!.cloudEvent(source: "urn:hireledger:store:\(store.storeId)").canonicalBytes().count
         print("publish benchmark: \(events) events (~\(size) bytes of CloudEvent JSON each), JetStream file storage, 1 replica, fsync on for the cursor")
-        print("machine: \(machine()); build: \(buildMode); server: \(natsURL.redacted)")
+        print("machine: \(Bench.machine()); build: \(Bench.buildMode); server: \(natsURL.redacted)")
         let run = UUID().uuidString.prefix(8)
         for pipeline in pipelines {
             let options = JetStreamPublisherOptions(stream: "BENCH_\(run)_P\(pipeline)", account: "bench", maxAge: 0,
@@ -67,20 +55,5 @@ enum PublishBench {
             _ = try? await JetStream(connection: c).api("STREAM.DELETE.\(options.stream)")
             c.close()
         }
-    }
-
-    private static var buildMode: String {
-        #if DEBUG
-        "debug"
-        #else
-        "release"
-        #endif
-    }
-
-    private static func machine() -> String {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
-        return "\(ProcessInfo.processInfo.activeProcessorCount) cores (nproc), \(model)"
     }
 }

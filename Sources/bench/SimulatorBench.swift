@@ -28,7 +28,7 @@ enum SimulatorBench {
             }
         }
         print("simulator benchmark: size \(size.rawValue), seed \(seed)")
-        print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
+        print("machine: \(Bench.machine()); build: \(Bench.buildMode)")
 
         let clock = ContinuousClock()
         let rssBefore = peakRSSMegabytes()
@@ -42,60 +42,41 @@ enum SimulatorBench {
         // In-process: render every application page through handle() (no sockets).
         let auth = "Basic " + Base64Codec.encode(Array("\(sim.fullAccessKey):".utf8))
         t0 = clock.now
-        var records = 0, bytes = 0
-        var cursor: String? = nil
-        repeat {
-            let body = cursor.map { "{\"limit\":100,\"cursor\":\"\($0)\"}" } ?? "{\"limit\":100}"
+        var pass = try await listPass { body in
             let r = sim.handle(path: "/application.list", headers: ["Authorization": auth, "Content-Type": "application/json"], body: Array(body.utf8))
-            let page = try JSONValue.parse(r.body)
-            records += page["results"]?.arrayValue?.count ?? 0
-            bytes += r.body.count
-            cursor = page["moreDataAvailable"]?.boolValue == true ? page.string("nextCursor") : nil
-        } while cursor != nil
+            return r.body
+        }
         let inProcess = clock.now - t0
-        print("in-process application.list pass (incl. parsing each page): \(records) records, \(bytes / 1_000_000) MB in \(seconds(inProcess)) s = \(Int(Double(records) / seconds(inProcess))) records/s")
+        print("in-process application.list pass (incl. parsing each page): \(pass.records) records, \(pass.bytes / 1_000_000) MB in \(seconds(inProcess)) s = \(Int(Double(pass.records) / seconds(inProcess))) records/s")
 
         // Over loopback HTTP.
         let server = SimulatorServer(simulator: sim)
         let url = try await server.start()
         let port = UInt16(url.split(separator: ":").last!)!
         let client = try BlockingHTTPClient(port: port)
-        t0 = clock.now
-        records = 0; bytes = 0; cursor = nil
-        var requests = 0
-        var syncToken: String? = nil
-        repeat {
-            let body = cursor.map { "{\"limit\":100,\"cursor\":\"\($0)\"}" } ?? "{\"limit\":100}"
+        func post(_ body: String) throws -> [UInt8] {
             let (status, reply) = try client.post("/application.list", auth: auth, body: body)
             precondition(status == 200, "HTTP \(status)")
-            requests += 1
-            let page = try JSONValue.parse(reply)
-            records += page["results"]?.arrayValue?.count ?? 0
-            bytes += reply.count
-            cursor = page["moreDataAvailable"]?.boolValue == true ? page.string("nextCursor") : nil
-            syncToken = page.string("syncToken")
-        } while cursor != nil
+            return reply
+        }
+        t0 = clock.now
+        pass = try await listPass(post)
+        let syncToken = pass.syncToken
         let overHTTP = clock.now - t0
-        print("HTTP (raw socket client) application.list full pass: \(records) records, \(requests) requests, \(bytes / 1_000_000) MB in \(seconds(overHTTP)) s = \(Int(Double(records) / seconds(overHTTP))) records/s, \(String(format: "%.2f", seconds(overHTTP) * 1000 / Double(requests))) ms/request")
+        print("HTTP (raw socket client) application.list full pass: \(pass.records) records, \(pass.requests) requests, \(pass.bytes / 1_000_000) MB in \(seconds(overHTTP)) s = \(Int(Double(pass.records) / seconds(overHTTP))) records/s, \(String(format: "%.2f", seconds(overHTTP) * 1000 / Double(pass.requests))) ms/request")
 
         // The same pass through CurlHTTP's libcurl transport.
         let curl = try CurlTransport()
         t0 = clock.now
-        records = 0; bytes = 0; cursor = nil; requests = 0
-        repeat {
-            let body = cursor.map { "{\"limit\":100,\"cursor\":\"\($0)\"}" } ?? "{\"limit\":100}"
+        pass = try await listPass { body in
             let r = try await curl.send(CurlHTTP.HTTPRequest(method: "POST", url: url + "/application.list",
                                                              headers: [("Authorization", auth), ("Content-Type", "application/json")],
                                                              body: Array(body.utf8)))
             precondition(r.status == 200, "HTTP \(r.status)")
-            requests += 1
-            let page = try JSONValue.parse(r.body)
-            records += page["results"]?.arrayValue?.count ?? 0
-            bytes += r.body.count
-            cursor = page["moreDataAvailable"]?.boolValue == true ? page.string("nextCursor") : nil
-        } while cursor != nil
+            return r.body
+        }
         let overCurl = clock.now - t0
-        print("HTTP (CurlTransport) application.list full pass: \(records) records, \(requests) requests in \(seconds(overCurl)) s = \(Int(Double(records) / seconds(overCurl))) records/s, \(String(format: "%.2f", seconds(overCurl) * 1000 / Double(requests))) ms/request")
+        print("HTTP (CurlTransport) application.list full pass: \(pass.records) records, \(pass.requests) requests in \(seconds(overCurl)) s = \(Int(Double(pass.records) / seconds(overCurl))) records/s, \(String(format: "%.2f", seconds(overCurl) * 1000 / Double(pass.requests))) ms/request")
 
         // Small requests: latency is dominated by the transport (Nagle would show as ~40 ms each).
         t0 = clock.now
@@ -112,22 +93,33 @@ enum SimulatorBench {
         let journal = sim.journal()
         print("advance \(days) day(s): \(seconds(advance)) s, \(journal.count) journal entries, \(Set(journal.map(\.changeSeq)).count) record changes")
         t0 = clock.now
-        records = 0; cursor = nil; requests = 0
-        repeat {
-            let body = cursor.map { "{\"limit\":100,\"cursor\":\"\($0)\"}" } ?? "{\"limit\":100,\"syncToken\":\"\(syncToken!)\"}"
-            let (status, reply) = try client.post("/application.list", auth: auth, body: body)
-            precondition(status == 200, "HTTP \(status)")
-            requests += 1
-            let page = try JSONValue.parse(reply)
-            precondition(page["success"]?.boolValue == true, "incremental pass failed: \(page)")
-            records += page["results"]?.arrayValue?.count ?? 0
-            cursor = page["moreDataAvailable"]?.boolValue == true ? page.string("nextCursor") : nil
-        } while cursor != nil
+        pass = try await listPass(from: syncToken!, post)
         let incremental = clock.now - t0
-        print("HTTP application.list incremental pass: \(records) changed records, \(requests) requests in \(seconds(incremental)) s")
+        print("HTTP application.list incremental pass: \(pass.records) changed records, \(pass.requests) requests in \(seconds(incremental)) s")
         print("peak RSS at end: \(peakRSSMegabytes()) MB")
         client.close()
         await server.stop()
+    }
+
+    /// One paginated `application.list` pass (limit 100), each request's body to its reply through
+    /// `fetch`: a full pass, or with `syncToken` an incremental one (which must succeed).
+    static func listPass(from syncToken: String? = nil, _ fetch: (String) async throws -> [UInt8]) async throws
+        -> (records: Int, bytes: Int, requests: Int, syncToken: String?) {
+        var records = 0, bytes = 0, requests = 0
+        var cursor: String?, token: String?
+        repeat {
+            let body = cursor.map { "{\"limit\":100,\"cursor\":\"\($0)\"}" }
+                ?? (syncToken.map { "{\"limit\":100,\"syncToken\":\"\($0)\"}" } ?? "{\"limit\":100}")
+            let reply = try await fetch(body)
+            requests += 1
+            let page = try JSONValue.parse(reply)
+            precondition(syncToken == nil || page["success"]?.boolValue == true, "incremental pass failed: \(page)")
+            records += page["results"]?.arrayValue?.count ?? 0
+            bytes += reply.count
+            cursor = page["moreDataAvailable"]?.boolValue == true ? page.string("nextCursor") : nil
+            token = page.string("syncToken") ?? token
+        } while cursor != nil
+        return (records, bytes, requests, token)
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -25,23 +25,25 @@ enum SyncBench {
     static func run(_ arguments: [String]) async throws {
         var size = WorldSize.large, seed: UInt64 = 1, inProcess = false
         var latencyMillis = 0, concurrencies = [1, 4, 8]
-        var transactionBytes: Int?, transactionSeconds: Double?, noSync = false
+        var transactionBytes: Int?, transactionSeconds: Double?, noSync = false, resyncs = 1
         var i = 0
+        // The value after the current flag, which must satisfy `valid` (else `message`), and moves past both.
+        func value<T: LosslessStringConvertible>(_ valid: (T) -> Bool, _ message: String) throws -> T {
+            guard let v = T(arguments[i + 1]), valid(v) else { throw BenchError("\(message), got \(arguments[i + 1])") }
+            i += 2
+            return v
+        }
         while i < arguments.count {
             switch arguments[i] {
             case "--size" where i + 1 < arguments.count: size = WorldSize(rawValue: arguments[i + 1]) ?? size; i += 2
             case "--seed" where i + 1 < arguments.count: seed = UInt64(arguments[i + 1]) ?? seed; i += 2
             case "--in-process": inProcess = true; i += 1
             case "--txn-bytes" where i + 1 < arguments.count:
-                guard let n = Int(arguments[i + 1]), n >= 1 else { throw BenchError("--txn-bytes takes a byte count >= 1 (1: a transaction per changed page)") }
-                transactionBytes = n; i += 2
-            case "--txn-seconds" where i + 1 < arguments.count:
-                guard let x = Double(arguments[i + 1]), x >= 0 else { throw BenchError("--txn-seconds takes seconds >= 0") }
-                transactionSeconds = x; i += 2
+                transactionBytes = try value({ $0 >= 1 }, "--txn-bytes takes a byte count >= 1 (1: a transaction per changed page)")
+            case "--txn-seconds" where i + 1 < arguments.count: transactionSeconds = try value({ $0 >= 0 }, "--txn-seconds takes seconds >= 0")
             case "--no-fsync": noSync = true; i += 1
-            case "--latency-ms" where i + 1 < arguments.count:
-                guard let n = Int(arguments[i + 1]), n >= 0 else { throw BenchError("--latency-ms takes milliseconds, got \(arguments[i + 1])") }
-                latencyMillis = n; i += 2
+            case "--resyncs" where i + 1 < arguments.count: resyncs = try value({ $0 >= 1 }, "--resyncs takes a count >= 1")
+            case "--latency-ms" where i + 1 < arguments.count: latencyMillis = try value({ $0 >= 0 }, "--latency-ms takes milliseconds")
             case "--files":
                 try await FilesSyncBench.run(arguments)
                 return
@@ -53,31 +55,20 @@ enum SyncBench {
                 concurrencies = list; i += 2
             default:
                 print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process] [--latency-ms N [--concurrency 1,4,8]]\n"
-                    + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync]\n"
+                    + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync] [--resyncs N]\n"
                     + "       bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]")
                 exit(2)
             }
         }
         print("sync benchmark: size \(size.rawValue), seed \(seed)")
-        print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
-
-        let clock = ContinuousClock()
-        let memory = MemorySampler()
-        memory.start()
-        var t0 = clock.now
         // The simulator runs as its own process (`ashby-sim`, built beside this binary) unless --in-process:
         // then the figures below are the sync's alone, not the simulated world's.
-        let simulator: SimulatorEndpoint
-        if inProcess {
-            simulator = try await SimulatorEndpoint.inProcess(seed: seed, size: size)
-        } else {
-            simulator = try SimulatorEndpoint.process(seed: seed, size: size)
+        let (simulator, memory) = try await SyncSteps.start(inProcess ? "in this process" : "ashby-sim process") {
+            inProcess ? try await SimulatorEndpoint.inProcess(seed: seed, size: size) : try SimulatorEndpoint.process(seed: seed, size: size)
         }
         defer { simulator.stop() }
-        print("world: ready in \(format(SimulatorBench.seconds(clock.now - t0))) s (\(inProcess ? "in this process" : "ashby-sim process \(simulator.url)"))")
-        print("memory before syncing: \(memory.report())")
 
-        let directory = NSTemporaryDirectory() + "hireledger-bench-sync-" + UUID().uuidString
+        let directory = Bench.temporaryPath("sync")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let transport = try CurlTransport()
         let client = AshbyClient(baseURL: simulator.url, apiKey: try APIKey(simulator.key), transport: transport)
@@ -92,40 +83,27 @@ enum SyncBench {
         let simulatedNow = LockedTimestamp(now)
         let service = SyncService(store: store, client: client, clock: ClosureLedgerClock { simulatedNow.value })
 
-        memory.resetPeak()
-        t0 = clock.now
-        var transactions = try store.environment.info().lastTransactionID
-        var report = try await service.sync(options)
-        report.print("(a) first full sync", elapsed: clock.now - t0, memory: memory)
-        print("    write transactions: \(try store.environment.info().lastTransactionID - transactions)")
+        let steps = SyncSteps(service: service, store: store, memory: memory)
+        _ = try await steps.run("(a) first full sync", options)
         // The store as the first sync left it, for (d).
         let snapshot = directory + "-day0"
         defer { try? FileManager.default.removeItem(atPath: snapshot) }
         if latencyMillis > 0 { try store.copy(to: snapshot) }
 
-        memory.resetPeak()
-        t0 = clock.now
         var full = options
         full.forceFull = true
-        report = try await service.sync(full)
-        report.print("(b) full resync, nothing changed (target ≥ 50000 records/s)", elapsed: clock.now - t0, memory: memory)
+        for _ in 0..<resyncs {
+            _ = try await steps.run("(b) full resync, nothing changed (target ≥ 50000 records/s)", full)
+        }
 
         // As Ashby does: every file handle signed anew on every read, so candidates' bytes differ on each
         // pass although nothing changed (the raw hash leaves handle values out; see RawRecordHash).
         try await simulator.resignFileHandles(true)
-        memory.resetPeak()
-        t0 = clock.now
-        report = try await service.sync(full)
-        report.print("(b2) full resync, nothing changed, file handles re-signed on every read", elapsed: clock.now - t0, memory: memory)
+        _ = try await steps.run("(b2) full resync, nothing changed, file handles re-signed on every read", full)
 
         try await simulator.advance(days: 1)
         simulatedNow.value = try await simulator.now()
-        memory.resetPeak()
-        t0 = clock.now
-        transactions = try store.environment.info().lastTransactionID
-        report = try await service.sync(options)
-        report.print("(c) incremental sync after one simulated day", elapsed: clock.now - t0, memory: memory)
-        print("    write transactions: \(try store.environment.info().lastTransactionID - transactions)")
+        _ = try await steps.run("(c) incremental sync after one simulated day", options)
 
         let bytes = (try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
         print("store: \(bytes / 1_000_000) MB data.mdb, \(try store.lastPosition.value) events")
@@ -138,17 +116,6 @@ enum SyncBench {
     }
 
     static func format(_ x: Double) -> String { String(format: "%.3f", x) }
-}
-
-extension SyncReport {
-    fileprivate func print(_ title: String, elapsed: Duration, memory: MemorySampler) {
-        let s = SimulatorBench.seconds(elapsed)
-        let records = runs.reduce(0) { $0 + $1.records }
-        let pages = runs.reduce(0) { $0 + $1.pages }
-        Swift.print("\(title): \(SyncBench.format(s)) s, \(records) records in \(pages) pages, "
-            + "\(Int(Double(records) / s)) records/s, \(appendedEvents) events appended; peak \(memory.report())")
-        Swift.print("    per type: " + runs.map { "\($0.entityType) \($0.mode.rawValue) \($0.records)r/\($0.events)e" }.joined(separator: ", "))
-    }
 }
 
 /// The simulator the benchmark syncs from: an `ashby-sim` process (default) or one in this process.

@@ -23,28 +23,16 @@ enum WebhookBench {
                 exit(2)
             }
         }
-        let dir = NSTemporaryDirectory() + "hireledger-bench-webhooks-\(UUID().uuidString)"
+        let dir = Bench.temporaryPath("webhooks")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LedgerStore.open(directory: dir)
-        let t0 = Timestamp(iso8601: "2026-03-01T09:00:00Z")!
-        var appended = 0
-        while appended < events {
-            let n = min(5000, events - appended)
-            try store.append((0..<n).map { k in
-                let id = "a\(appended + k)"
-                return PendingEvent(type: .domain(.applicationStageChanged), subject: EntityKey(.application, id),
-                                    observedAt: t0.adding(milliseconds: Int64(appended + k)), occurredAt: t0, occurredAtInferred: false,
-                                    data: ["applicationId": .string(id), "fromStage": ["id": "s1", "title": "Screen"],
-                                           "toStage": ["id": "s2", "title": "Onsite"], "jobId": "j1"])
-            })
-            appended += n
-        }
+        try Bench.appendStageChanges(store, count: events)
         let receiver = try LoopbackHTTPServer(recordsRequests: false)
         defer { receiver.stop() }
         let subs = try SubscriptionStore(store: store, addressPolicy: .allowPrivate)
         let transport = try CurlTransport()
         print("webhooks benchmark: \(events) events, one loopback receiver, fsync on, cursor commit every 256 events")
-        print("machine: \(JSONBench.machineDescription()); build: \(JSONBench.buildMode)")
+        print("machine: \(Bench.machine()); build: \(Bench.buildMode)")
         for batch in [1, 100] {
             let (sub, _) = try subs.create(url: "http://127.0.0.1:\(receiver.port)/hook", types: [], startAt: .beginning, batchSize: batch)
             let dispatcher = WebhookDispatcher(store: store, subscriptions: subs, transport: transport)

@@ -2,6 +2,26 @@ import Testing
 @testable import HireLedgerCore
 
 struct JSONContentHashTests {
+    /// `XXH64.Stream` fed a buffer in random pieces (empty ones included) gives `XXH64.hash` of the
+    /// whole, for every length up to a few stripes and both seeds.
+    @Test func streamedHashEqualsTheOneShotHash() {
+        var rng = SystemRandomNumberGenerator()
+        for n in 0...200 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            for seed: UInt64 in [0, 0x9E37_79B1_85EB_CA8D] {
+                var stream = XXH64.Stream(seed: seed)
+                var at = 0
+                while at < n || Bool.random(using: &rng) {
+                    let next = min(n, at + Int.random(in: 0...40, using: &rng))
+                    bytes.withUnsafeBytes { stream.update(UnsafeRawBufferPointer(rebasing: $0[at..<next])) }
+                    at = next
+                    if at == n { break }
+                }
+                #expect(stream.digest == bytes.withUnsafeBytes { XXH64.hash($0, seed: seed) }, "length \(n)")
+            }
+        }
+    }
+
     /// Published XXH64 vectors (xxHash's documentation and the python-xxhash README), seed 0.
     @Test(arguments: [
         ("", 0xEF46_DB37_51D8_E999 as UInt64),

@@ -121,11 +121,11 @@ struct DomainEventPayloadSchemaTests {
         case .jobClosed:
             return [JobEvent.Closed(job: jobData), JobEvent.Closed(job: bareJob)]
         case .candidateMerged:
-            return [CandidateEvent.Merged(candidateId: "cand-1", applicationIds: ["app-1"], mergedIntoCandidateId: "cand-2"),
-                    CandidateEvent.Merged(candidateId: "cand-1", applicationIds: nil, mergedIntoCandidateId: nil)]
+            return [CandidateEvent.Merged(candidate: .init(candidateId: "cand-1", applicationIds: ["app-1"]), mergedIntoCandidateId: "cand-2"),
+                    CandidateEvent.Merged(candidate: .init(candidateId: "cand-1", applicationIds: nil), mergedIntoCandidateId: nil)]
         case .candidateDeleted:
-            return [CandidateEvent.Deleted(candidateId: "cand-1", applicationIds: ["app-1"], reason: .deletedInSource),
-                    CandidateEvent.Deleted(candidateId: "cand-1", applicationIds: nil, reason: .absentFromFullSync)]
+            return [CandidateEvent.Deleted(candidate: .init(candidateId: "cand-1", applicationIds: ["app-1"]), reason: .deletedInSource),
+                    CandidateEvent.Deleted(candidate: .init(candidateId: "cand-1", applicationIds: nil), reason: .absentFromFullSync)]
         case .candidateErased:
             return [CandidateEvent.Erased(candidateId: "cand-1", fields: ["name", "emailAddresses"], eventsRewritten: 4, rowsRewritten: 1,
                                           reason: "request 17"),

@@ -172,6 +172,28 @@ struct SyncRawHashTests {
         }
     }
 
+    /// The word-at-a-time search for `"handle"` (`RawRecordHash.nextKey`) finds the first occurrence at
+    /// or after every offset, as a byte-by-byte comparison does, in text built from pieces that put the
+    /// key, quotes and `h`s at every alignment and near both ends; and the members it leads to are masked.
+    @Test func theWordAtATimeKeySearchFindsWhatAByteWiseSearchFinds() {
+        let key = Array(#""handle""#.utf8)
+        let pieces = [#"{"handle":"a\"b"}"#, #","handle" : "x""#, #""handle""#, #""hhandle"#, #"""#, "h", #"\"#, " ", "x", "handl"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...10, using: &rng) { text += pieces.randomElement(using: &rng)! }
+            let bytes = Array(text.utf8)
+            for from in 0...bytes.count {
+                let expected = from + key.count > bytes.count ? nil
+                    : (from...(bytes.count - key.count)).first { Array(bytes[$0..<($0 + key.count)]) == key }
+                #expect(bytes.withUnsafeBytes { RawRecordHash.nextKey($0, from: from) } == expected, "\(text) from \(from)")
+            }
+        }
+        let record = Array(#"{"files":[{"handle":"s?e=1","name":"cv"},{"handle" : null},{"handle":"t"}],"x":"\"handle\":\"y\""}"#.utf8)
+        let spans = record.withUnsafeBytes { RawRecordHash.handleValues($0) } ?? []
+        #expect(spans.map { String(decoding: record[$0], as: UTF8.self) } == [#""s?e=1""#, #""t""#])
+    }
+
     @Test func stateRowsRoundTripWithAndWithoutARawHash() {
         for raw in [nil, ContentHash(value: 0x0123_4567_89AB_CDEF)] {
             for deleted in [false, true] {

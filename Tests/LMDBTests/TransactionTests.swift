@@ -108,6 +108,36 @@ struct TransactionTests {
         }
     }
 
+    /// `scanKeys` lends every key of the prefix and checks a value only when the body reads it: a
+    /// damaged value the body does not read passes, the same value read throws a checksum mismatch.
+    @Test func scanKeysChecksOnlyTheValuesItReads() throws {
+        try withEnvironment { env throws in
+            let db = try env.openDatabase(name: "rows", flags: .create, checksummed: true)
+            try env.write { txn throws in
+                for k in ["a/1", "a/2", "a/3", "b/1"] { try txn.put(db, k, bytes("value of \(k)")) }
+                // Through a plain handle: "a/2" keeps its length but no longer matches its checksum.
+                let plain = db.checksummed(false)
+                var stored = try #require(try txn.get(plain, "a/2"))
+                stored[0] ^= 0x20
+                try txn.put(plain, "a/2", stored)
+            }
+            try env.read { txn throws in
+                var keys: [String] = [], values: [String] = []
+                try txn.scanKeys(db, prefix: bytes("a/")) { key, value in
+                    let k = String(decoding: key, as: UTF8.self)
+                    keys.append(k)
+                    if k != "a/2" { values.append(String(decoding: try value(), as: UTF8.self)) }
+                }
+                #expect(keys == ["a/1", "a/2", "a/3"])
+                #expect(values == ["value of a/1", "value of a/3"])
+                let error = #expect(throws: LMDBError.self) {
+                    try txn.scanKeys(db, prefix: bytes("a/")) { _, value in _ = try value() }
+                }
+                #expect(error?.code == .checksumMismatch && error?.key == bytes("a/2"))
+            }
+        }
+    }
+
     @Test func bigEndianBytesRoundTrip() {
         for n: UInt64 in [0, 1, 255, 256, 1 << 32, UInt64.max - 1] {
             #expect(UInt64(bigEndianBytes: n.bigEndianBytes) == n)

@@ -139,9 +139,10 @@ extension LedgerStore {
     public func liveKeys(of kind: EntityKind, notIn seen: Set<String>) throws -> [EntityKey] {
         try environment.read { txn in
             var out: [EntityKey] = []
-            try txn.scan(state, prefix: [kind.storageCode]) { key, value in
-                guard StateRow.peek(value)?.deleted == false, let entityKey = EntityKey(storageBytes: key),
-                      !seen.contains(entityKey.id) else { return }
+            // The rows of seen keys are not read (nor checked): a full pass reads them just before.
+            try txn.scanKeys(state, prefix: [kind.storageCode]) { key, value in
+                guard let entityKey = EntityKey(storageBytes: key), !seen.contains(entityKey.id),
+                      StateRow.peek(try value())?.deleted == false else { return }
                 out.append(entityKey)
             }
             return out

@@ -24,50 +24,79 @@ enum RawRecordHash {
         guard maskHandles, let spans = handleValues(bytes), !spans.isEmpty else {
             return ContentHash(value: XXH64.hash(bytes, seed: seed))
         }
-        var masked: [UInt8] = []
-        masked.reserveCapacity(bytes.count)
+        // The bytes with each span replaced by `""`, hashed piece by piece (no copy of the record).
+        var stream = XXH64.Stream(seed: seed)
+        let emptyString: UInt16 = 0x2222
         var from = 0
         for span in spans {
-            masked.append(contentsOf: bytes[from..<span.lowerBound])
-            masked.append(contentsOf: [0x22, 0x22])
+            stream.update(UnsafeRawBufferPointer(rebasing: bytes[from..<span.lowerBound]))
+            withUnsafeBytes(of: emptyString) { stream.update($0) }
             from = span.upperBound
         }
-        masked.append(contentsOf: bytes[from...])
-        return masked.withUnsafeBytes { ContentHash(value: XXH64.hash($0, seed: seed)) }
+        stream.update(UnsafeRawBufferPointer(rebasing: bytes[from...]))
+        return ContentHash(value: stream.digest)
     }
 
     /// The byte ranges of the string values of `handle` members (quotes included), in order; nil when a
     /// `handle` member's value is not a string (then the bytes are hashed whole).
     static func handleValues(_ b: UnsafeRawBufferPointer) -> [Range<Int>]? {
         var out: [Range<Int>] = []
-        let n = b.count, k = key.count
-        var i = 0
-        while i + k <= n {
-            guard b[i] == 0x22, b[i + 1] == 0x68 /* h */ else { i += 1; continue }
-            var match = true
-            for j in 2..<k where b[i + j] != key[j] { match = false; break }
-            guard match else { i += 1; continue }
+        let n = b.count, k = 8
+        var from = 0
+        while let i = nextKey(b, from: from) {
             // A member key: the previous non-space byte opens an object or separates members.
             var p = i - 1
             while p >= 0, isSpace(b[p]) { p -= 1 }
-            guard p >= 0, b[p] == 0x7B || b[p] == 0x2C else { i += k; continue }
+            guard p >= 0, b[p] == 0x7B || b[p] == 0x2C else { from = i + k; continue }
             var q = i + k
             while q < n, isSpace(b[q]) { q += 1 }
-            guard q < n, b[q] == 0x3A else { i += k; continue }
+            guard q < n, b[q] == 0x3A else { from = i + k; continue }
             q += 1
             while q < n, isSpace(b[q]) { q += 1 }
             guard q < n else { return nil }
             if b[q] != 0x22 {
-                if b[q] == 0x6E { i = q; continue }  // null: nothing to mask
+                if b[q] == 0x6E { from = q; continue }  // null: nothing to mask
                 return nil
             }
             var e = q + 1
             while e < n, b[e] != 0x22 { e += b[e] == 0x5C ? 2 : 1 }
             guard e < n else { return nil }
             out.append(q..<(e + 1))
-            i = e + 1
+            from = e + 1
         }
         return out
+    }
+
+    /// `"handle"` (8 bytes) as a little-endian word.
+    private static let keyWord = key.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+
+    /// The offset of the next `"handle"` at or after `from`; nil when there is none. Eight positions at a
+    /// time: the bytes that are a quote followed by an `h` (exact per-byte masks, rare in a record), each
+    /// then compared with the whole key; a byte-wise check of the last few positions.
+    @inline(__always)
+    static func nextKey(_ b: UnsafeRawBufferPointer, from: Int) -> Int? {
+        let n = b.count
+        var i = from
+        @inline(__always) func word(_ at: Int) -> UInt64 { UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        // The high bit of every byte of `v` that is zero, and of no other.
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 {
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            return ~(((v & low) &+ low) | v | low)
+        }
+        while i + 16 <= n {
+            var m = zeroBytes(word(i) ^ 0x2222_2222_2222_2222) & zeroBytes(word(i + 1) ^ 0x6868_6868_6868_6868)
+            while m != 0 {
+                let p = i + m.trailingZeroBitCount / 8
+                if word(p) == keyWord { return p }
+                m &= m &- 1
+            }
+            i += 8
+        }
+        while i + 8 <= n {
+            if word(i) == keyWord { return i }
+            i += 1
+        }
+        return nil
     }
 
     private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }

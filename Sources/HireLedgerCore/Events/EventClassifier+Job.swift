@@ -29,17 +29,15 @@ extension EventClassifier {
     /// any other deletion. Only ids: the candidate's personal data stays in the record events.
     func candidateEvents(_ change: RecordChange, _ out: inout Emitter) {
         guard case .deleted(let lastKnown, let reason) = change else { return }
-        let applicationIds = lastKnown?["applicationIds"]?.arrayValue?.compactMap(\.stringValue)
+        let candidate = CandidateEvent.Candidate(candidateId: out.subject.id,
+                                                 applicationIds: lastKnown?["applicationIds"]?.arrayValue?.compactMap(\.stringValue))
         switch reason {
         case .merged(let into):
-            out.emit(CandidateEvent.Merged(candidateId: out.subject.id, applicationIds: applicationIds, mergedIntoCandidateId: into),
-                     read: nil, record: nil)
+            out.emit(CandidateEvent.Merged(candidate: candidate, mergedIntoCandidateId: into), read: nil, record: nil)
         case .absentFromFullSync:
-            out.emit(CandidateEvent.Deleted(candidateId: out.subject.id, applicationIds: applicationIds, reason: .absentFromFullSync),
-                     read: nil, record: nil)
+            out.emit(CandidateEvent.Deleted(candidate: candidate, reason: .absentFromFullSync), read: nil, record: nil)
         case .deletedInSource:
-            out.emit(CandidateEvent.Deleted(candidateId: out.subject.id, applicationIds: applicationIds, reason: .deletedInSource),
-                     read: nil, record: nil)
+            out.emit(CandidateEvent.Deleted(candidate: candidate, reason: .deletedInSource), read: nil, record: nil)
         }
     }
 }

@@ -15,13 +15,12 @@ extension EventClassifier {
 
         let outcome = Self.offerOutcome(after)
         if let outcome, outcome != before.flatMap(Self.offerOutcome) {
-            let decidedAt = after.string("decidedAt")
-            let event: any OfferEvent.Decision = switch outcome {
-            case .offerDeclined: OfferEvent.Declined(offer: base, decidedAt: decidedAt)
-            case .offerCancelled: OfferEvent.Cancelled(offer: base, decidedAt: decidedAt)
-            default: OfferEvent.Accepted(offer: base, decidedAt: decidedAt)
+            let decidedAt = after.string("decidedAt"), read = after.timestamp("decidedAt")
+            switch outcome {
+            case .offerDeclined: out.emit(OfferEvent.Declined(offer: base, decidedAt: decidedAt), read: read, record: after)
+            case .offerCancelled: out.emit(OfferEvent.Cancelled(offer: base, decidedAt: decidedAt), read: read, record: after)
+            default: out.emit(OfferEvent.Accepted(offer: base, decidedAt: decidedAt), read: read, record: after)
             }
-            out.emit(event, read: after.timestamp("decidedAt"), record: after)
         }
 
         if let before {

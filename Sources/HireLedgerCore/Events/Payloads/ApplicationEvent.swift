@@ -70,9 +70,10 @@ public enum ApplicationEvent {
         }
     }
 
-    /// `application.hired`: the application's status or its stage's type became `Hired`.
-    public struct Hired: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.applicationHired
+    /// An application event that carries the application and its stage and nothing else, one shape for
+    /// two event types: `Hired` and `Unarchived`.
+    public struct AtStage<Tag: DomainEventTag>: DomainEventPayload, Hashable {
+        public static var eventType: DomainEventType { Tag.eventType }
         public var application: Application
         public var stage: StageSummary?
 
@@ -94,6 +95,14 @@ public enum ApplicationEvent {
             stage = r.object("stage", StageSummary.init(reading:))
         }
     }
+
+    /// `application.hired`: the application's status or its stage's type became `Hired`.
+    public typealias Hired = AtStage<HiredTag>
+    public enum HiredTag: DomainEventTag { public static var eventType: DomainEventType { .applicationHired } }
+
+    /// `application.unarchived`: the application's status left `Archived`.
+    public typealias Unarchived = AtStage<UnarchivedTag>
+    public enum UnarchivedTag: DomainEventTag { public static var eventType: DomainEventType { .applicationUnarchived } }
 
     /// `{id, text, reasonType}` of an archive reason.
     public struct ArchiveReason: Sendable, Hashable, EventDataPart {
@@ -151,31 +160,6 @@ public enum ApplicationEvent {
             stage = r.object("stage", StageSummary.init(reading:))
             archivedAt = r.string("archivedAt")
             archiveReason = r.object("archiveReason", ArchiveReason.init(reading:))
-        }
-    }
-
-    /// `application.unarchived`: the application's status left `Archived`.
-    public struct Unarchived: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.applicationUnarchived
-        public var application: Application
-        public var stage: StageSummary?
-
-        public init(application: Application, stage: StageSummary?) {
-            self.application = application
-            self.stage = stage
-        }
-
-        public var data: JSONValue {
-            EventDataWriter.object { w in
-                application.write(to: &w)
-                w.set("stage", stage)
-            }
-        }
-
-        public init(data: JSONValue) throws(EventDataError) {
-            let r = try EventDataReader(data, as: Self.eventType)
-            application = try Application(reading: r)
-            stage = r.object("stage", StageSummary.init(reading:))
         }
     }
 }

@@ -1,33 +1,51 @@
 /// The payloads of the candidate domain events: only ids, never the candidate's personal data (that
 /// stays in the record events).
 public enum CandidateEvent {
-    /// `candidate.merged`: the candidate was merged into another and its record removed.
-    public struct Merged: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.candidateMerged
+    /// The candidate's id and the last known record's `applicationIds`: the members every event of a
+    /// removed candidate carries (`Merged`, `Deleted`).
+    public struct Candidate: Sendable, Hashable, EventDataPart {
         public var candidateId: String
         /// The last known record's `applicationIds`; nil when unknown.
         public var applicationIds: [String]?
+
+        public init(candidateId: String, applicationIds: [String]?) {
+            self.candidateId = candidateId
+            self.applicationIds = applicationIds
+        }
+
+        func write(to w: inout EventDataWriter) {
+            w.set("candidateId", candidateId)
+            w.set("applicationIds", applicationIds)
+        }
+
+        init(reading r: EventDataReader) throws(EventDataError) {
+            candidateId = try r.requiredString("candidateId")
+            applicationIds = r.strings("applicationIds")
+        }
+    }
+
+    /// `candidate.merged`: the candidate was merged into another and its record removed.
+    public struct Merged: DomainEventPayload, Hashable {
+        public static let eventType = DomainEventType.candidateMerged
+        public var candidate: Candidate
         /// The surviving candidate, when Ashby said which.
         public var mergedIntoCandidateId: String?
 
-        public init(candidateId: String, applicationIds: [String]?, mergedIntoCandidateId: String?) {
-            self.candidateId = candidateId
-            self.applicationIds = applicationIds
+        public init(candidate: Candidate, mergedIntoCandidateId: String?) {
+            self.candidate = candidate
             self.mergedIntoCandidateId = mergedIntoCandidateId
         }
 
         public var data: JSONValue {
             EventDataWriter.object { w in
-                w.set("candidateId", candidateId)
-                w.set("applicationIds", applicationIds)
+                candidate.write(to: &w)
                 w.set("mergedIntoCandidateId", mergedIntoCandidateId)
             }
         }
 
         public init(data: JSONValue) throws(EventDataError) {
             let r = try EventDataReader(data, as: Self.eventType)
-            candidateId = try r.requiredString("candidateId")
-            applicationIds = r.strings("applicationIds")
+            candidate = try Candidate(reading: r)
             mergedIntoCandidateId = r.string("mergedIntoCandidateId")
         }
     }
@@ -42,29 +60,24 @@ public enum CandidateEvent {
             case deletedInSource = "deleted_in_source"
         }
 
-        public var candidateId: String
-        /// The last known record's `applicationIds`; nil when unknown.
-        public var applicationIds: [String]?
+        public var candidate: Candidate
         public var reason: Reason
 
-        public init(candidateId: String, applicationIds: [String]?, reason: Reason) {
-            self.candidateId = candidateId
-            self.applicationIds = applicationIds
+        public init(candidate: Candidate, reason: Reason) {
+            self.candidate = candidate
             self.reason = reason
         }
 
         public var data: JSONValue {
             EventDataWriter.object { w in
-                w.set("candidateId", candidateId)
-                w.set("applicationIds", applicationIds)
+                candidate.write(to: &w)
                 w.set("reason", reason.rawValue)
             }
         }
 
         public init(data: JSONValue) throws(EventDataError) {
             let r = try EventDataReader(data, as: Self.eventType)
-            candidateId = try r.requiredString("candidateId")
-            applicationIds = r.strings("applicationIds")
+            candidate = try Candidate(reading: r)
             let text = try r.requiredString("reason")
             guard let reason = Reason(rawValue: text) else {
                 throw EventDataError(type: Self.eventType, member: "reason",

@@ -21,6 +21,13 @@ public protocol DomainEventPayload: Sendable, Equatable {
     init(data: JSONValue) throws(EventDataError)
 }
 
+/// The event type of one of several event types that share a payload shape: the shape is one generic
+/// payload type (`ApplicationEvent.AtStage`, `OfferEvent.Decision`, `OpeningEvent.StateChange`,
+/// `JobEvent.Change`) and each event type an alias of it with its tag (`ApplicationEvent.Hired`).
+public protocol DomainEventTag {
+    static var eventType: DomainEventType { get }
+}
+
 extension DomainEventPayload {
     /// This payload's event type as an `EventType`.
     public static var type: EventType { .domain(eventType) }

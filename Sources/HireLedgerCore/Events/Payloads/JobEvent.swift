@@ -61,21 +61,20 @@ public enum JobEvent {
         }
     }
 
-    /// `job.opened`: the status became `Open` (or the job was first seen with an `openedAt`).
-    public struct Opened: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.jobOpened
+    /// A job event: the `Job` members and nothing else, one shape for `Opened` and `Closed`.
+    public struct Change<Tag: DomainEventTag>: DomainEventPayload, Hashable {
+        public static var eventType: DomainEventType { Tag.eventType }
         public var job: Job
         public init(job: Job) { self.job = job }
         public var data: JSONValue { job.json }
         public init(data: JSONValue) throws(EventDataError) { job = try Job(reading: EventDataReader(data, as: Self.eventType)) }
     }
 
+    /// `job.opened`: the status became `Open` (or the job was first seen with an `openedAt`).
+    public typealias Opened = Change<OpenedTag>
+    public enum OpenedTag: DomainEventTag { public static var eventType: DomainEventType { .jobOpened } }
+
     /// `job.closed`: the status became `Closed`.
-    public struct Closed: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.jobClosed
-        public var job: Job
-        public init(job: Job) { self.job = job }
-        public var data: JSONValue { job.json }
-        public init(data: JSONValue) throws(EventDataError) { job = try Job(reading: EventDataReader(data, as: Self.eventType)) }
-    }
+    public typealias Closed = Change<ClosedTag>
+    public enum ClosedTag: DomainEventTag { public static var eventType: DomainEventType { .jobClosed } }
 }

@@ -95,70 +95,44 @@ public enum OfferEvent {
         }
     }
 
-    /// An offer's decided outcome: `Accepted`, `Declined` and `Cancelled` have the same members.
-    public protocol Decision: DomainEventPayload {
-        var offer: Offer { get }
+    /// An offer's decided outcome, one shape for three event types: `Accepted`, `Declined` and
+    /// `Cancelled`.
+    public struct Decision<Tag: DomainEventTag>: DomainEventPayload, Hashable {
+        public static var eventType: DomainEventType { Tag.eventType }
+        public var offer: Offer
         /// `decidedAt` as Ashby sent it.
-        var decidedAt: String? { get }
-        init(offer: Offer, decidedAt: String?)
+        public var decidedAt: String?
+
+        public init(offer: Offer, decidedAt: String?) {
+            self.offer = offer
+            self.decidedAt = decidedAt
+        }
+
+        public var data: JSONValue {
+            EventDataWriter.object { w in
+                offer.write(to: &w)
+                w.set("decidedAt", decidedAt)
+            }
+        }
+
+        public init(data: JSONValue) throws(EventDataError) {
+            let r = try EventDataReader(data, as: Self.eventType)
+            offer = try Offer(reading: r)
+            decidedAt = r.string("decidedAt")
+        }
     }
 
     /// `offer.accepted`: `acceptanceStatus` became `Accepted` or `offerStatus` `CandidateAccepted`.
-    public struct Accepted: Decision, Hashable {
-        public static let eventType = DomainEventType.offerAccepted
-        public var offer: Offer
-        public var decidedAt: String?
-
-        public init(offer: Offer, decidedAt: String?) {
-            self.offer = offer
-            self.decidedAt = decidedAt
-        }
-
-        public var data: JSONValue { OfferEvent.decisionData(self) }
-        public init(data: JSONValue) throws(EventDataError) { self = try OfferEvent.decision(data) }
-    }
+    public typealias Accepted = Decision<AcceptedTag>
+    public enum AcceptedTag: DomainEventTag { public static var eventType: DomainEventType { .offerAccepted } }
 
     /// `offer.declined`: `acceptanceStatus` became `Declined` or `offerStatus` `CandidateRejected`.
-    public struct Declined: Decision, Hashable {
-        public static let eventType = DomainEventType.offerDeclined
-        public var offer: Offer
-        public var decidedAt: String?
-
-        public init(offer: Offer, decidedAt: String?) {
-            self.offer = offer
-            self.decidedAt = decidedAt
-        }
-
-        public var data: JSONValue { OfferEvent.decisionData(self) }
-        public init(data: JSONValue) throws(EventDataError) { self = try OfferEvent.decision(data) }
-    }
+    public typealias Declined = Decision<DeclinedTag>
+    public enum DeclinedTag: DomainEventTag { public static var eventType: DomainEventType { .offerDeclined } }
 
     /// `offer.cancelled`: `acceptanceStatus` became `Cancelled` or `offerStatus` `OfferCancelled`.
-    public struct Cancelled: Decision, Hashable {
-        public static let eventType = DomainEventType.offerCancelled
-        public var offer: Offer
-        public var decidedAt: String?
-
-        public init(offer: Offer, decidedAt: String?) {
-            self.offer = offer
-            self.decidedAt = decidedAt
-        }
-
-        public var data: JSONValue { OfferEvent.decisionData(self) }
-        public init(data: JSONValue) throws(EventDataError) { self = try OfferEvent.decision(data) }
-    }
-
-    static func decisionData(_ d: some Decision) -> JSONValue {
-        EventDataWriter.object { w in
-            d.offer.write(to: &w)
-            w.set("decidedAt", d.decidedAt)
-        }
-    }
-
-    static func decision<D: Decision>(_ data: JSONValue) throws(EventDataError) -> D {
-        let r = try EventDataReader(data, as: D.eventType)
-        return D(offer: try Offer(reading: r), decidedAt: r.string("decidedAt"))
-    }
+    public typealias Cancelled = Decision<CancelledTag>
+    public enum CancelledTag: DomainEventTag { public static var eventType: DomainEventType { .offerCancelled } }
 
     /// `offer.start_date_changed`: the latest version's `startDate` changed.
     public struct StartDateChanged: DomainEventPayload, Hashable {

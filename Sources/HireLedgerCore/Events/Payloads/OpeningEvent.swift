@@ -76,32 +76,27 @@ public enum OpeningEvent {
         }
     }
 
-    /// `opening.opened`: the state became `Open` (or the opening was first seen with an `openedAt`).
-    public struct Opened: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.openingOpened
+    /// A change of the opening's state: the `Opening` members and nothing else, one shape for
+    /// `Opened`, `Filled` and `Closed`.
+    public struct StateChange<Tag: DomainEventTag>: DomainEventPayload, Hashable {
+        public static var eventType: DomainEventType { Tag.eventType }
         public var opening: Opening
         public init(opening: Opening) { self.opening = opening }
         public var data: JSONValue { opening.json }
         public init(data: JSONValue) throws(EventDataError) { opening = try Opening(reading: EventDataReader(data, as: Self.eventType)) }
     }
+
+    /// `opening.opened`: the state became `Open` (or the opening was first seen with an `openedAt`).
+    public typealias Opened = StateChange<OpenedTag>
+    public enum OpenedTag: DomainEventTag { public static var eventType: DomainEventType { .openingOpened } }
 
     /// `opening.filled`: the state became `Filled`.
-    public struct Filled: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.openingFilled
-        public var opening: Opening
-        public init(opening: Opening) { self.opening = opening }
-        public var data: JSONValue { opening.json }
-        public init(data: JSONValue) throws(EventDataError) { opening = try Opening(reading: EventDataReader(data, as: Self.eventType)) }
-    }
+    public typealias Filled = StateChange<FilledTag>
+    public enum FilledTag: DomainEventTag { public static var eventType: DomainEventType { .openingFilled } }
 
     /// `opening.closed`: the state became `Closed`.
-    public struct Closed: DomainEventPayload, Hashable {
-        public static let eventType = DomainEventType.openingClosed
-        public var opening: Opening
-        public init(opening: Opening) { self.opening = opening }
-        public var data: JSONValue { opening.json }
-        public init(data: JSONValue) throws(EventDataError) { opening = try Opening(reading: EventDataReader(data, as: Self.eventType)) }
-    }
+    public typealias Closed = StateChange<ClosedTag>
+    public enum ClosedTag: DomainEventTag { public static var eventType: DomainEventType { .openingClosed } }
 
     /// `opening.target_start_date_changed`: the latest version's `targetStartDate` changed.
     public struct TargetStartDateChanged: DomainEventPayload, Hashable {

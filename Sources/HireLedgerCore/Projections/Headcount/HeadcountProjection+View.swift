@@ -213,12 +213,7 @@ struct HeadcountBuilder {
     /// parent unknown then ends the chain.
     private mutating func chain(_ id: String) -> [String] {
         if let c = departmentChains[id] { return c }
-        var out = [id]
-        var current = id
-        while let parent = state.departments.facts(current, at: point)?.parentId, !out.contains(parent), out.count < 64 {
-            out.append(parent)
-            current = parent
-        }
+        let out = ancestry(id)
         departmentChains[id] = out
         return out
     }
@@ -243,7 +238,7 @@ struct HeadcountBuilder {
         return rows.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }.map(\.row)
     }
 
-    /// The chain without memoisation (rows() is not mutating).
+    /// The chain, from the memo when `chain` has made it (rows() is not mutating, so it does not add to it).
     private func ancestry(_ id: String) -> [String] {
         if let c = departmentChains[id] { return c }
         var out = [id]

@@ -271,11 +271,9 @@ extension LedgerStore {
         }
     }
 
-    /// The decoder `RecordedEvent` calls for compressed data.
-    var dataDecoder: (UnsafeRawBufferPointer) throws -> [UInt8] {
-        let codec = self.codec
-        return { try codec.decode($0) }
-    }
+    /// The decoder `RecordedEvent` calls for compressed data (made once per store: a closure made per
+    /// call cost an allocation for every event a rebuild decodes).
+    var dataDecoder: (UnsafeRawBufferPointer) throws -> [UInt8] { decodeData }
 
     /// Decodes a stored state row, reading its record from the log when it is held by reference.
     /// With `checkingReference` false, a referenced record whose hash no longer matches the row is

@@ -70,7 +70,9 @@ public final class LedgerStore: Sendable {
     /// Runs the writes of async callers (`onWriterThread`).
     let writer = WriterThread()
     /// The compression of event data and state records, with the dictionaries loaded so far.
-    let codec = ValueCodec()
+    let codec: ValueCodec
+    /// `codec.decode`, as the closure event decoding takes (`dataDecoder`).
+    let decodeData: @Sendable (UnsafeRawBufferPointer) throws -> [UInt8]
 
     let meta: Database
     let log: Database
@@ -117,6 +119,9 @@ public final class LedgerStore: Sendable {
     private init(environment env: Environment, now: Timestamp, classifier: EventClassifier, migrate: Bool) throws {
         environment = env
         self.classifier = classifier
+        let codec = ValueCodec()
+        self.codec = codec
+        decodeData = { try codec.decode($0) }
         let readOnly = env.options.readOnly
         meta = try env.openDatabase(name: "meta")
         let path = env.path

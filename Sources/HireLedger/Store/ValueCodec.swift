@@ -189,17 +189,18 @@ public final class ValueCodec: Sendable {
         }
         let dctx = takeDecompressor()
         defer { giveBack(decompressor: dctx) }
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let n = out.withUnsafeMutableBytes { o -> Int in
-            if let dictionary {
-                return ZSTD_decompress_usingDDict(dctx, o.baseAddress, o.count, base, frame.count, dictionary.ddict)
-            }
-            return ZSTD_decompressDCtx(dctx, o.baseAddress, o.count, base, frame.count)
+        // Written by zstd in full before it is read (checked below), so not zeroed first: this runs for
+        // every compressed event a projection rebuild decodes.
+        var n = 0
+        let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { o, initialized in
+            n = dictionary.map { ZSTD_decompress_usingDDict(dctx, o.baseAddress, o.count, base, frame.count, $0.ddict) }
+                ?? ZSTD_decompressDCtx(dctx, o.baseAddress, o.count, base, frame.count)
+            initialized = ZSTD_isError(n) == 0 && n == o.count ? n : 0
         }
         if ZSTD_isError(n) != 0 {
             throw ValueCodecError.malformed("zstd: " + String(cString: ZSTD_getErrorName(n)))
         }
-        guard n == out.count else { throw ValueCodecError.malformed("a zstd frame holding \(n) bytes where it declares \(out.count)") }
+        guard n == Int(size) else { throw ValueCodecError.malformed("a zstd frame holding \(n) bytes where it declares \(size)") }
         return out
     }
 

@@ -19,6 +19,21 @@ public enum LedgerStoreMigration {
     /// Values rewritten per write transaction.
     public static let defaultBatchSize = 5_000
 
+    /// Up to `batchSize` entries of `db` after the key `after` (from the first when empty): one batch of
+    /// a migration, which moves its progress key on to the last of them.
+    static func nextBatch(_ txn: borrowing WriteTransaction, _ db: Database, after: [UInt8], batchSize: Int) throws -> [([UInt8], [UInt8])] {
+        var pending: [([UInt8], [UInt8])] = []
+        try txn.withCursor(db) { cursor in
+            var more = after.isEmpty ? try cursor.first() : try cursor.seek(after)
+            if more, !after.isEmpty, cursor.withCurrent({ key, _ in key.elementsEqual(after) }) { more = try cursor.next() }
+            while more, pending.count < batchSize {
+                pending.append(cursor.withCurrent { key, value in (Array(key), Array(value)) })
+                more = try cursor.next()
+            }
+        }
+        return pending
+    }
+
     /// Migrates (or finishes migrating) `store`, found at format `version`, to the current format.
     static func migrate(_ store: LedgerStore, from version: UInt64, batchSize: Int = defaultBatchSize) throws {
         let env = store.environment
@@ -74,15 +89,7 @@ public enum LedgerStoreMigration {
                 }
                 let after = Array(progress.dropFirst())
                 let db = index == 0 ? store.log : store.state
-                var pending: [([UInt8], [UInt8])] = []
-                try txn.withCursor(db) { cursor in
-                    var more = after.isEmpty ? try cursor.first() : try cursor.seek(after)
-                    if more, !after.isEmpty, cursor.withCurrent({ key, _ in key.elementsEqual(after) }) { more = try cursor.next() }
-                    while more, pending.count < batchSize {
-                        pending.append(cursor.withCurrent { key, value in (Array(key), Array(value)) })
-                        more = try cursor.next()
-                    }
-                }
+                let pending = try nextBatch(txn, db, after: after, batchSize: batchSize)
                 if index == 0 {
                     try store.rewriteEvents(txn, pending)
                 } else {
@@ -129,15 +136,7 @@ public enum LedgerStoreMigration {
                 }
                 let checked = databases[index].checksummed(true), plain = databases[index].checksummed(false)
                 let after = Array(progress.dropFirst())
-                var pending: [([UInt8], [UInt8])] = []
-                try txn.withCursor(plain) { cursor in
-                    var more = after.isEmpty ? try cursor.first() : try cursor.seek(after)
-                    if more, !after.isEmpty, cursor.withCurrent({ key, _ in key.elementsEqual(after) }) { more = try cursor.next() }
-                    while more, pending.count < batchSize {
-                        pending.append(cursor.withCurrent { key, value in (Array(key), Array(value)) })
-                        more = try cursor.next()
-                    }
-                }
+                let pending = try nextBatch(txn, plain, after: after, batchSize: batchSize)
                 for (key, value) in pending { try txn.put(checked, key, value) }
                 if pending.count < batchSize {
                     try txn.put(meta, StoreKeys.migrationProgress, [UInt8(index + 1)])

@@ -15,7 +15,8 @@ import LMDB
 ///   the id keeps their ids (`<storeId>:<seq>`): an event id names the same event in both stores,
 ///   and a consumer that saw an event from the source recognises it in the replay. Tell the stores
 ///   apart by path.
-/// - `log`, `by_entity`, `by_occurred`: the prefix, byte for byte.
+/// - `log`, `by_entity`, `by_occurred`: the prefix (the same events at the same positions; the log compressed
+///   with dictionaries trained from the prefix, so its bytes differ from the source's).
 /// - `state`: rebuilt from the record events (`created`/`restored` set the record, `updated` applies
 ///   its JSON Patch, `deleted` tombstones the last known record), exactly as a sync would have left
 ///   it after the last event of the prefix.
@@ -49,7 +50,9 @@ public enum LedgerReplay {
         let stateDB = dbs[2]
         let storeId = source.storeId, created = source.createdAt
         try env.write { txn in
-            try txn.put(meta, StoreKeys.formatVersion, LedgerStore.formatVersion)
+            // Written as format 3 with every value plain: the open at the end migrates it to the current
+            // format, which trains the dictionaries from these events and compresses them.
+            try txn.put(meta, StoreKeys.formatVersion, UInt64(3))
             try txn.put(meta, StoreKeys.storeId, storeId)
             try txn.put(meta, StoreKeys.createdAt, UInt64(bitPattern: created.millisecondsSinceEpoch))
         }
@@ -85,29 +88,12 @@ public enum LedgerReplay {
         }
 
         let runs = try source.syncRuns().values.filter { $0.finishedAt <= until }
-        let rows = records.compactMap { key, fold -> (EntityKey, StateRow)? in
-            // Normalised with the current rules: a log written before `RecordNormalizer.version` 2 carries
-            // embedded copies, which the state index keeps as references (idempotent on newer records).
-            guard let record = fold.normalizedRecord(kind: key.kind), key.isStorable else { return nil }
-            var row = StateRow(record, lastSeq: fold.lastSeq)
-            row.deleted = fold.deleted
-            return (key, row)
-        }
-        try env.write { txn in
-            for (key, row) in rows { try txn.put(stateDB, key.storageBytes, row.storageBytes()) }
-            for run in runs {
-                let w = run.checkpointWrite
-                if let value = w.value { try txn.put(checkpoints, w.key, value) }
-            }
-        }
-
-        let replayed = try LedgerStore.open(directory: directory)
-        let options = ProjectionRunnerOptions(checkpointAfter: 0)
-        try ProjectionRunner<HeadcountProjection>(store: replayed, options: options).rebuild()
-        try ProjectionRunner<PipelineProjection>(store: replayed, options: options).rebuild()
-        try ProjectionRunner<PlanChangesProjection>(store: replayed, options: options).rebuild()
+        // State rows normalised with the current rules (a log written before `RecordNormalizer.version` 2
+        // carries embedded copies, which the state index keeps as references), runs, projections.
+        let (replayed, rowCount) = try StoreSalvage.finishRebuiltStore(env, directory: directory, state: stateDB, checkpoints: checkpoints,
+                                                                       records: records, runs: Array(runs))
         _ = chmod(replayed.path, 0o700)
-        return Report(events: count, records: rows.count, lastPosition: position, lastObservedAt: lastObserved, storeId: storeId)
+        return Report(events: count, records: rowCount, lastPosition: position, lastObservedAt: lastObserved, storeId: storeId)
     }
 
     /// The names in `directory`, or nil when it does not exist.

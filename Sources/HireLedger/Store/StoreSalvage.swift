@@ -152,23 +152,36 @@ public enum StoreSalvage {
         }
         try env.write { txn in
             for (key, value) in erasures { try txn.put(checkpoints, key, value) }
-            for (key, fold) in records {
-                guard let record = fold.normalizedRecord(kind: key.kind), key.isStorable else { continue }
-                var row = StateRow(record, lastSeq: fold.lastSeq)
-                row.deleted = fold.deleted
-                try txn.put(stateDB, key.storageBytes, row.storageBytes())
-            }
+        }
+        _ = try finishRebuiltStore(env, directory: directory, state: stateDB, checkpoints: checkpoints, records: records, runs: runs)
+        return Report(recovered: recovered, lost: lost, brokenRecords: broken.sorted(), lastPosition: last)
+    }
+
+    /// The last step of writing a store from a log (a salvage, a replay): the state rows from the folds
+    /// of the record events (normalised as the state index keeps them), the sync runs, then the store
+    /// opened (which migrates a store written plain as format 3, compressing it) and its projections
+    /// rebuilt. Returns the opened store and the number of rows written.
+    static func finishRebuiltStore(_ env: Environment, directory: String, state: Database, checkpoints: Database,
+                                   records: [EntityKey: RecordFold], runs: [SyncRun]) throws -> (store: LedgerStore, rows: Int) {
+        let rows = records.compactMap { key, fold -> (EntityKey, StateRow)? in
+            guard let record = fold.normalizedRecord(kind: key.kind), key.isStorable else { return nil }
+            var row = StateRow(record, lastSeq: fold.lastSeq)
+            row.deleted = fold.deleted
+            return (key, row)
+        }
+        try env.write { txn in
+            for (key, row) in rows { try txn.put(state, key.storageBytes, row.storageBytes()) }
             for run in runs {
                 let w = run.checkpointWrite
                 if let value = w.value { try txn.put(checkpoints, w.key, value) }
             }
         }
-        let salvaged = try LedgerStore.open(directory: directory)
+        let store = try LedgerStore.open(directory: directory)
         let options = ProjectionRunnerOptions(checkpointAfter: 0)
-        try ProjectionRunner<HeadcountProjection>(store: salvaged, options: options).rebuild()
-        try ProjectionRunner<PipelineProjection>(store: salvaged, options: options).rebuild()
-        try ProjectionRunner<PlanChangesProjection>(store: salvaged, options: options).rebuild()
-        return Report(recovered: recovered, lost: lost, brokenRecords: broken.sorted(), lastPosition: last)
+        try ProjectionRunner<HeadcountProjection>(store: store, options: options).rebuild()
+        try ProjectionRunner<PipelineProjection>(store: store, options: options).rebuild()
+        try ProjectionRunner<PlanChangesProjection>(store: store, options: options).rebuild()
+        return (store, rows.count)
     }
 
     /// The positions a salvage recorded as lost (empty for any other store).

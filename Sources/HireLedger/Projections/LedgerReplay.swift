@@ -75,13 +75,7 @@ public enum LedgerReplay {
                 }
                 records[e.subject] = fold
             }
-            try env.write { txn in
-                for e in batch {
-                    try txn.put(log, e.seq.value, e.storageBytes(), flags: .append)
-                    try txn.put(byEntity, StoreKeys.byEntity(e.subject, e.seq), [UInt8]())
-                    try txn.put(byOccurred, StoreKeys.byOccurred(e.occurredAt, e.seq), [UInt8]())
-                }
-            }
+            try StoreSalvage.appendPlain(env, batch, log: log, byEntity: byEntity, byOccurred: byOccurred)
             count += batch.count
             position = last.seq
             lastObserved = last.observedAt

@@ -140,13 +140,7 @@ public enum StoreSalvage {
                 }
                 records[e.subject] = fold
             }
-            try env.write { txn in
-                for e in batch {
-                    try txn.put(log, e.seq.value, e.storageBytes(), flags: .append)
-                    try txn.put(byEntity, StoreKeys.byEntity(e.subject, e.seq), [UInt8]())
-                    try txn.put(byOccurred, StoreKeys.byOccurred(e.occurredAt, e.seq), [UInt8]())
-                }
-            }
+            try StoreSalvage.appendPlain(env, batch, log: log, byEntity: byEntity, byOccurred: byOccurred)
             recovered += batch.count
             after = lastEvent.seq.value
         }
@@ -155,6 +149,19 @@ public enum StoreSalvage {
         }
         _ = try finishRebuiltStore(env, directory: directory, state: stateDB, checkpoints: checkpoints, records: records, runs: runs)
         return Report(recovered: recovered, lost: lost, brokenRecords: broken.sorted(), lastPosition: last)
+    }
+
+    /// Appends events, plain, with their index entries, to a store being written from a log (a salvage,
+    /// a replay), in one write transaction.
+    static func appendPlain(_ env: Environment, _ events: [RecordedEvent], log: Database, byEntity: Database,
+                            byOccurred: Database) throws {
+        try env.write { txn in
+            for e in events {
+                try txn.put(log, e.seq.value, e.storageBytes(), flags: .append)
+                try txn.put(byEntity, StoreKeys.byEntity(e.subject, e.seq), [UInt8]())
+                try txn.put(byOccurred, StoreKeys.byOccurred(e.occurredAt, e.seq), [UInt8]())
+            }
+        }
     }
 
     /// The last step of writing a store from a log (a salvage, a replay): the state rows from the folds

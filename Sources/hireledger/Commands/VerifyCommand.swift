@@ -33,6 +33,13 @@ struct VerifyCommand: AsyncParsableCommand {
     /// scans the data file page by page instead.
     static let unopenable: Int32 = 66
 
+    /// The line naming the records whose chain of updates a lost event broke (empty when none).
+    static func brokenRecordsLine(_ r: StoreSalvage.Report) -> String {
+        guard !r.brokenRecords.isEmpty else { return "" }
+        return "\(r.brokenRecords.count) records lost an update and keep their last version that folds: "
+            + r.brokenRecords.prefix(10).map(\.description).joined(separator: ", ") + (r.brokenRecords.count > 10 ? ", …" : "") + "\n"
+    }
+
     func run() async throws {
         if let staging = salvageRaw, let target = salvage {
             let source = try StoreSalvage.collectRaw(directory: storeOptions.path, staging: staging, storeId: storeId)
@@ -44,10 +51,7 @@ struct VerifyCommand: AsyncParsableCommand {
             text += r.lost.isEmpty ? "No position up to \(source.last.value) was lost" : "Lost positions (\(r.lost.count)): \(StoreVerifier.summary(r.lost.map(\.value)))"
             text += "; events after position \(source.last.value), if there were any, cannot be known. The sync checkpoints were not "
                 + "recovered: the next sync runs a full pass.\n"
-            if !r.brokenRecords.isEmpty {
-                text += "\(r.brokenRecords.count) records lost an update and keep their last version that folds: "
-                    + r.brokenRecords.prefix(10).map(\.description).joined(separator: ", ") + (r.brokenRecords.count > 10 ? ", …" : "") + "\n"
-            }
+            text += Self.brokenRecordsLine(r)
             Terminal.writeOut(text)
             return
         }
@@ -77,10 +81,7 @@ struct VerifyCommand: AsyncParsableCommand {
             } else {
                 text += "Lost positions (\(r.lost.count)): \(StoreVerifier.summary(r.lost.map(\.value))).\n"
             }
-            if !r.brokenRecords.isEmpty {
-                text += "\(r.brokenRecords.count) records lost an update and keep their last version that folds: "
-                    + r.brokenRecords.prefix(10).map(\.description).joined(separator: ", ") + (r.brokenRecords.count > 10 ? ", …" : "") + "\n"
-            }
+            text += Self.brokenRecordsLine(r)
             Terminal.writeOut(text)
             return
         }

@@ -28,9 +28,19 @@ struct RealAccountScenarioTests {
             var windows: [[JournalEntry]] = []
             var syncTimes: [Timestamp] = []
             var seen = journalStart
-            for gap in Self.gaps {
+            for (n, gap) in Self.gaps.enumerated() {
                 h.sim.advance(days: gap)
-                try await h.service().sync(options)
+                // Refused tokens and cursors too: each code Ashby refuses with, once, on the first syncs
+                // (each recovers by a full pass of the type in the same run, which must record the same facts).
+                if n < FaultConfiguration.refusalCodes.count {
+                    h.sim.faults = FaultConfiguration(refuseNextToken: [FaultConfiguration.refusalCodes[n]])
+                }
+                let report = try await h.service().sync(options)
+                if n < FaultConfiguration.refusalCodes.count {
+                    let code = FaultConfiguration.refusalCodes[n]
+                    #expect(report.runs.contains { $0.fullPassReason?.contains(code) == true }, "\(code) was not met and recovered from")
+                }
+                h.sim.faults = FaultConfiguration()
                 syncTimes.append(h.sim.now)
                 let window = h.sim.journal(after: seen)
                 windows.append(window)

@@ -115,13 +115,10 @@ extension LedgerStore {
     /// Seq, observedAt and type of a stored event (layout in `RecordedEvent+Storage`); `type` is nil
     /// when this build does not know it (the full decode then reports it).
     static func peekEvent(_ b: UnsafeRawBufferPointer) -> (seq: LogPosition, observedAt: Timestamp, type: EventType?)? {
-        guard b.count >= 27, RecordedEvent.readableStorageFormatVersions.contains(b[0]),
+        guard let i = typeOffset(b),
               let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[1..<9])),
               let observed = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[10..<18]))
         else { return nil }
-        var i = 26
-        if b[9] & 4 != 0 { i += 8 }
-        guard i < b.count else { return nil }
         let n = Int(b[i])
         guard i + 1 + n <= b.count else { return nil }
         let type = RecordedEvent.eventType(wireBytes: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]))

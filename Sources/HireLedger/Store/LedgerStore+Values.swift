@@ -171,8 +171,14 @@ extension LedgerStore {
                   kind == key.kind, action == .created || action == .restored else { return nil }
             return try plainData(value)
         }
+        return (data ?? nil).flatMap(LedgerStore.recordInData)
+    }
+
+    /// The canonical bytes of the record in a created/restored event's canonical data, `{"record":...}`
+    /// (the record's canonical bytes are a slice of it); nil for other data.
+    static func recordInData(_ data: [UInt8]) -> [UInt8]? {
         let prefix = Array(#"{"record":"#.utf8)
-        guard let data = data ?? nil, data.count > prefix.count + 1, data.starts(with: prefix) else { return nil }
+        guard data.count > prefix.count + 1, data.starts(with: prefix), data.last == UInt8(ascii: "}") else { return nil }
         return Array(data[prefix.count..<(data.count - 1)])
     }
 
@@ -186,12 +192,8 @@ extension LedgerStore {
 
     /// The family of a stored event's data (`ValueFamily`), read from its header; nil when unreadable.
     static func family(_ value: UnsafeRawBufferPointer) -> String? {
-        guard let peeked = peekEvent(value), let type = peeked.type, let offset = dataOffset(value) else { return nil }
-        // The subject's kind code is the first byte of the subject, which ends where the data starts.
-        var i = 26
-        if value[9] & 4 != 0 { i += 8 }
-        i += 1 + Int(value[i])
-        guard i < offset, let kind = EntityKind(storageCode: value[i]) else { return nil }
+        guard let type = peekEvent(value)?.type, let i = subjectOffset(value),
+              let kind = EntityKind(storageCode: value[i]) else { return nil }
         return ValueFamily.of(type, subject: kind)
     }
 
@@ -308,12 +310,10 @@ extension LedgerStore {
             let rest = UnsafeRawBufferPointer(rebasing: value[offset...])
             return value[0] == 1 ? Array(rest) : try decodeValue(txn, rest, database: "log", what: "the data of event \(seq)")
         }
-        let prefix = Array(#"{"record":"#.utf8)
-        guard let data, data.count > prefix.count + 1, data.starts(with: prefix), data.last == UInt8(ascii: "}") else {
+        guard let record = data.flatMap(LedgerStore.recordInData) else {
             throw LedgerStoreError.damagedEntry(path: path, database: "state",
                                                 what: "the row of \(key) refers to event \(seq), which holds no record")
         }
-        let record = Array(data[prefix.count..<(data.count - 1)])
         if let hash, ContentHash(bytes: record) != hash {
             throw LedgerStoreError.damagedEntry(path: path, database: "state",
                                                 what: "the row of \(key) refers to event \(seq), whose record has another hash")
@@ -332,14 +332,24 @@ extension LedgerStore {
 
     /// Where an event's data starts in its storage form (versions 1 and 2 share the header), or nil.
     static func dataOffset(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let i = subjectOffset(b), i + 3 <= b.count else { return nil }
+        let end = i + 3 + (Int(b[i + 1]) << 8 | Int(b[i + 2]))
+        return end <= b.count ? end : nil
+    }
+
+    /// Where the type's wire name (its length byte) sits in a stored event's header (versions 1 and 2:
+    /// after the fixed fields and the causation when flagged), or nil.
+    static func typeOffset(_ b: UnsafeRawBufferPointer) -> Int? {
         guard b.count >= 27, RecordedEvent.readableStorageFormatVersions.contains(b[0]) else { return nil }
-        var i = 26
-        if b[9] & 4 != 0 { i += 8 }
-        guard i < b.count else { return nil }
-        i += 1 + Int(b[i])
-        guard i + 3 <= b.count else { return nil }
-        i += 3 + (Int(b[i + 1]) << 8 | Int(b[i + 2]))
-        return i <= b.count ? i : nil
+        let i = b[9] & 4 != 0 ? 34 : 26
+        return i < b.count ? i : nil
+    }
+
+    /// Where the subject (its kind code) starts in a stored event's header, or nil.
+    static func subjectOffset(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let t = typeOffset(b) else { return nil }
+        let i = t + 1 + Int(b[t])
+        return i < b.count ? i : nil
     }
 }
 

@@ -293,7 +293,8 @@ public final class ValueCodec: Sendable {
         guard s.count >= 10, s.count <= 32 else { return false }
         let a = Array(s)
         guard a[0...3].allSatisfy({ $0 >= 48 && $0 <= 57 }), a[4] == UInt8(ascii: "-") else { return false }
-        return a.allSatisfy { ($0 >= 48 && $0 <= 57) || Array("-:.TZ+".utf8).contains($0) }
+        let punctuation = Array("-:.TZ+".utf8)
+        return a.allSatisfy { ($0 >= 48 && $0 <= 57) || punctuation.contains($0) }
     }
 
     // MARK: - Context pool
@@ -308,13 +309,7 @@ public final class ValueCodec: Sendable {
     }
 
     private func giveBack(compressor c: OpaquePointer) {
-        let context = ZstdContext(pointer: c)
-        let kept = state.withLock { s -> Bool in
-            guard s.compressors.count < 8 else { return false }
-            s.compressors.append(context)
-            return true
-        }
-        if !kept { ZSTD_freeCCtx(c) }
+        if !keep(c, in: \.compressors, atMost: 8) { ZSTD_freeCCtx(c) }
     }
 
     private func takeDecompressor() -> OpaquePointer {
@@ -323,49 +318,62 @@ public final class ValueCodec: Sendable {
     }
 
     private func giveBack(decompressor d: OpaquePointer) {
-        let context = ZstdContext(pointer: d)
-        let kept = state.withLock { s -> Bool in
-            guard s.decompressors.count < 16 else { return false }
-            s.decompressors.append(context)
+        if !keep(d, in: \.decompressors, atMost: 16) { ZSTD_freeDCtx(d) }
+    }
+
+    /// Puts a context back in its pool unless the pool holds `limit` already; false: the caller frees it.
+    private func keep(_ pointer: OpaquePointer, in pool: WritableKeyPath<State, [ZstdContext]>, atMost limit: Int) -> Bool {
+        let context = ZstdContext(pointer: pointer)
+        return state.withLock { s in
+            guard s[keyPath: pool].count < limit else { return false }
+            s[keyPath: pool].append(context)
             return true
         }
-        if !kept { ZSTD_freeDCtx(d) }
     }
 }
 
-/// A zstd compression or decompression context in the pool.
+/// A zstd object's pointer: a compression or decompression context in the pool, or a dictionary's CDict.
 ///
 /// @unchecked Sendable: a context is used by one thread at a time: taken out of the pool (under its
-/// lock) before use and put back after.
+/// lock) before use and put back after; a CDict is never changed once made.
 struct ZstdContext: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// One trained dictionary, digested for compression and decompression.
+/// One trained dictionary, digested for decompression (at once: that also checks it is a dictionary)
+/// and for compression (on first use: a CDict at level 3 takes about 1 MB of tables, which a process
+/// that only reads, or a server holding many stores, should not pay per dictionary).
 ///
-/// @unchecked Sendable: its pointers are made once in `init`, never changed, and freed in `deinit`;
-/// zstd allows a CDict and a DDict to be used by several threads at once.
+/// @unchecked Sendable: `ddict` is made once in `init` and never changed; the CDict is made once under
+/// its lock and never changed after; both are freed in `deinit`. zstd allows a CDict and a DDict to be
+/// used by several threads at once.
 final class ZstdDictionary: @unchecked Sendable {
     let id: UInt16
     let family: String
     let bytes: [UInt8]
-    let cdict: OpaquePointer
     let ddict: OpaquePointer
+    private let compression = Mutex<ZstdContext?>(nil)
 
     init(id: UInt16, family: String, bytes: [UInt8]) throws(ValueCodecError) {
-        guard !bytes.isEmpty else { throw ValueCodecError.malformed("dictionary \(id) is empty") }
-        let c = bytes.withUnsafeBytes { ZSTD_createCDict($0.baseAddress, $0.count, ValueCodec.level) }
-        let d = bytes.withUnsafeBytes { ZSTD_createDDict($0.baseAddress, $0.count) }
-        guard let c, let d else {
-            if let c { ZSTD_freeCDict(c) }
-            if let d { ZSTD_freeDDict(d) }
+        guard !bytes.isEmpty,
+              let d = bytes.withUnsafeBytes({ ZSTD_createDDict($0.baseAddress, $0.count) }) else {
             throw ValueCodecError.malformed("dictionary \(id) (\(family)) is not a zstd dictionary")
         }
-        (self.id, self.family, self.bytes, cdict, ddict) = (id, family, bytes, c, d)
+        (self.id, self.family, self.bytes, ddict) = (id, family, bytes, d)
+    }
+
+    /// The dictionary digested for compression at `ValueCodec.level`, made on first use.
+    var cdict: OpaquePointer {
+        compression.withLock { made in
+            if let made { return made.pointer }
+            let c = bytes.withUnsafeBytes { ZSTD_createCDict($0.baseAddress, $0.count, ValueCodec.level) }!
+            made = ZstdContext(pointer: c)
+            return c
+        }
     }
 
     deinit {
-        ZSTD_freeCDict(cdict)
+        if let c = compression.withLock({ $0 }) { ZSTD_freeCDict(c.pointer) }
         ZSTD_freeDDict(ddict)
     }
 }

@@ -9,7 +9,7 @@ extension LedgerStore {
     /// Learns every dictionary in the `dictionaries` database that the codec does not know yet (made by
     /// another process, or committed since this one looked). Key: u16 id; value: u8 length of the
     /// family name, the name, the dictionary. Every dictionary is also kept in `checkpoints` under
-    /// `dictionary/<id>` (`StoreKeys.dictionaryCopy`): a damaged page of one copy would otherwise make
+    /// `dictionary/<id>` (`StoreKeys.dictionaryCopyPrefix`): a damaged page of one copy would otherwise make
     /// every value of its family unreadable, so when the `dictionaries` database cannot be read the
     /// copies are read instead.
     func loadDictionaries(_ txn: borrowing some ReadableTransaction & ~Copyable) throws {

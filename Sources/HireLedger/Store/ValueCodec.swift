@@ -187,13 +187,18 @@ public final class ValueCodec: Sendable {
         guard size <= ValueCodec.maximumDecodedLength else {
             throw ValueCodecError.malformed("a zstd frame without a readable content size")
         }
+        var ddict: OpaquePointer?
+        if let dictionary {
+            ddict = dictionary.ddict
+            guard ddict != nil else { throw ValueCodecError.malformed("dictionary \(dictionary.id) (\(dictionary.family)) cannot be read by zstd") }
+        }
         let dctx = takeDecompressor()
         defer { giveBack(decompressor: dctx) }
         // Written by zstd in full before it is read (checked below), so not zeroed first: this runs for
         // every compressed event a projection rebuild decodes.
         var n = 0
         let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { o, initialized in
-            n = dictionary.map { ZSTD_decompress_usingDDict(dctx, o.baseAddress, o.count, base, frame.count, $0.ddict) }
+            n = ddict.map { ZSTD_decompress_usingDDict(dctx, o.baseAddress, o.count, base, frame.count, $0) }
                 ?? ZSTD_decompressDCtx(dctx, o.baseAddress, o.count, base, frame.count)
             initialized = ZSTD_isError(n) == 0 && n == o.count ? n : 0
         }
@@ -340,26 +345,26 @@ struct ZstdContext: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// One trained dictionary, digested for decompression (at once: that also checks it is a dictionary)
-/// and for compression (on first use: a CDict at level 3 takes about 1 MB of tables, which a process
-/// that only reads, or a server holding many stores, should not pay per dictionary).
+/// One trained dictionary, digested for decompression and for compression each on first use: a CDict at
+/// level 3 takes about 1 MB of tables and a DDict a copy of the dictionary with its entropy tables, which
+/// a process that only reads a few values, or a server holding many stores, should not pay per
+/// dictionary at open. `init` checks the bytes are a zstd dictionary (its header), cheaply.
 ///
-/// @unchecked Sendable: `ddict` is made once in `init` and never changed; the CDict is made once under
-/// its lock and never changed after; both are freed in `deinit`. zstd allows a CDict and a DDict to be
-/// used by several threads at once.
+/// @unchecked Sendable: each digested form is made once under its lock and never changed after; both are
+/// freed in `deinit`. zstd allows a CDict and a DDict to be used by several threads at once.
 final class ZstdDictionary: @unchecked Sendable {
     let id: UInt16
     let family: String
     let bytes: [UInt8]
-    let ddict: OpaquePointer
     private let compression = Mutex<ZstdContext?>(nil)
+    private let decompression = Mutex<ZstdContext?>(nil)
 
     init(id: UInt16, family: String, bytes: [UInt8]) throws(ValueCodecError) {
-        guard !bytes.isEmpty,
-              let d = bytes.withUnsafeBytes({ ZSTD_createDDict($0.baseAddress, $0.count) }) else {
+        // A trained dictionary starts with zstd's magic number and carries a non-zero id.
+        guard bytes.withUnsafeBytes({ ZDICT_getDictID($0.baseAddress, $0.count) }) != 0 else {
             throw ValueCodecError.malformed("dictionary \(id) (\(family)) is not a zstd dictionary")
         }
-        (self.id, self.family, self.bytes, ddict) = (id, family, bytes, d)
+        (self.id, self.family, self.bytes) = (id, family, bytes)
     }
 
     /// The dictionary digested for compression at `ValueCodec.level`, made on first use.
@@ -372,9 +377,20 @@ final class ZstdDictionary: @unchecked Sendable {
         }
     }
 
+    /// The dictionary digested for decompression, made on first use; nil when zstd cannot digest it (a
+    /// damaged dictionary whose header still reads).
+    var ddict: OpaquePointer? {
+        decompression.withLock { made in
+            if let made { return made.pointer }
+            guard let d = bytes.withUnsafeBytes({ ZSTD_createDDict($0.baseAddress, $0.count) }) else { return nil }
+            made = ZstdContext(pointer: d)
+            return d
+        }
+    }
+
     deinit {
         if let c = compression.withLock({ $0 }) { ZSTD_freeCDict(c.pointer) }
-        ZSTD_freeDDict(ddict)
+        if let d = decompression.withLock({ $0 }) { ZSTD_freeDDict(d.pointer) }
     }
 }
 

@@ -106,7 +106,10 @@ enum SyncBench {
         _ = try await steps.run("(c) incremental sync after one simulated day", options)
 
         let bytes = (try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
-        print("store: \(bytes / 1_000_000) MB data.mdb, \(try store.lastPosition.value) events")
+        let events = Int(try store.lastPosition.value)
+        let records = try store.recordCounts().values.reduce(0) { $0 + $1.live + $1.deleted }
+        print("store: \(bytes / 1_000_000) MB data.mdb, \(events) events, \(records) records; "
+            + "\(bytes / max(records, 1)) B per record, \(bytes / max(events, 1)) B per event")
         if latencyMillis > 0 {
             try await SyncLatencyBench.run(simulator: simulator, snapshot: snapshot, latencyMillis: latencyMillis,
                                            concurrencies: concurrencies, now: simulatedNow.value)

@@ -30,6 +30,47 @@ struct EntityKeyTests {
         #expect(LogPosition(bigEndianBytes: composite.dropFirst(decoded!.1)) == LogPosition(7))
     }
 
+    @Test func canonicalUUIDIdsTakeTheSixteenByteFormAndEverythingElseTheTextForm() throws {
+        let id = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        let compact = EntityKey(.application, id).storageBytes
+        #expect(compact.count == 18)
+        #expect(compact[0] == EntityKind.application.storageCode && compact[1] == 0x80)
+        #expect(Array(compact[2...]) == [0x0f, 0x8f, 0xad, 0x5b, 0xd9, 0xcb, 0x46, 0x9f, 0xa1, 0x65, 0x70, 0x86, 0x77, 0x28, 0x95, 0x0e])
+        #expect(EntityKey(storageBytes: compact) == EntityKey(.application, id))
+        // The text form of the same key (formats 1 to 4) still decodes to the same key.
+        let text = EntityKey(.application, id).textStorageBytes
+        #expect(text.count == 39 && text[1] == 0 && text[2] == 36)
+        #expect(EntityKey(storageBytes: text) == EntityKey(.application, id))
+        // Ids the UUID form would not give back exactly stay text: upper case, braces, other lengths, bad digits.
+        for other in ["0F8FAD5B-D9CB-469F-A165-70867728950E", "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+                      "0f8fad5bd9cb469fa16570867728950e", "0f8fad5b-d9cb-469f-a165-70867728950g",
+                      "0f8fad5b-d9cb-469f-a165_70867728950e", "0f8fad5b-d9cb-469f-a165-70867728950", "abc"] {
+            let bytes = EntityKey(.application, other).storageBytes
+            #expect(bytes == EntityKey(.application, other).textStorageBytes, "\(other)")
+            #expect(EntityKey(storageBytes: bytes) == EntityKey(.application, other))
+        }
+        // Byte order of UUID keys is the text order of their ids (hex digits sort as their values).
+        let ids = (0..<50).map { _ in randomUUIDText() }
+        let sortedByBytes = ids.sorted { EntityKey(.job, $0).storageBytes.lexicographicallyPrecedes(EntityKey(.job, $1).storageBytes) }
+        #expect(sortedByBytes == ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        for id in ids { #expect(EntityKey(storageBytes: EntityKey(.job, id).storageBytes)?.id == id) }
+    }
+
+    @Test func malformedStorageFormsAreRejected() {
+        let good = EntityKey(.offer, "0f8fad5b-d9cb-469f-a165-70867728950e").storageBytes
+        #expect(EntityKey(storageBytes: Array(good.prefix(17))) == nil)  // UUID form cut short
+        #expect(EntityKey(storageBytes: [EntityKind.offer.storageCode, 0x81, 0, 1]) == nil)  // length with the marker bit
+        #expect(EntityKey(storageBytes: [0, 0, 1, 0x61]) == nil)  // unknown kind
+        #expect(EntityKey(storageBytes: [EntityKind.offer.storageCode, 0, 2, 0xff, 0xfe]) == nil)  // not UTF-8
+        #expect(EntityKey(.job, String(repeating: "x", count: EntityKey.maxStorableIDLength)).isStorable)
+        #expect(!EntityKey(.job, String(repeating: "x", count: EntityKey.maxStorableIDLength + 1)).isStorable)
+    }
+
+    private func randomUUIDText() -> String {
+        let hex = Array("0123456789abcdef")
+        return String((0..<36).map { i in [8, 13, 18, 23].contains(i) ? "-" : hex[Int.random(in: 0..<16)] })
+    }
+
     @Test(arguments: ["", "application", "application/", "nope/1"])
     func malformedWireFormsAreRejected(_ text: String) {
         #expect(EntityKey(wireForm: text) == nil)

@@ -62,6 +62,49 @@ struct RecordedEventEncodingTests {
         }
     }
 
+    @Test func eventTypeStorageCodesAreUniqueStableAndRoundTrip() {
+        #expect(Set(EventType.allCases.map(\.storageCode)).count == EventType.allCases.count)
+        for type in EventType.allCases {
+            #expect(type.storageCode != 0)
+            #expect(EventType(storageCode: type.storageCode) == type)
+        }
+        // Spot checks of released codes: changing them misreads every format-5 store.
+        #expect(EventType.record(.application, .updated).storageCode == 21)
+        #expect(EventType.record(.offer, .restored).storageCode == 75)
+        #expect(EventType.domain(.applicationStageChanged).storageCode == 129)
+        #expect(EventType.domain(.candidateErased).storageCode == 146)
+        #expect(EventType(storageCode: 0) == nil && EventType(storageCode: 255) == nil)
+    }
+
+    @Test func versionTwoHeadersAreStillReadAndVersionThreeIsSmaller() throws {
+        for e in Self.batch() {
+            let v2 = e.storageHeaderBytes(version: 2) + [0] + e.data.canonicalBytes()
+            #expect(try RecordedEvent(storageBytes: v2, storeId: Self.storeId) == e)
+            let v3 = e.storageBytes()
+            #expect(v3.count < v2.count)
+            let h2 = try v2.withUnsafeBytes { try StoredEventHeader(parsing: $0) }
+            let h3 = try v3.withUnsafeBytes { try StoredEventHeader(parsing: $0) }
+            #expect(h2.type == e.type && h3.type == e.type && h2.seq == e.seq && h3.observedAt == e.observedAt)
+            #expect(h2.subjectKind == e.subject.kind && h3.subjectKind == e.subject.kind)
+            #expect(Array(v2[h2.dataOffset...]) == Array(v3[h3.dataOffset...]))
+            // Version 1: no codec byte.
+            var v1 = e.storageHeaderBytes(version: 2) + e.data.canonicalBytes()
+            v1[0] = 1
+            #expect(try RecordedEvent(storageBytes: v1, storeId: Self.storeId) == e)
+        }
+        // A UUID subject takes 18 bytes in version 3, 39 in version 2.
+        let e = RecordedEvent(seq: LogPosition(1), storeId: Self.storeId, type: .record(.job, .created),
+                              subject: EntityKey(.job, "0f8fad5b-d9cb-469f-a165-70867728950e"), observedAt: ClassifierFixtures.observedAt,
+                              occurredAt: ClassifierFixtures.observedAt, occurredAtInferred: false, backfilled: false,
+                              data: ["record": ["id": "x"]], causation: nil)
+        #expect(e.storageHeaderBytes(version: 2).count - e.storageHeaderBytes().count == 21 + 18)
+        #expect(try RecordedEvent(storageBytes: e.storageBytes(), storeId: Self.storeId) == e)
+        // An unknown type code is an error naming it.
+        var unknown = e.storageBytes()
+        unknown[26] = 127
+        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: unknown, storeId: Self.storeId) }
+    }
+
     @Test func storageFormRejectsUnknownVersionsAndTruncation() throws {
         let bytes = Self.batch()[1].storageBytes()
         var future = bytes

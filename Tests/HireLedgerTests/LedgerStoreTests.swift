@@ -202,8 +202,8 @@ struct LedgerStoreTests {
             let meta = try env.openDatabase(name: "meta")
             let version = try env.read { txn in try txn.get(meta, "format_version").flatMap { UInt64(bigEndianBytes: $0) } }
             #expect(version == LedgerStore.formatVersion)
-            // Format 3 (checksums) migrates a format-1 store when it is opened writable.
-            #expect(LedgerStore.formatVersion == 4)
+            // Formats 3 to 5 (checksums, compression, compact keys) migrate a format-1 store opened writable.
+            #expect(LedgerStore.formatVersion == 5)
         }
     }
 

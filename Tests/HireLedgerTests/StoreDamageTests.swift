@@ -107,7 +107,8 @@ struct StoreDamageTests {
         list.append(Damage(description: "the last page overwritten") { b, p in
             for i in (b.count - p)..<b.count { b[i] = 0x5A }
         })
-        // A flipped byte in an event's value (its type string sits near the start of the stored event).
+        // A flipped byte in an event's value (`needle`: a header's type code and subject start, the byte
+        // flipped is in the subject's id).
         list.append(Damage(description: "one byte flipped in an event value") { b, _ in
             if let at = StoreIntegrityTests.find(needle, in: b) { b[at + needle.count + 3] ^= 0x01 }
         })
@@ -120,7 +121,8 @@ struct StoreDamageTests {
             let base = try Self.baseStore(in: dir)
             let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: base.path + "/data.mdb")))
             let pageSize = 4096
-            let needle = Array("record.application.created".utf8)
+            // A stored `record.application.created` event's type code, then its subject's kind and UUID marker.
+            let needle: [UInt8] = [EventType.record(.application, .created).storageCode, EntityKind.application.storageCode, 0x80]
             let damages = Self.damages(fileSize: original.count, pageSize: pageSize, needle: needle)
             #expect(damages.count >= 30)
             // Which page each byte belongs to and which bytes inside pages nothing reads (the original is compacted).

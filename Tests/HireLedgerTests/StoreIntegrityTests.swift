@@ -31,6 +31,7 @@ struct StoreIntegrityTests {
         out["dictionaries"] = nil
         out["meta"]?[Array("migration/3".utf8)] = nil
         out["meta"]?[Array("migration/4".utf8)] = nil
+        out["meta"]?[Array("migration/5".utf8)] = nil
         out["checkpoints"] = out["checkpoints"]?.filter { !$0.key.starts(with: Array("dictionary/".utf8)) }
         out["log"] = Dictionary(uniqueKeysWithValues: try store.events().map { ($0.seq.value.bigEndianBytes, $0.storageBytes()) })
         var rows: [[UInt8]: [UInt8]] = [:]
@@ -117,7 +118,7 @@ struct StoreIntegrityTests {
         }
     }
 
-    @Test func aFormat2StoreMigratesResumablyToAStoreByteIdenticalToTheFreshOne() async throws {
+    @Test func aFormat2StoreMigratesResumablyThroughEveryFormatToTheFreshOnesContents() async throws {
         try await withTemporaryDirectory { path in
             let h = try await syncedStore(path + "/s", days: 4)
             let fresh = try Self.logicalContents(h.store)
@@ -138,10 +139,10 @@ struct StoreIntegrityTests {
             // ...leaves a store an older build refuses (format 3) and that read-only opens refuse as unfinished.
             #expect(try env.read { txn in try txn.get(meta, "format_version") } == UInt64(3).bigEndianBytes)
             #expect(try env.read { txn in try txn.contains(meta, "migration/3") })
-            // The next writable open finishes it (and goes on to format 4).
+            // The next writable open finishes it (and goes on to formats 4 and 5).
             let migrated = try LedgerStore.open(directory: copy)
             #expect(try migrated.environment.read { txn in try txn.contains(meta, "migration/3") } == false)
-            #expect(try migrated.environment.read { txn in try txn.get(meta, "format_version") } == UInt64(4).bigEndianBytes)
+            #expect(try migrated.environment.read { txn in try txn.get(meta, "format_version") } == LedgerStore.formatVersion.bigEndianBytes)
             #expect(try Self.logicalContents(migrated) == fresh)
             #expect(StoreVerifier.verify(migrated).isClean)
             #expect(try migrated.events() == h.store.events())
@@ -182,11 +183,11 @@ struct StoreIntegrityTests {
             // ...a half-migrated log still reads whole (old and new forms side by side)...
             #expect(try partial.events() == h.store.events())
             #expect(try LedgerStoreMigration.toFormat4(partial, batchSize: 40, stopAfterBatches: 3) == false)
-            // ...and the next writable open finishes it.
+            // ...and the next writable open finishes it (and goes on to format 5).
             let migrated = try LedgerStore.open(directory: copy)
             #expect(try env.read { txn in try txn.contains(meta, "migration/4") } == false)
             try env.read { txn in
-                try txn.scan(log) { _, v in #expect(v.first == 2) }
+                try txn.scan(log) { _, v in #expect(v.first == RecordedEvent.storageFormatVersion) }
                 try txn.scan(state) { _, v in #expect(v.first == 3) }
             }
             #expect(try Self.logicalContents(migrated) == fresh)
@@ -209,15 +210,102 @@ struct StoreIntegrityTests {
             _ = try ["log", "state"].map { try compactEnv.openDatabase(name: $0, flags: [], checksummed: true) }
             let compressedBytes = try Self.usedBytes(compactEnv, ["log", "state"])
             #expect(compressedBytes * 2 < plainBytes, "log+state: \(plainBytes) bytes plain, \(compressedBytes) after")
-            // Syncing on goes on as on the fresh store: the same events, the same state.
-            let goOn = path + "/goOn"
-            try migrated.copy(to: goOn)
-            h.sim.advance(days: 1)
-            try await h.service().sync()
-            let next = try SyncHarness(sim: h.sim, storePath: goOn)
-            try await next.service().sync()
-            #expect(try next.store.events().map(\.type) == h.store.events().map(\.type))
-            #expect(try Self.logicalContents(next.store)["state"] == Self.logicalContents(h.store)["state"])
+            try await expectSyncingOnMatchesTheFreshStore(migrated, h, goOn: path + "/goOn")
+        }
+    }
+
+    /// Format 4 → 5 (UUID ids as 16 bytes in keys and subjects, event types as one-byte codes): a format-4
+    /// store is read as it is when opened read-only; a migration killed in the log and again in the
+    /// state is refused by read-only opens and finished by the next writable open; the migrated store
+    /// holds the same events and rows, gives byte-identical views, verifies clean, takes fewer bytes,
+    /// and takes further syncs like a fresh one.
+    @Test func aFormat4StoreMigratesResumablyToFormat5WithByteIdenticalViews() async throws {
+        try await withTemporaryDirectory { path in
+            let h = try await syncedStore(path + "/s", days: 6)
+            let fresh = try Self.logicalContents(h.store)
+            let freshViews = try Self.views(h.store)
+            let freshEvents = try h.store.events()
+            let someEntity = try #require(freshEvents.first { $0.subject.kind == .application }?.subject)
+            let copy = path + "/old"
+            try h.store.copy(to: copy)
+            // (A second copy for the read-only opens: one process opens a path with one set of options.)
+            let readOnlyCopy = path + "/old-ro"
+            do {
+                let old = try LedgerStore.open(directory: copy)
+                try LedgerStoreMigration.downgradeToFormat4ForTesting(old)
+                try old.copy(to: readOnlyCopy)
+            }
+            // The previous release's store: format 4, event headers in storage version 2, text keys.
+            let env = try Environment.open(directory: copy)
+            let meta = try env.openDatabase(name: "meta")
+            let log = try env.openDatabase(name: "log", checksummed: true)
+            let state = try env.openDatabase(name: "state", checksummed: true)
+            let byEntity = try env.openDatabase(name: "by_entity")
+            #expect(try env.read { txn in try txn.get(meta, "format_version") } == UInt64(4).bigEndianBytes)
+            func forms() throws -> (logVersions: Set<UInt8>, compactState: Int, textState: Int, compactIndex: Int, textIndex: Int) {
+                var versions = Set<UInt8>()
+                var counts = (0, 0, 0, 0)
+                try env.read { txn in
+                    try txn.scan(log) { _, v in versions.insert(v[0]) }
+                    try txn.scan(state) { k, _ in if k[1] == 0x80 { counts.0 += 1 } else { counts.1 += 1 } }
+                    try txn.scan(byEntity) { k, _ in if k[1] == 0x80 { counts.2 += 1 } else { counts.3 += 1 } }
+                }
+                return (versions, counts.0, counts.1, counts.2, counts.3)
+            }
+            let before = try forms()
+            #expect(before.logVersions == [2] && before.compactState == 0 && before.compactIndex == 0)
+            let rowCount = before.textState
+            let compactCopy4 = path + "/compact4"
+
+            // Read-only, the format-4 store answers every read as it is (its keys in the text form).
+            do {
+                let readOnly = try LedgerStore.openReadOnly(directory: readOnlyCopy)
+                try readOnly.copy(to: compactCopy4)
+                #expect(!readOnly.compactKeys)
+                #expect(try readOnly.events() == freshEvents)
+                #expect(try readOnly.events(entity: someEntity) == h.store.events(entity: someEntity))
+                #expect(try Self.logicalContents(readOnly)["state"] == fresh["state"])
+                #expect(try readOnly.stateRow(someEntity) != nil)
+            }
+
+            // Killed in the log (2 batches of 40), then in the state...
+            let partial = try LedgerStoreMigration.openWithoutMigratingForTesting(directory: copy)
+            #expect(try LedgerStoreMigration.toFormat5(partial, batchSize: 40, stopAfterBatches: 2) == false)
+            #expect(try env.read { txn in try txn.get(meta, "format_version") } == UInt64(5).bigEndianBytes)
+            #expect(try env.read { txn in try txn.contains(meta, "migration/5") })
+            #expect(try forms().logVersions == [2, 3])
+            // ...a half-migrated log still reads whole (both header versions side by side)...
+            #expect(try partial.events() == freshEvents)
+            let logBatches = freshEvents.count / 40
+            #expect(try LedgerStoreMigration.toFormat5(partial, batchSize: 40, stopAfterBatches: logBatches + 2) == false)
+            let halfway = try forms()
+            #expect(halfway.logVersions == [3] && halfway.compactState > 0 && halfway.textState > 0, "\(halfway)")
+            // ...a read-only open refuses the half-migrated store instead of misreading it...
+            let halfCopy = path + "/half"
+            try partial.copy(to: halfCopy)
+            #expect(throws: LedgerStoreError.self) { try LedgerStore.openReadOnly(directory: halfCopy) }
+            // ...and the next writable open finishes it.
+            let migrated = try LedgerStore.open(directory: copy)
+            #expect(migrated.compactKeys)
+            #expect(try env.read { txn in try txn.contains(meta, "migration/5") } == false)
+            let after = try forms()
+            #expect(after.logVersions == [3] && after.textState == 0 && after.textIndex == 0 && after.compactState == rowCount, "\(after)")
+            #expect(try Self.logicalContents(migrated) == fresh)
+            #expect(try Self.views(migrated) == freshViews)
+            #expect(try migrated.events(entity: someEntity) == h.store.events(entity: someEntity))
+            #expect(StoreVerifier.verify(migrated).isClean)
+            // Compacted copies of both: format 5's log, state and index take fewer bytes.
+            let compactCopy5 = path + "/compact5"
+            try migrated.copy(to: compactCopy5)
+            func used(_ dir: String) throws -> Int {
+                let e = try Environment.open(directory: dir, options: Environment.Options(readOnly: true))
+                _ = try ["log", "state"].map { try e.openDatabase(name: $0, flags: [], checksummed: true) }
+                _ = try e.openDatabase(name: "by_entity", flags: [])
+                return try Self.usedBytes(e, ["log", "state", "by_entity"])
+            }
+            let (bytes4, bytes5) = (try used(compactCopy4), try used(compactCopy5))
+            #expect(bytes5 * 10 < bytes4 * 9, "log+state+by_entity: format 4 \(bytes4) bytes, format 5 \(bytes5)")
+            try await expectSyncingOnMatchesTheFreshStore(migrated, h, goOn: path + "/goOn")
         }
     }
 
@@ -272,6 +360,18 @@ struct StoreIntegrityTests {
             let appended = try migrated.events(after: last)
             #expect(appended.isEmpty, "\(appended.count) events, e.g. \(appended.prefix(3).map(\.type))")
         }
+    }
+
+    /// Syncing on from a copy of `migrated` (at `goOn`) goes on as on the fresh store `h`: one more
+    /// simulated day synced into both gives the same events and the same state.
+    func expectSyncingOnMatchesTheFreshStore(_ migrated: LedgerStore, _ h: SyncHarness, goOn: String) async throws {
+        try migrated.copy(to: goOn)
+        h.sim.advance(days: 1)
+        try await h.service().sync()
+        let next = try SyncHarness(sim: h.sim, storePath: goOn)
+        try await next.service().sync()
+        #expect(try next.store.events().map(\.type) == h.store.events().map(\.type))
+        #expect(try Self.logicalContents(next.store)["state"] == Self.logicalContents(h.store)["state"])
     }
 
     /// Bytes of the pages (branch, leaf, overflow) of `names`.

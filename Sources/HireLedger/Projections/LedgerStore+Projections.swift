@@ -112,17 +112,11 @@ extension LedgerStore {
         }
     }
 
-    /// Seq, observedAt and type of a stored event (layout in `RecordedEvent+Storage`); `type` is nil
-    /// when this build does not know it (the full decode then reports it).
+    /// Seq, observedAt and type of a stored event (`StoredEventHeader`); `type` is nil when this build
+    /// does not know it (the full decode then reports it).
     static func peekEvent(_ b: UnsafeRawBufferPointer) -> (seq: LogPosition, observedAt: Timestamp, type: EventType?)? {
-        guard let i = typeOffset(b),
-              let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[1..<9])),
-              let observed = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[10..<18]))
-        else { return nil }
-        let n = Int(b[i])
-        guard i + 1 + n <= b.count else { return nil }
-        let type = RecordedEvent.eventType(wireBytes: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]))
-        return (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)), type)
+        guard let header = StoredEventHeader.peek(b) else { return nil }
+        return (header.seq, header.observedAt, header.type)
     }
 
     private func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {

@@ -361,7 +361,7 @@ extension LedgerStore {
                                                  rawHash: row.rawHash, canonicalBytes: normalized.canonicalBytes)))
             }
             let encoded = try encode(txn, events: [], rows: pending)
-            for (item, bytes) in zip(pending, encoded.rows) { try txn.put(state, item.key.storageBytes, bytes) }
+            for (item, bytes) in zip(pending, encoded.rows) { try txn.put(state, entityKeyBytes(item.key), bytes) }
             return pending.count
         }
         // Projection entries holding a value are dropped; queries refold them from the redacted log.

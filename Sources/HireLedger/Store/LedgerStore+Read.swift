@@ -31,9 +31,9 @@ extension LedgerStore {
         return try environment.read { txn in
             var out: [RecordedEvent] = []
             if let entity {
-                let prefix = entity.storageBytes
+                let prefix = entityKeyBytes(entity)
                 try txn.withCursor(byEntity) { cursor in
-                    var more = try cursor.seek(StoreKeys.byEntity(entity, start))
+                    var more = try cursor.seek(byEntityKey(entity, start))
                     while more, out.count < limit {
                         let seq: LogPosition? = cursor.withCurrent { key, _ in
                             key.count == prefix.count + 8 && key.starts(with: prefix) ? StoreKeys.trailingSeq(key) : nil
@@ -98,7 +98,7 @@ extension LedgerStore {
     public func compare(_ observed: [(key: EntityKey, hash: ContentHash)]) throws -> [ObservedDifference] {
         try environment.read { txn in
             try observed.map { item in
-                let peeked = try txn.withValue(state, item.key.storageBytes) { StateRow.peek($0) }
+                let peeked = try txn.withValue(state, entityKeyBytes(item.key)) { StateRow.peek($0) }
                 guard let peeked else { return .new }
                 guard let peeked2 = peeked else {
                     throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(item.key)")
@@ -119,7 +119,7 @@ extension LedgerStore {
         try environment.read { txn in
             try observed.map { item in
                 // Outer nil: no row for the key. Inner nil: a row that cannot be read.
-                let header = try txn.withValue(state, item.key.storageBytes) { StateRow.header($0) }
+                let header = try txn.withValue(state, entityKeyBytes(item.key)) { StateRow.header($0) }
                 guard let header else { return false }
                 guard let header else {
                     throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(item.key)")
@@ -156,7 +156,7 @@ extension LedgerStore {
             try txn.withCursor(state) { cursor in
                 var more: Bool
                 if let after {
-                    let afterBytes = after.storageBytes
+                    let afterBytes = entityKeyBytes(after)
                     more = try cursor.seek(afterBytes)
                     if more, cursor.withCurrent({ key, _ in key.elementsEqual(afterBytes) }) { more = try cursor.next() }
                 } else {
@@ -295,7 +295,7 @@ extension LedgerStore {
     }
 
     func readRow(_ txn: borrowing some ReadableTransaction & ~Copyable, _ key: EntityKey) throws -> StateRow? {
-        try txn.withValue(state, key.storageBytes) { try decodeRow(txn, key, $0) }
+        try txn.withValue(state, entityKeyBytes(key)) { try decodeRow(txn, key, $0) }
     }
 
     func parseRecord(_ bytes: [UInt8], _ key: EntityKey) throws -> JSONValue {

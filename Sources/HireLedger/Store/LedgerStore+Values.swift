@@ -139,6 +139,7 @@ extension LedgerStore {
     func rewriteRows(_ txn: borrowing WriteTransaction, _ stored: [([UInt8], [UInt8])]) throws {
         try loadDictionaries(txn)
         var rows: [(key: EntityKey, row: StateRow)] = []
+        var keys: [[UInt8]] = []
         for (keyBytes, value) in stored where value.withUnsafeBytes({ StateRow(storageBytes: $0) }) != nil {
             guard let key = EntityKey(storageBytes: keyBytes),
                   var row = value.withUnsafeBytes({ StateRow(storageBytes: $0) }) else {
@@ -157,9 +158,11 @@ extension LedgerStore {
                 row.recordSeq = row.lastSeq
             }
             rows.append((key, row))
+            keys.append(keyBytes)
         }
         let encoded = try encode(txn, events: [], rows: rows)
-        for (item, bytes) in zip(rows, encoded.rows) { try txn.put(state, item.key.storageBytes, bytes) }
+        // Under the key each row was read from: the format-5 migration that follows re-keys them.
+        for (key, bytes) in zip(keys, encoded.rows) { try txn.put(state, key, bytes) }
     }
 
     /// The canonical bytes of the record a created or restored event about `key` at `seq` holds, or nil
@@ -185,16 +188,15 @@ extension LedgerStore {
     /// The canonical JSON data of a stored event held plain (storage version 1, or 2 with codec 0),
     /// or nil (compressed, or unreadable).
     static func plainDataInPlace(_ value: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let offset = dataOffset(value), offset < value.count else { return nil }
-        if value[0] == 1 { return Array(value[offset...]) }
-        return value[offset] == 0 ? Array(value[(offset + 1)...]) : nil
+        guard let header = StoredEventHeader.peek(value), header.dataOffset < value.count else { return nil }
+        if header.version == 1 { return Array(value[header.dataOffset...]) }
+        return value[header.dataOffset] == 0 ? Array(value[(header.dataOffset + 1)...]) : nil
     }
 
     /// The family of a stored event's data (`ValueFamily`), read from its header; nil when unreadable.
     static func family(_ value: UnsafeRawBufferPointer) -> String? {
-        guard let type = peekEvent(value)?.type, let i = subjectOffset(value),
-              let kind = EntityKind(storageCode: value[i]) else { return nil }
-        return ValueFamily.of(type, subject: kind)
+        guard let header = StoredEventHeader.peek(value), let type = header.type else { return nil }
+        return ValueFamily.of(type, subject: header.subjectKind)
     }
 
     private func lastDictionaryId(_ txn: borrowing some ReadableTransaction & ~Copyable) throws -> UInt16? {
@@ -330,26 +332,9 @@ extension LedgerStore {
         }
     }
 
-    /// Where an event's data starts in its storage form (versions 1 and 2 share the header), or nil.
+    /// Where an event's data starts in its storage form (`StoredEventHeader.dataOffset`), or nil.
     static func dataOffset(_ b: UnsafeRawBufferPointer) -> Int? {
-        guard let i = subjectOffset(b), i + 3 <= b.count else { return nil }
-        let end = i + 3 + (Int(b[i + 1]) << 8 | Int(b[i + 2]))
-        return end <= b.count ? end : nil
-    }
-
-    /// Where the type's wire name (its length byte) sits in a stored event's header (versions 1 and 2:
-    /// after the fixed fields and the causation when flagged), or nil.
-    static func typeOffset(_ b: UnsafeRawBufferPointer) -> Int? {
-        guard b.count >= 27, RecordedEvent.readableStorageFormatVersions.contains(b[0]) else { return nil }
-        let i = b[9] & 4 != 0 ? 34 : 26
-        return i < b.count ? i : nil
-    }
-
-    /// Where the subject (its kind code) starts in a stored event's header, or nil.
-    static func subjectOffset(_ b: UnsafeRawBufferPointer) -> Int? {
-        guard let t = typeOffset(b) else { return nil }
-        let i = t + 1 + Int(b[t])
-        return i < b.count ? i : nil
+        StoredEventHeader.peek(b)?.dataOffset
     }
 }
 

@@ -59,7 +59,7 @@ extension LedgerStore {
             let encoded = try encode(txn, events: recorded, rows: order.map { ($0, pending[$0]!) })
             try writeEvents(txn, recorded, encoded: encoded.events, expectedFirst: first)
             for (key, bytes) in zip(order, encoded.rows) {
-                try txn.put(state, key.storageBytes, bytes)
+                try txn.put(state, entityKeyBytes(key), bytes)
             }
             try applyCheckpoints(txn, checkpoints)
             let result = recorded.last.map { lastEvent in
@@ -167,7 +167,7 @@ extension LedgerStore {
                 throw LedgerStoreError.inconsistentAppend(path: path, what: "event at \(event.seq) where \(expected) was due")
             }
             try txn.put(log, event.seq.value, bytes, flags: .append)
-            try txn.put(byEntity, StoreKeys.byEntity(event.subject, event.seq), [UInt8]())
+            try txn.put(byEntity, byEntityKey(event.subject, event.seq), [UInt8]())
             try txn.put(byOccurred, StoreKeys.byOccurred(event.occurredAt, event.seq), [UInt8]())
             expected = expected.next
         }

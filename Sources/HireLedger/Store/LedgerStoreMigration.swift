@@ -44,6 +44,83 @@ public enum LedgerStoreMigration {
             try toFormat3(environment: env, meta: meta, databases: formats3, batchSize: batchSize)
         }
         try toFormat4(store, batchSize: batchSize)
+        try toFormat5(store, batchSize: batchSize)
+    }
+
+    /// Format 4 → 5: every event's header in storage version 3 (the type as a one-byte code, the subject
+    /// in `EntityKey`'s UUID form; the data's bytes, compressed or not, are kept as they are, so nothing
+    /// is decompressed), and every `state` and `by_entity` key of an entity whose id is a canonical UUID
+    /// re-keyed to the UUID form (the value kept as it is).
+    ///
+    /// Same rules as `toFormat4`: bounded transactions; resumable (the first transaction sets the format
+    /// to 5 and writes `migration/5` = the database being rewritten (0 log, 1 state, 2 by_entity) and the
+    /// last key done; each batch moves it on with its changes; the last removes it); events, records,
+    /// counts and the store id unchanged. Entries already in the new form are left alone, so a migration
+    /// resumed after a kill redoes nothing, and a store written in the new forms but marked older (a
+    /// salvage, a replay) passes through unchanged.
+    @discardableResult
+    public static func toFormat5(_ store: LedgerStore, batchSize: Int = defaultBatchSize, stopAfterBatches: Int? = nil) throws -> Bool {
+        precondition(batchSize > 0, "batchSize must be positive")
+        let env = store.environment
+        let meta = store.databases[0]
+        let started = try env.write { txn -> Bool in
+            if try txn.get(meta, StoreKeys.migrationProgress5) != nil { return true }
+            let version = try txn.get(meta, StoreKeys.formatVersion).flatMap { UInt64(bigEndianBytes: $0) }
+            if let version, version >= 5 { return false }
+            try txn.put(meta, StoreKeys.formatVersion, UInt64(5))
+            try txn.put(meta, StoreKeys.migrationProgress5, [0])
+            return true
+        }
+        guard started else { return true }
+        return try rewriteInBatches(env, meta: meta, progressKey: StoreKeys.migrationProgress5,
+                                    databases: [store.log, store.state, store.byEntity],
+                                    batchSize: batchSize, stopAfterBatches: stopAfterBatches) { txn, index, pending in
+            let db = index == 0 ? store.log : index == 1 ? store.state : store.byEntity
+            for (key, value) in pending {
+                if index == 0 {
+                    if let current = try currentEventForm(value, path: env.path) { try txn.put(db, key, current) }
+                } else if let compact = compactEntityKey(key, trailing: index == 2 ? 8 : 0) {
+                    try txn.put(db, compact, value)
+                    _ = try txn.delete(db, key)
+                }
+            }
+        }
+    }
+
+    /// A stored event of storage version 1 or 2 in version 3 (its data's bytes unchanged, a codec byte 0
+    /// put before version 1's plain JSON); nil when it is already version 3, or of a type this build
+    /// does not know (it stays readable as it is).
+    static func currentEventForm(_ value: [UInt8], path: String) throws -> [UInt8]? {
+        try value.withUnsafeBytes { b -> [UInt8]? in
+            let header: StoredEventHeader
+            do throws(EventDecodingError) { header = try StoredEventHeader(parsing: b) } catch {
+                throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
+            }
+            guard header.version < 3, let type = header.type else { return nil }
+            guard let (subject, _) = EntityKey.decodePrefix(UnsafeRawBufferPointer(rebasing: b[header.subjectOffset..<header.dataOffset])) else {
+                throw LedgerStoreError.damagedEntry(path: path, database: "log", what: "malformed subject at seq \(header.seq)")
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(value.count)
+            out.append(3)
+            out.append(contentsOf: value[1..<header.typeOffset])
+            out.append(type.storageCode)
+            subject.appendStorageBytes(to: &out)
+            if header.version == 1 { out.append(0) }
+            out.append(contentsOf: value[header.dataOffset...])
+            return out
+        }
+    }
+
+    /// `key` (an entity key in the text form, then `trailing` more bytes) with the entity in the UUID
+    /// form; nil when it is in that form already or its id is no canonical UUID.
+    static func compactEntityKey(_ key: [UInt8], trailing: Int) -> [UInt8]? {
+        guard key.count > trailing, key.count >= 2, key[1] < 0x80,
+              let entity = EntityKey(storageBytes: key[..<(key.count - trailing)]) else { return nil }
+        var out = entity.storageBytes
+        guard out[1] == 0x80 else { return nil }
+        out.append(contentsOf: key[(key.count - trailing)...])
+        return out
     }
 
     /// Format 3 → 4: trains the compression dictionaries from the store's own values, then rewrites
@@ -75,30 +152,42 @@ public enum LedgerStoreMigration {
             return true
         }
         guard started else { return true }
+        return try rewriteInBatches(env, meta: meta, progressKey: StoreKeys.migrationProgress4, databases: [store.log, store.state],
+                                    batchSize: batchSize, stopAfterBatches: stopAfterBatches) { txn, index, pending in
+            if index == 0 {
+                try store.rewriteEvents(txn, pending)
+            } else {
+                try store.rewriteRows(txn, pending)
+            }
+        }
+    }
+
+    /// The batch loop of a migration step whose first transaction wrote `progressKey` = [0]: each write
+    /// transaction hands `rewrite` the next `batchSize` entries of `databases[index]` after the key the
+    /// progress holds, and moves the progress on to the last of them (or to the next database when the
+    /// batch is short) in the same transaction; the transaction that finds every database done removes
+    /// the key. Returns whether the step is complete (false after `stopAfterBatches` batches).
+    static func rewriteInBatches(_ env: Environment, meta: Database, progressKey: String, databases: [Database],
+                                 batchSize: Int, stopAfterBatches: Int?,
+                                 rewrite: (borrowing WriteTransaction, Int, [([UInt8], [UInt8])]) throws -> Void) throws -> Bool {
         var batches = 0
         while true {
             if let stopAfterBatches, batches >= stopAfterBatches { return false }
             let done = try env.write { txn -> Bool in
-                guard let progress = try txn.get(meta, StoreKeys.migrationProgress4) else { return true }
-                guard let index = progress.first, index <= 2 else {
+                guard let progress = try txn.get(meta, progressKey) else { return true }
+                guard let index = progress.first.map(Int.init), index <= databases.count else {
                     throw LedgerStoreError.damagedMeta(path: env.path, what: "the migration progress key is unreadable")
                 }
-                if index == 2 {
-                    try txn.delete(meta, StoreKeys.migrationProgress4)
+                if index == databases.count {
+                    try txn.delete(meta, progressKey)
                     return true
                 }
-                let after = Array(progress.dropFirst())
-                let db = index == 0 ? store.log : store.state
-                let pending = try nextBatch(txn, db, after: after, batchSize: batchSize)
-                if index == 0 {
-                    try store.rewriteEvents(txn, pending)
-                } else {
-                    try store.rewriteRows(txn, pending)
-                }
+                let pending = try nextBatch(txn, databases[index], after: Array(progress.dropFirst()), batchSize: batchSize)
+                try rewrite(txn, index, pending)
                 if pending.count < batchSize {
-                    try txn.put(meta, StoreKeys.migrationProgress4, [index + 1])
+                    try txn.put(meta, progressKey, [UInt8(index + 1)])
                 } else {
-                    try txn.put(meta, StoreKeys.migrationProgress4, [index] + pending.last!.0)
+                    try txn.put(meta, progressKey, [UInt8(index)] + pending.last!.0)
                 }
                 return false
             }
@@ -155,22 +244,61 @@ public enum LedgerStoreMigration {
         try LedgerStore.openWithoutMigrating(directory: directory)
     }
 
-    /// The inverse of `toFormat4`, for tests only: writes every event plain in storage version 1 and
-    /// every state row plain in version 2, removes the dictionaries, and marks the store as format 3, as
-    /// the previous release would have written it. Refuses a store with a migration in progress.
-    public static func downgradeToFormat3ForTesting(_ store: LedgerStore) throws {
+    /// The inverse of `toFormat5`, for tests only: every event's header in storage version 2 (its data's
+    /// bytes kept), every `state` and `by_entity` key in the text form, the store marked as format 4, as
+    /// the previous release would have written it. Refuses a store with a migration in progress. The
+    /// store must be opened again afterwards (this object keeps format 5's key form).
+    public static func downgradeToFormat4ForTesting(_ store: LedgerStore) throws {
         let env = store.environment
         let meta = store.databases[0]
         try env.write { txn in
-            if try txn.contains(meta, StoreKeys.migrationProgress) || txn.contains(meta, StoreKeys.migrationProgress4) {
+            if try txn.contains(meta, StoreKeys.migrationProgress) || txn.contains(meta, StoreKeys.migrationProgress4)
+                || txn.contains(meta, StoreKeys.migrationProgress5) {
                 throw LedgerStoreError.migrationUnfinished(path: env.path)
             }
+            var events: [(UInt64, [UInt8])] = []
+            try txn.scan(store.log) { key, value in
+                guard let seq = UInt64(bigEndianBytes: key), let header = StoredEventHeader.peek(value), header.version == 3,
+                      let type = header.type,
+                      let (subject, _) = EntityKey.decodePrefix(UnsafeRawBufferPointer(rebasing: value[header.subjectOffset..<header.dataOffset]))
+                else { return }
+                var v2: [UInt8] = [2]
+                v2.append(contentsOf: value[1..<header.typeOffset])
+                v2.append(UInt8(type.wireName.utf8.count))
+                v2.append(contentsOf: type.wireName.utf8)
+                subject.appendStorageBytes(to: &v2, compact: false)
+                v2.append(contentsOf: value[header.dataOffset...])
+                events.append((seq, v2))
+            }
+            for (seq, bytes) in events { try txn.put(store.log, seq, bytes) }
+            for (db, trailing) in [(store.state, 0), (store.byEntity, 8)] {
+                var all: [([UInt8], [UInt8])] = []
+                try txn.scan(db) { key, value in all.append((Array(key), Array(value))) }
+                for (key, value) in all where key.count > 1 && key[1] == 0x80 {
+                    guard let entity = EntityKey(storageBytes: key[..<(key.count - trailing)]) else { continue }
+                    _ = try txn.delete(db, key)
+                    try txn.put(db, entity.textStorageBytes + key[(key.count - trailing)...], value)
+                }
+            }
+            try txn.put(meta, StoreKeys.formatVersion, UInt64(4))
+        }
+    }
+
+    /// The inverse of `toFormat4` (after `downgradeToFormat4ForTesting`), for tests only: writes every
+    /// event plain in storage version 1 and every state row plain in version 2, removes the
+    /// dictionaries, and marks the store as format 3, as the release before would have written it.
+    /// Refuses a store with a migration in progress.
+    public static func downgradeToFormat3ForTesting(_ store: LedgerStore) throws {
+        try downgradeToFormat4ForTesting(store)
+        let env = store.environment
+        let meta = store.databases[0]
+        try env.write { txn in
             try store.loadDictionaries(txn)
             var events: [(UInt64, [UInt8])] = []
             try txn.scan(store.log) { key, value in
                 guard let seq = UInt64(bigEndianBytes: key) else { return }
                 let event = try store.decodeEvent(value)
-                var v1 = event.storageHeaderBytes()
+                var v1 = event.storageHeaderBytes(version: 2)
                 v1[0] = 1
                 v1.append(contentsOf: event.data.canonicalBytes())
                 events.append((seq, v1))

@@ -20,9 +20,15 @@ enum StoreKeys {
     /// In a store written by `verify --salvage`: the positions lost, 8 bytes big-endian each.
     static let salvageLost = "salvage/lost"
 
-    /// `by_entity`: the entity key's storage form (self-delimiting) followed by the event's seq.
-    static func byEntity(_ key: EntityKey, _ seq: LogPosition) -> [UInt8] {
-        var out = key.storageBytes
+    /// Present while a migration to format 5 runs: the index of the database being rewritten (0 log,
+    /// 1 state, 2 by_entity) followed by the last key done in it (empty: none yet); 3 when all are done.
+    static let migrationProgress5 = "migration/5"
+
+    /// `by_entity`: the entity key's storage form (self-delimiting; with `compact` false, the text form
+    /// of formats 1 to 4) followed by the event's seq.
+    static func byEntity(_ key: EntityKey, _ seq: LogPosition, compact: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
+        key.appendStorageBytes(to: &out, compact: compact)
         out.append(contentsOf: seq.bigEndianBytes)
         return out
     }

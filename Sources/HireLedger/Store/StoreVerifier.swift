@@ -145,9 +145,9 @@ public enum StoreVerifier {
             expected = position.next
             events += 1
             lastPosition = max(lastPosition, position)
-            indexExpected.byEntity.insert(StoreKeys.byEntity(event.subject, event.seq))
+            indexExpected.byEntity.insert(store.byEntityKey(event.subject, event.seq))
             indexExpected.byOccurred.insert(StoreKeys.byOccurred(event.occurredAt, event.seq))
-            if case .record = event.type { recordSubjects.insert(event.subject.storageBytes) }
+            if case .record = event.type { recordSubjects.insert(store.entityKeyBytes(event.subject)) }
         }
         report.findings += found
         report.events = events
@@ -181,6 +181,11 @@ public enum StoreVerifier {
                 rowKeys.insert(Array(key))
                 guard let entity = EntityKey(storageBytes: key) else {
                     found.append(Finding(database: "state", key: hex(key), what: "a key that is not an entity key"))
+                    return
+                }
+                guard key.elementsEqual(store.entityKeyBytes(entity)) else {
+                    found.append(Finding(database: "state", key: entity.description,
+                                         what: "the key is not in this store's form (format 5 keeps a UUID id as 16 bytes)"))
                     return
                 }
                 guard StateRow.parse(value) != nil else {
@@ -267,7 +272,7 @@ public enum StoreVerifier {
     /// skipped, as the salvage did when it folded the row.
     static func compareWithFold(_ store: LedgerStore, _ txn: borrowing ReadTransaction, _ entity: EntityKey, _ row: StateRow,
                                 lenient: Bool = false) throws -> String? {
-        let prefix = entity.storageBytes
+        let prefix = store.entityKeyBytes(entity)
         var seqs: [LogPosition] = []
         try txn.scan(store.byEntity, prefix: prefix) { key, _ in
             if key.count == prefix.count + 8, let seq = StoreKeys.trailingSeq(key) { seqs.append(seq) }

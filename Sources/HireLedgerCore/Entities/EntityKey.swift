@@ -1,12 +1,20 @@
 /// One Ashby record's identity: its kind and its Ashby id.
 ///
 /// Wire form `kind/id` (the CloudEvents `subject`), parsed at the first `/` so ids may contain `/`.
-/// Storage form (`storageBytes`): the kind's one-byte code, the id's UTF-8 length as a big-endian
-/// `UInt16`, then the id's UTF-8 bytes. It is self-delimiting, so `storageBytes + seq` is an unambiguous
-/// composite key and a prefix scan over one entity never matches another whose id merely starts the
-/// same way. All keys of one kind share their first byte. Ids longer than 65,535 UTF-8 bytes cannot be
-/// encoded (`storageBytes` traps); callers taking ids from Ashby check `isStorable` first (LMDB's own
-/// key limit, 511 bytes by default, is far lower anyway).
+///
+/// Storage form (`storageBytes`, store format 5 on): the kind's one-byte code, then either
+/// - `0x80` and the 16 bytes of the id when the id is a UUID in canonical lowercase text
+///   (`8-4-4-4-12` hex digits; Ashby's ids are): 18 bytes instead of 39, for every state key, index key
+///   and event subject; or
+/// - the id's UTF-8 length as a big-endian `UInt16` below `0x8000`, then the id's UTF-8 bytes (the
+///   text form, `textStorageBytes`, which is also the whole storage form of formats 1 to 4).
+/// The byte after the kind tells the two apart (a text length's high byte is below `0x80`), so a
+/// reader decodes either, and a store of format 4 or older (text keys only) is still read as it is.
+/// Both are self-delimiting, so `storageBytes + seq` is an unambiguous composite key and a prefix scan
+/// over one entity never matches another whose id merely starts the same way. All keys of one kind
+/// share their first byte. Ids longer than 32,767 UTF-8 bytes cannot be encoded (`storageBytes`
+/// traps); callers taking ids from Ashby check `isStorable` first (LMDB's own key limit, 511 bytes by
+/// default, is far lower anyway).
 public struct EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let kind: EntityKind
     public let id: String
@@ -30,21 +38,41 @@ public struct EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(kind, id)
     }
 
-    /// The largest id, in UTF-8 bytes, the storage form can hold.
-    public static let maxStorableIDLength = Int(UInt16.max)
+    /// The largest id, in UTF-8 bytes, the storage form can hold (a text length keeps its high bit
+    /// clear: set, it marks the UUID form).
+    public static let maxStorableIDLength = 0x7FFF
+
+    /// The byte after the kind code that marks the UUID form.
+    static let uuidFormMarker: UInt8 = 0x80
 
     /// Whether the id fits the storage form.
     public var isStorable: Bool { id.utf8.count <= EntityKey.maxStorableIDLength }
 
-    /// The storage form (see the type's documentation). Precondition: `isStorable`.
+    /// The storage form (see the type's documentation): the UUID form when the id is a canonical
+    /// lowercase UUID, the text form otherwise. Precondition: `isStorable`.
     public var storageBytes: [UInt8] {
         var out: [UInt8] = []
         appendStorageBytes(to: &out)
         return out
     }
 
-    /// Appends the storage form to `out`. Precondition: `isStorable`.
-    public func appendStorageBytes(to out: inout [UInt8]) {
+    /// The text form (kind code, u16 length, UTF-8 id) whatever the id: the only form of store
+    /// formats 1 to 4, whose keys a store of those formats is read with. Precondition: `isStorable`.
+    public var textStorageBytes: [UInt8] {
+        var out: [UInt8] = []
+        appendStorageBytes(to: &out, compact: false)
+        return out
+    }
+
+    /// Appends the storage form to `out` (with `compact` false, the text form). Precondition: `isStorable`.
+    public func appendStorageBytes(to out: inout [UInt8], compact: Bool = true) {
+        if compact, let uuid = EntityKey.uuidBytes(id) {
+            out.reserveCapacity(out.count + 18)
+            out.append(kind.storageCode)
+            out.append(EntityKey.uuidFormMarker)
+            withUnsafeBytes(of: uuid) { out.append(contentsOf: $0) }
+            return
+        }
         let n = id.utf8.count
         precondition(n <= EntityKey.maxStorableIDLength, "entity id longer than \(EntityKey.maxStorableIDLength) bytes: check isStorable first")
         out.reserveCapacity(out.count + 3 + n)
@@ -54,24 +82,94 @@ public struct EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible
         out.append(contentsOf: id.utf8)
     }
 
-    /// Decodes a storage form that fills `bytes` exactly; nil when malformed.
+    /// Decodes a storage form (either) that fills `bytes` exactly; nil when malformed.
     public init?(storageBytes bytes: some Collection<UInt8>) {
         let a = Array(bytes)
         guard let (key, used) = EntityKey.decodePrefix(a[...]), used == a.count else { return nil }
         self = key
     }
 
-    /// Decodes the storage form at the start of `bytes`: the key and how many bytes it took; nil when
-    /// malformed (unknown kind code, short input or invalid UTF-8).
+    /// Decodes the storage form (either) at the start of `bytes`: the key and how many bytes it took;
+    /// nil when malformed (unknown kind code, short input or invalid UTF-8).
     public static func decodePrefix(_ bytes: ArraySlice<UInt8>) -> (EntityKey, Int)? {
-        guard bytes.count >= 3 else { return nil }
-        let s = bytes.startIndex
-        guard let kind = EntityKind(storageCode: bytes[s]) else { return nil }
-        let n = Int(bytes[s + 1]) << 8 | Int(bytes[s + 2])
-        guard bytes.count >= 3 + n,
-              let id = String(validating: bytes[(s + 3)..<(s + 3 + n)], as: UTF8.self)
+        bytes.withUnsafeBytes { decodePrefix($0) }
+    }
+
+    /// `decodePrefix` on raw bytes (an LMDB page, an event header) without copying them first.
+    public static func decodePrefix(_ bytes: UnsafeRawBufferPointer) -> (EntityKey, Int)? {
+        guard let (kind, idStart, idLength, uuid) = prefixLayout(bytes) else { return nil }
+        if uuid {
+            return (EntityKey(kind, uuidString(UnsafeRawBufferPointer(rebasing: bytes[idStart..<(idStart + 16)]))), 18)
+        }
+        guard let id = String(validating: UnsafeRawBufferPointer(rebasing: bytes[idStart..<(idStart + idLength)]), as: UTF8.self)
         else { return nil }
-        return (EntityKey(kind, id), 3 + n)
+        return (EntityKey(kind, id), idStart + idLength)
+    }
+
+    /// The length of the storage form (either) at the start of `bytes` and its kind, without decoding
+    /// the id; nil when malformed.
+    public static func storageLength(_ bytes: UnsafeRawBufferPointer) -> (kind: EntityKind, length: Int)? {
+        guard let (kind, idStart, idLength, _) = prefixLayout(bytes) else { return nil }
+        return (kind, idStart + idLength)
+    }
+
+    private static func prefixLayout(_ b: UnsafeRawBufferPointer) -> (EntityKind, Int, Int, Bool)? {
+        guard b.count >= 3, let kind = EntityKind(storageCode: b[0]) else { return nil }
+        if b[1] == uuidFormMarker {
+            return b.count >= 18 ? (kind, 2, 16, true) : nil
+        }
+        guard b[1] < uuidFormMarker else { return nil }
+        let n = Int(b[1]) << 8 | Int(b[2])
+        return b.count >= 3 + n ? (kind, 3, n, false) : nil
+    }
+
+    /// The 16 bytes of `id` when it is a UUID in canonical lowercase text (`8-4-4-4-12` hex digits),
+    /// else nil: only ids whose text the UUID form gives back exactly are stored in it.
+    static func uuidBytes(_ id: String) -> UUIDBytes? {
+        guard id.utf8.count == 36 else { return nil }
+        var id = id
+        return id.withUTF8 { uuidBytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func uuidBytes(_ s: UnsafeRawBufferPointer) -> UUIDBytes? {
+        guard s.count == 36, s[8] == 0x2D, s[13] == 0x2D, s[18] == 0x2D, s[23] == 0x2D else { return nil }
+        var out: UUIDBytes = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        @inline(__always) func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            default: nil
+            }
+        }
+        var i = 0, n = 0
+        var ok = true
+        withUnsafeMutableBytes(of: &out) { o in
+            while i < 36 {
+                if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
+                guard let hi = nibble(s[i]), let lo = nibble(s[i + 1]) else { ok = false; return }
+                o[n] = hi << 4 | lo
+                n += 1
+                i += 2
+            }
+        }
+        return ok ? out : nil
+    }
+
+    /// The canonical lowercase text of 16 UUID bytes.
+    private static func uuidString(_ b: UnsafeRawBufferPointer) -> String {
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            hex.withUTF8Buffer { digits in
+                var o = 0
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = 0x2D; o += 1 }
+                    out[o] = digits[Int(b[i] >> 4)]
+                    out[o + 1] = digits[Int(b[i] & 15)]
+                    o += 2
+                }
+            }
+            return 36
+        }
     }
 
     /// Orders by kind, then by id's UTF-8 bytes (not the storage-key order, which puts shorter ids first).
@@ -80,3 +178,6 @@ public struct EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible
         return JSONObject.compareKeys(a.id, b.id) < 0
     }
 }
+
+/// Sixteen bytes (a UUID) as a tuple, so a key's id is encoded without an allocation.
+typealias UUIDBytes = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)

@@ -36,6 +36,32 @@ public enum EventType: Sendable, Hashable, CaseIterable, CustomStringConvertible
         }
     }
 
+    /// The one-byte code of the type in a stored event's header (storage version 3, store format 5):
+    /// a record event is its kind's storage code times four plus its action's code (1 to 75 for the
+    /// kinds there are: room for 63 kinds), a domain event 128 plus its own code. Never 0. Like the wire
+    /// names, these are written by hand and never change: a new type takes an unused code.
+    public var storageCode: UInt8 {
+        switch self {
+        case .record(let kind, let action): kind.storageCode << 2 | action.storageCode
+        case .domain(let d): 128 | d.storageCode
+        }
+    }
+
+    /// The type whose `storageCode` is `code`, or nil for a code this build does not know.
+    public init?(storageCode code: UInt8) {
+        guard let type = EventType.byStorageCode[Int(code)] else { return nil }
+        self = type
+    }
+
+    private static let byStorageCode: [EventType?] = {
+        var table = [EventType?](repeating: nil, count: 256)
+        for type in allCases {
+            precondition(table[Int(type.storageCode)] == nil, "two event types share the storage code \(type.storageCode)")
+            table[Int(type.storageCode)] = type
+        }
+        return table
+    }()
+
     /// The entity kind events of this type are about (their `subject`'s kind).
     public var subjectKind: EntityKind {
         switch self {
@@ -66,6 +92,16 @@ public enum RecordAction: String, Sendable, Hashable, CaseIterable {
     case deleted
     /// Seen again after a `deleted`.
     case restored
+
+    /// Two bits of `EventType.storageCode`; never change.
+    var storageCode: UInt8 {
+        switch self {
+        case .created: 0
+        case .updated: 1
+        case .deleted: 2
+        case .restored: 3
+        }
+    }
 }
 
 /// Domain events: facts a consumer of an ATS cares about, derived from record changes.
@@ -90,6 +126,30 @@ public enum DomainEventType: String, Sendable, Hashable, CaseIterable {
     /// HireLedger erased the candidate's personal data from the store (`hireledger erase`): consumers
     /// should erase their copies too.
     case candidateErased = "candidate.erased"
+
+    /// The low seven bits of `EventType.storageCode` (1 to 127); written by hand, never change.
+    var storageCode: UInt8 {
+        switch self {
+        case .applicationStageChanged: 1
+        case .applicationHired: 2
+        case .applicationArchived: 3
+        case .applicationUnarchived: 4
+        case .offerCreated: 5
+        case .offerAccepted: 6
+        case .offerDeclined: 7
+        case .offerCancelled: 8
+        case .offerStartDateChanged: 9
+        case .openingOpened: 10
+        case .openingFilled: 11
+        case .openingClosed: 12
+        case .openingTargetStartDateChanged: 13
+        case .jobOpened: 14
+        case .jobClosed: 15
+        case .candidateMerged: 16
+        case .candidateDeleted: 17
+        case .candidateErased: 18
+        }
+    }
 
     public var subjectKind: EntityKind {
         switch self {

@@ -1,30 +1,32 @@
 /// The compact binary form of an event in the log (the value under its `seq` key).
 ///
-/// Layout, format version 2 (all integers big-endian):
+/// Layout, storage version 3 (store format 5; all integers big-endian):
 ///
-///     u8   format version (2)
+///     u8   storage version (3)
 ///     u64  seq
 ///     u8   flags: bit 0 occurredAtInferred, bit 1 backfilled, bit 2 causation present
 ///     i64  observedAt (ms since epoch)
 ///     i64  occurredAt (ms since epoch)
 ///     u64  causation seq           (only when flag bit 2)
-///     u8   length of the type's wire name, then its ASCII bytes
-///     ...  subject: EntityKey storage form (kind code, u16 id length, id bytes)
+///     u8   the type's storage code (`EventType.storageCode`)
+///     ...  subject: EntityKey storage form (kind code, then a UUID's 16 bytes or the id as text)
 ///     ...  data, to the end of the value: a codec byte, then the canonical JSON bytes when it is 0;
 ///          any other codec is the store's (compression, `ValueCodec`) and is decoded by the
 ///          `dataDecoder` a reader passes.
 ///
-/// Version 1 is the same with the canonical JSON bytes right after the subject (no codec byte): it is
-/// still read. The header (everything before the data) is left uncompressed so that a reader can
-/// skip an event by its type or time without decoding its data.
+/// Version 2 (formats 3 and 4) has the type's wire name (u8 length, ASCII) instead of its code and the
+/// subject always in EntityKey's text form; version 1 is version 2 without the codec byte (the
+/// canonical JSON right after the subject). Both are still read. The header (everything before the
+/// data) is left uncompressed so that a reader can skip an event by its type or time without
+/// decoding its data. Version 3 saves about 45 bytes per event (a 1-byte type, an 18-byte subject).
 ///
 /// A reader must check the version byte first; a new layout takes a new version number and readers
 /// keep decoding the old ones.
 extension RecordedEvent {
     /// The version `storageBytes` writes.
-    public static let storageFormatVersion: UInt8 = 2
+    public static let storageFormatVersion: UInt8 = 3
     /// The versions readers decode.
-    public static let readableStorageFormatVersions: ClosedRange<UInt8> = 1...2
+    public static let readableStorageFormatVersions: ClosedRange<UInt8> = 1...3
 
     /// The storage form with the data plain (codec 0).
     public func storageBytes() -> [UInt8] {
@@ -39,11 +41,13 @@ extension RecordedEvent {
         return out
     }
 
-    /// Everything before the data, in storage form version 2.
-    public func storageHeaderBytes() -> [UInt8] {
+    /// Everything before the data, in storage version `version` (3, the current one, or 2, which a
+    /// store of format 4 or older holds: for the tests that make such stores).
+    public func storageHeaderBytes(version: UInt8 = RecordedEvent.storageFormatVersion) -> [UInt8] {
+        precondition(version == 2 || version == 3, "only storage versions 2 and 3 are written")
         var out: [UInt8] = []
-        out.reserveCapacity(64 + subject.id.utf8.count + 256)
-        out.append(RecordedEvent.storageFormatVersion)
+        out.reserveCapacity(64 + subject.id.utf8.count)
+        out.append(version)
         out.append(contentsOf: seq.bigEndianBytes)
         var flags: UInt8 = 0
         if occurredAtInferred { flags |= 1 }
@@ -53,16 +57,21 @@ extension RecordedEvent {
         out.append(contentsOf: LogPosition(UInt64(bitPattern: observedAt.millisecondsSinceEpoch)).bigEndianBytes)
         out.append(contentsOf: LogPosition(UInt64(bitPattern: occurredAt.millisecondsSinceEpoch)).bigEndianBytes)
         if let c = causation { out.append(contentsOf: c.bigEndianBytes) }
-        let wire = type.wireName.utf8
-        precondition(wire.count < 256, "event type wire names are short")
-        out.append(UInt8(wire.count))
-        out.append(contentsOf: wire)
-        subject.appendStorageBytes(to: &out)
+        if version == 3 {
+            out.append(type.storageCode)
+            subject.appendStorageBytes(to: &out)
+        } else {
+            let wire = type.wireName.utf8
+            precondition(wire.count < 256, "event type wire names are short")
+            out.append(UInt8(wire.count))
+            out.append(contentsOf: wire)
+            subject.appendStorageBytes(to: &out, compact: false)
+        }
         return out
     }
 
     /// The event type whose wire name is `bytes` (ASCII), or nil: the same answer as
-    /// `EventType(wireName:)`, without making a `String`.
+    /// `EventType(wireName:)`, without making a `String` (for storage versions 1 and 2).
     ///
     /// Why: reading a stored event's type runs for every event a projection rebuild scans (a million
     /// of them); `EventType(wireName:)` splits the string and matches raw values one by one, which
@@ -107,37 +116,19 @@ extension RecordedEvent {
     public init(storageBytes bytes: UnsafeRawBufferPointer, storeId: String,
                 selecting selection: JSONSelection,
                 dataDecoder: ((UnsafeRawBufferPointer) throws -> [UInt8])? = nil) throws(EventDecodingError) {
-        var r = ByteReader(bytes: bytes)
-        let version = try r.u8("format version")
-        guard RecordedEvent.readableStorageFormatVersions.contains(version) else {
-            throw EventDecodingError("storage format version \(version) is not supported (this build reads versions 1 to \(RecordedEvent.storageFormatVersion)); upgrade HireLedger")
+        let header = try StoredEventHeader(parsing: bytes)
+        let seq = header.seq
+        guard let type = header.type else {
+            let what = header.version == 3 ? "code \(header.typeCode)" : "\"\(header.typeWireName(bytes))\""
+            throw EventDecodingError("unknown event type \(what) at seq \(seq); upgrade HireLedger")
         }
-        let seq = LogPosition(try r.u64("seq"))
-        let flags = try r.u8("flags")
-        guard flags & ~7 == 0 else { throw EventDecodingError("unknown flag bits 0x\(String(flags, radix: 16))") }
-        let observed = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: try r.u64("observedAt")))
-        let occurred = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: try r.u64("occurredAt")))
-        let causation = flags & 4 != 0 ? LogPosition(try r.u64("causation")) : nil
-        let typeLength = Int(try r.u8("type length"))
-        let typeBytes = try r.take(typeLength, "type")
-        guard let type = RecordedEvent.eventType(wireBytes: typeBytes) else {
-            let wire = String(decoding: typeBytes, as: UTF8.self)
-            throw EventDecodingError("unknown event type \"\(wire)\" at seq \(seq); upgrade HireLedger")
-        }
-        // The subject in EntityKey's storage form (kind code, u16 id length, id bytes), as
-        // `EntityKey.decodePrefix` reads it, here without copying to an array first.
-        guard r.rest.count >= 3, let kind = EntityKind(storageCode: r.rest[0]) else {
-            throw EventDecodingError("malformed subject at seq \(seq)")
-        }
-        let idLength = Int(r.rest[1]) << 8 | Int(r.rest[2])
-        _ = try r.take(3, "subject")
-        guard let idBytes = try? r.take(idLength, "subject id"), let id = String(validating: idBytes, as: UTF8.self) else {
+        guard let (subject, _) = EntityKey.decodePrefix(UnsafeRawBufferPointer(rebasing: bytes[header.subjectOffset..<header.dataOffset])) else {
             throw EventDecodingError("malformed subject at seq \(seq)")
         }
         let data: JSONValue
-        var json = r.rest
+        var json = UnsafeRawBufferPointer(rebasing: bytes[header.dataOffset...])
         var decoded: [UInt8]?
-        if version >= 2 {
+        if header.version >= 2 {
             guard let codec = json.first else { throw EventDecodingError("truncated at data codec") }
             if codec == 0 {
                 json = UnsafeRawBufferPointer(rebasing: json[1...])
@@ -159,29 +150,95 @@ extension RecordedEvent {
         } catch {
             throw EventDecodingError("data of seq \(seq) is not valid JSON: \(error)")
         }
-        self.init(seq: seq, storeId: storeId, type: type, subject: EntityKey(kind, id), observedAt: observed,
-                  occurredAt: occurred, occurredAtInferred: flags & 1 != 0, backfilled: flags & 2 != 0,
-                  data: data, causation: causation)
+        self.init(seq: seq, storeId: storeId, type: type, subject: subject, observedAt: header.observedAt,
+                  occurredAt: header.occurredAt, occurredAtInferred: header.flags & 1 != 0, backfilled: header.flags & 2 != 0,
+                  data: data, causation: header.causation)
     }
 }
 
-/// Sequential big-endian reads with errors naming the field that was cut short.
-private struct ByteReader {
-    var bytes: UnsafeRawBufferPointer
+/// The header of a stored event (storage versions 1 to 3, layouts in `RecordedEvent+Storage`), read in
+/// place: what a scan needs to skip an event by its type or time, and where its parts lie, without
+/// decoding its subject's id or its data. Every reader of stored events goes through it (the decode,
+/// the store's peeks, the migrations and the salvage), so the layouts are known in one place.
+public struct StoredEventHeader: Sendable {
+    public let version: UInt8
+    public let seq: LogPosition
+    /// Bit 0 occurredAtInferred, bit 1 backfilled, bit 2 causation present.
+    public let flags: UInt8
+    public let observedAt: Timestamp
+    public let occurredAt: Timestamp
+    public let causation: LogPosition?
+    /// The type, or nil when this build does not know it (`typeCode` or the wire name says which).
+    public let type: EventType?
+    /// Version 3: the type's storage code (0 in older versions).
+    public let typeCode: UInt8
+    /// Where the wire name's length byte is (versions 1 and 2), or the type code (version 3).
+    public let typeOffset: Int
+    public let subjectKind: EntityKind
+    /// Where the subject's storage form starts, and where the data starts (its codec byte in versions
+    /// 2 and 3, the canonical JSON in version 1).
+    public let subjectOffset: Int
+    public let dataOffset: Int
 
-    var rest: UnsafeRawBufferPointer { bytes }
+    /// The fixed fields' length before the optional causation (version, seq, flags, two times).
+    static let fixedLength = 26
 
-    mutating func take(_ n: Int, _ what: String) throws(EventDecodingError) -> UnsafeRawBufferPointer {
-        guard bytes.count >= n else { throw EventDecodingError("truncated at \(what)") }
-        let out = UnsafeRawBufferPointer(rebasing: bytes[0..<n])
-        bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
-        return out
+    public init(parsing b: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        guard let version = b.first else { throw EventDecodingError("truncated at format version") }
+        guard RecordedEvent.readableStorageFormatVersions.contains(version) else {
+            throw EventDecodingError("storage format version \(version) is not supported (this build reads versions 1 to \(RecordedEvent.storageFormatVersion)); upgrade HireLedger")
+        }
+        guard b.count >= StoredEventHeader.fixedLength else { throw EventDecodingError("truncated in the header") }
+        @inline(__always) func u64(_ at: Int) -> UInt64 {
+            UInt64(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        }
+        self.version = version
+        seq = LogPosition(u64(1))
+        flags = b[9]
+        guard flags & ~7 == 0 else { throw EventDecodingError("unknown flag bits 0x\(String(flags, radix: 16))") }
+        observedAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: u64(10)))
+        occurredAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: u64(18)))
+        var i = StoredEventHeader.fixedLength
+        if flags & 4 != 0 {
+            guard b.count >= i + 8 else { throw EventDecodingError("truncated at causation") }
+            causation = LogPosition(u64(i))
+            i += 8
+        } else {
+            causation = nil
+        }
+        typeOffset = i
+        guard i < b.count else { throw EventDecodingError("truncated at type") }
+        if version == 3 {
+            typeCode = b[i]
+            type = EventType(storageCode: typeCode)
+            i += 1
+        } else {
+            typeCode = 0
+            let n = Int(b[i])
+            guard i + 1 + n <= b.count else { throw EventDecodingError("truncated at type") }
+            type = RecordedEvent.eventType(wireBytes: UnsafeRawBufferPointer(rebasing: b[(i + 1)..<(i + 1 + n)]))
+            i += 1 + n
+        }
+        subjectOffset = i
+        let rest = UnsafeRawBufferPointer(rebasing: b[i...])
+        // Versions 1 and 2 hold the text form only: a UUID-form marker there is damage.
+        guard let (kind, length) = EntityKey.storageLength(rest), version == 3 || rest[1] < 0x80 else {
+            throw EventDecodingError("malformed subject at seq \(seq)")
+        }
+        subjectKind = kind
+        dataOffset = i + length
     }
 
-    mutating func u8(_ what: String) throws(EventDecodingError) -> UInt8 { try take(1, what)[0] }
+    /// The header of `b`, or nil when it is not one (`init(parsing:)` says why).
+    public static func peek(_ b: UnsafeRawBufferPointer) -> StoredEventHeader? {
+        try? StoredEventHeader(parsing: b)
+    }
 
-    mutating func u64(_ what: String) throws(EventDecodingError) -> UInt64 {
-        try take(8, what).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    /// Versions 1 and 2: the type's wire name as stored (for messages about an unknown type).
+    func typeWireName(_ b: UnsafeRawBufferPointer) -> String {
+        guard version < 3 else { return "" }
+        let n = Int(b[typeOffset])
+        return String(decoding: UnsafeRawBufferPointer(rebasing: b[(typeOffset + 1)..<(typeOffset + 1 + n)]), as: UTF8.self)
     }
 }
 

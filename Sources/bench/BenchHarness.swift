@@ -5,6 +5,21 @@ import HireLedgerCore
 /// What the benchmarks share: the line naming the machine and build, temporary stores, the synthetic
 /// log of stage changes the delivery benchmarks send, and the timing of sync steps.
 enum Bench {
+    /// Where a store's bytes go: the pages (branch, leaf, overflow) of each database and the pages no
+    /// database uses (LMDB's free list, reused by later writes), in MB of the file.
+    static func storeBreakdown(_ store: LedgerStore) throws -> String {
+        let info = try store.environment.info()
+        var used = 2  // the two meta pages
+        var parts: [String] = []
+        for (name, stats) in info.databases.sorted(by: { $0.key < $1.key }) {
+            let pages = stats.branchPages + stats.leafPages + stats.overflowPages
+            used += pages
+            if pages > 0 { parts.append(String(format: "%@ %.1f", name, Double(pages * info.pageSize) / 1e6)) }
+        }
+        let free = max(0, Int(info.lastPageNumber) + 1 - used)
+        return parts.joined(separator: ", ") + String(format: ", free pages %.1f (MB)", Double(free * info.pageSize) / 1e6)
+    }
+
     static var buildMode: String {
         #if DEBUG
         "debug (figures meaningless)"

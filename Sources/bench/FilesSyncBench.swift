@@ -62,6 +62,7 @@ enum FilesSyncBench {
         let afterFirst = try storeSize(storePath)
         print("    store: \(mb(afterFirst)) data.mdb, \(bytesPer(afterFirst, firstRecords)) B per record, "
             + "\(bytesPer(afterFirst, first.appendedEvents)) B per event")
+        print("    where the bytes go: \(try Bench.storeBreakdown(store))")
 
         var full = options
         full.forceFull = true
@@ -77,6 +78,7 @@ enum FilesSyncBench {
             print("    store after both: \(mb(after)) data.mdb, \(events) events, \(bytesPer(after, events)) B per event; "
                 + "grew \(mb(after - afterFirst)) for \(second.appendedEvents) events appended from \(changed) records listed "
                 + "(LMDB reuses freed pages, so a small day can leave the file's size as it was)")
+            print("    where the bytes go: \(try Bench.storeBreakdown(store))")
             _ = try await step("(d) unchanged resync after it (full pass)", full)
         }
         print("memory: heap = RssAnon of this process (peak during each step), mapped = RssFile (the store's pages).")

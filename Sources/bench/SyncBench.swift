@@ -110,6 +110,7 @@ enum SyncBench {
         let records = try store.recordCounts().values.reduce(0) { $0 + $1.live + $1.deleted }
         print("store: \(bytes / 1_000_000) MB data.mdb, \(events) events, \(records) records; "
             + "\(bytes / max(records, 1)) B per record, \(bytes / max(events, 1)) B per event")
+        print("where the bytes go: \(try Bench.storeBreakdown(store))")
         if latencyMillis > 0 {
             try await SyncLatencyBench.run(simulator: simulator, snapshot: snapshot, latencyMillis: latencyMillis,
                                            concurrencies: concurrencies, now: simulatedNow.value)

@@ -87,11 +87,11 @@ struct ConcurrentHistorySyncTests {
                     #expect(one.peakInFlight == 1)
                     #expect(eight.peakInFlight > 1, "histories should have been fetched concurrently")
                     for (name, db) in [("log", sequentialStore.log), ("state", sequentialStore.state),
-                                       ("by_entity", sequentialStore.byEntity), ("by_occurred", sequentialStore.byOccurred)] {
+                                       ("by_entity", sequentialStore.byEntity)] {
                         let a = try Self.entries(sequentialStore, db)
                         let b = try Self.entries(concurrentStore, [
                             "log": concurrentStore.log, "state": concurrentStore.state,
-                            "by_entity": concurrentStore.byEntity, "by_occurred": concurrentStore.byOccurred][name]!)
+                            "by_entity": concurrentStore.byEntity][name]!)
                         #expect(a.count == b.count, "\(name)")
                         #expect(a == b, "\(name): first difference at entry \(Array(zip(a, b)).firstIndex { $0.0 != $0.1 } ?? -1)")
                     }

@@ -254,6 +254,8 @@ struct StoreIntegrityTests {
             }
             let before = try forms()
             #expect(before.logVersions == [2] && before.compactState == 0 && before.compactIndex == 0)
+            let retired = try env.openDatabase(name: "by_occurred", flags: [])
+            #expect(try env.read { txn in try txn.count(retired) } == freshEvents.count)
             let rowCount = before.textState
             let compactCopy4 = path + "/compact4"
 
@@ -290,6 +292,8 @@ struct StoreIntegrityTests {
             #expect(try env.read { txn in try txn.contains(meta, "migration/5") } == false)
             let after = try forms()
             #expect(after.logVersions == [3] && after.textState == 0 && after.textIndex == 0 && after.compactState == rowCount, "\(after)")
+            // The retired by_occurred index is empty (it held one entry per event before).
+            #expect(try env.read { txn in try txn.count(retired) } == 0)
             #expect(try Self.logicalContents(migrated) == fresh)
             #expect(try Self.views(migrated) == freshViews)
             #expect(try migrated.events(entity: someEntity) == h.store.events(entity: someEntity))

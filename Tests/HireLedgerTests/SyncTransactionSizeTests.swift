@@ -37,7 +37,7 @@ struct SyncTransactionSizeTests {
                 #expect(batchedCount == passes, "\(batchedCount) transactions for \(passes) passes")
                 #expect(perPageCount > batchedCount + 40, "per page: \(perPageCount) transactions for \(pages) pages")
                 for (a, b) in [(perPage.store.log, batched.store.log), (perPage.store.state, batched.store.state),
-                               (perPage.store.byEntity, batched.store.byEntity), (perPage.store.byOccurred, batched.store.byOccurred)] {
+                               (perPage.store.byEntity, batched.store.byEntity)] {
                     let x = try ConcurrentHistorySyncTests.entries(perPage.store, a)
                     let y = try ConcurrentHistorySyncTests.entries(batched.store, b)
                     #expect(x.count == y.count && x == y)

@@ -15,7 +15,7 @@ import LMDB
 ///   the id keeps their ids (`<storeId>:<seq>`): an event id names the same event in both stores,
 ///   and a consumer that saw an event from the source recognises it in the replay. Tell the stores
 ///   apart by path.
-/// - `log`, `by_entity`, `by_occurred`: the prefix (the same events at the same positions; the log compressed
+/// - `log`, `by_entity`: the prefix (the same events at the same positions; the log compressed
 ///   with dictionaries trained from the prefix, so its bytes differ from the source's).
 /// - `state`: rebuilt from the record events (`created`/`restored` set the record, `updated` applies
 ///   its JSON Patch, `deleted` tombstones the last known record), exactly as a sync would have left
@@ -46,7 +46,7 @@ public enum LedgerReplay {
         }
         let env = try Environment.open(directory: directory)
         let dbs = try LedgerStore.databaseNames.map { try env.openDatabase(name: $0, checksummed: LedgerStore.checksummedDatabaseNames.contains($0)) }
-        let (meta, log, byEntity, byOccurred, checkpoints) = (dbs[0], dbs[1], dbs[3], dbs[4], dbs[5])
+        let (meta, log, byEntity, checkpoints) = (dbs[0], dbs[1], dbs[3], dbs[4])
         let stateDB = dbs[2]
         let storeId = source.storeId, created = source.createdAt
         try env.write { txn in
@@ -75,7 +75,7 @@ public enum LedgerReplay {
                 }
                 records[e.subject] = fold
             }
-            try StoreSalvage.appendPlain(env, batch, log: log, byEntity: byEntity, byOccurred: byOccurred)
+            try StoreSalvage.appendPlain(env, batch, log: log, byEntity: byEntity)
             count += batch.count
             position = last.seq
             lastObserved = last.observedAt

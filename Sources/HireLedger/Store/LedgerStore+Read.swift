@@ -69,18 +69,6 @@ extension LedgerStore {
         try events(after: .none, entity: entity)
     }
 
-    /// The positions of events whose `occurredAt` lies in `from ..< to` (either bound open when nil), in
-    /// `occurredAt` order (ties by position), read through the `by_occurred` index.
-    public func positions(occurredFrom from: Timestamp? = nil, to: Timestamp? = nil) throws -> [LogPosition] {
-        try environment.read { txn in
-            var out: [LogPosition] = []
-            try txn.scan(byOccurred, from: from.map(StoreKeys.occurredPrefix), upTo: to.map(StoreKeys.occurredPrefix)) { key, _ in
-                if let seq = StoreKeys.trailingSeq(key) { out.append(seq) }
-            }
-            return out
-        }
-    }
-
     /// The current normalised record of `key`; nil when unknown or tombstoned.
     public func currentRecord(_ key: EntityKey) throws -> JSONValue? {
         guard let row = try stateRow(key), !row.deleted else { return nil }

@@ -4,7 +4,7 @@ import LMDB
 extension LedgerStore {
     /// Compares `observations` with the state index and records every change in ONE write transaction:
     /// the record events and the domain events classified from them (`EventBatch`), the state rows,
-    /// the `by_entity` and `by_occurred` index entries and `checkpoints`. Returns the positions given.
+    /// the `by_entity` index entries and `checkpoints`. Returns the positions given.
     ///
     /// - Parameters:
     ///   - observedAt: the observation time of the events; clamped to the log's last `observedAt` so
@@ -168,7 +168,6 @@ extension LedgerStore {
             }
             try txn.put(log, event.seq.value, bytes, flags: .append)
             try txn.put(byEntity, byEntityKey(event.subject, event.seq), [UInt8]())
-            try txn.put(byOccurred, StoreKeys.byOccurred(event.occurredAt, event.seq), [UInt8]())
             expected = expected.next
         }
     }

@@ -47,7 +47,7 @@ public enum LedgerStoreMigration {
         try toFormat5(store, batchSize: batchSize)
     }
 
-    /// Format 4 → 5: every event's header in storage version 3 (the type as a one-byte code, the subject
+    /// Format 4 → 5: the `by_occurred` index emptied; every event's header in storage version 3 (the type as a one-byte code, the subject
     /// in `EntityKey`'s UUID form; the data's bytes, compressed or not, are kept as they are, so nothing
     /// is decompressed), and every `state` and `by_entity` key of an entity whose id is a canonical UUID
     /// re-keyed to the UUID form (the value kept as it is).
@@ -72,6 +72,12 @@ public enum LedgerStoreMigration {
             return true
         }
         guard started else { return true }
+        // The retired `by_occurred` index: emptied in one transaction (its pages go to LMDB's free list,
+        // reused by later writes; the emptied database's name stays, holding nothing).
+        for name in LedgerStore.retiredDatabaseNames {
+            guard let retired = try? env.openDatabase(name: name, flags: []) else { continue }
+            try env.write { txn in try txn.removeAll(retired) }
+        }
         return try rewriteInBatches(env, meta: meta, progressKey: StoreKeys.migrationProgress5,
                                     databases: [store.log, store.state, store.byEntity],
                                     batchSize: batchSize, stopAfterBatches: stopAfterBatches) { txn, index, pending in
@@ -244,13 +250,24 @@ public enum LedgerStoreMigration {
         try LedgerStore.openWithoutMigrating(directory: directory)
     }
 
-    /// The inverse of `toFormat5`, for tests only: every event's header in storage version 2 (its data's
-    /// bytes kept), every `state` and `by_entity` key in the text form, the store marked as format 4, as
+    /// The inverse of `toFormat5`, for tests only: the `by_occurred` index filled, every event's header in
+    /// storage version 2 (its data's bytes kept), every `state` and `by_entity` key in the text form, the store marked as format 4, as
     /// the previous release would have written it. Refuses a store with a migration in progress. The
     /// store must be opened again afterwards (this object keeps format 5's key form).
     public static func downgradeToFormat4ForTesting(_ store: LedgerStore) throws {
         let env = store.environment
         let meta = store.databases[0]
+        // Format 4's index by occurredAt (occurredAt in ms with the sign bit flipped, then the seq).
+        let byOccurred = try env.openDatabase(name: "by_occurred")
+        try env.write { txn in
+            try store.loadDictionaries(txn)
+            var entries: [[UInt8]] = []
+            try txn.scan(store.log) { _, value in
+                let e = try store.decodeEvent(value)
+                entries.append((UInt64(bitPattern: e.occurredAt.millisecondsSinceEpoch) ^ (1 << 63)).bigEndianBytes + e.seq.bigEndianBytes)
+            }
+            for key in entries { try txn.put(byOccurred, key, [UInt8]()) }
+        }
         try env.write { txn in
             if try txn.contains(meta, StoreKeys.migrationProgress) || txn.contains(meta, StoreKeys.migrationProgress4)
                 || txn.contains(meta, StoreKeys.migrationProgress5) {

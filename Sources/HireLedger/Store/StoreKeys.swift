@@ -33,18 +33,6 @@ enum StoreKeys {
         return out
     }
 
-    /// `by_occurred`: occurredAt in milliseconds with the sign bit flipped (so times before 1970 sort
-    /// first), then the event's seq.
-    static func byOccurred(_ at: Timestamp, _ seq: LogPosition) -> [UInt8] {
-        var out = occurredPrefix(at)
-        out.append(contentsOf: seq.bigEndianBytes)
-        return out
-    }
-
-    static func occurredPrefix(_ at: Timestamp) -> [UInt8] {
-        (UInt64(bitPattern: at.millisecondsSinceEpoch) ^ (1 << 63)).bigEndianBytes
-    }
-
     /// The seq at the end of an index key (its last 8 bytes).
     static func trailingSeq(_ key: UnsafeRawBufferPointer) -> LogPosition? {
         guard key.count >= 8 else { return nil }

@@ -108,7 +108,7 @@ public enum StoreSalvage {
         let dbs = try LedgerStore.databaseNames.map {
             try env.openDatabase(name: $0, checksummed: LedgerStore.checksummedDatabaseNames.contains($0))
         }
-        let (meta, log, stateDB, byEntity, byOccurred, checkpoints) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5])
+        let (meta, log, stateDB, byEntity, checkpoints) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4])
         let lostBytes = lost.flatMap { $0.value.bigEndianBytes }
         try env.write { txn in
             // Written as format 3 with every value plain: the open at the end migrates it to the current
@@ -140,7 +140,7 @@ public enum StoreSalvage {
                 }
                 records[e.subject] = fold
             }
-            try StoreSalvage.appendPlain(env, batch, log: log, byEntity: byEntity, byOccurred: byOccurred)
+            try StoreSalvage.appendPlain(env, batch, log: log, byEntity: byEntity)
             recovered += batch.count
             after = lastEvent.seq.value
         }
@@ -153,13 +153,11 @@ public enum StoreSalvage {
 
     /// Appends events, plain, with their index entries, to a store being written from a log (a salvage,
     /// a replay), in one write transaction.
-    static func appendPlain(_ env: Environment, _ events: [RecordedEvent], log: Database, byEntity: Database,
-                            byOccurred: Database) throws {
+    static func appendPlain(_ env: Environment, _ events: [RecordedEvent], log: Database, byEntity: Database) throws {
         try env.write { txn in
             for e in events {
                 try txn.put(log, e.seq.value, e.storageBytes(), flags: .append)
                 try txn.put(byEntity, StoreKeys.byEntity(e.subject, e.seq), [UInt8]())
-                try txn.put(byOccurred, StoreKeys.byOccurred(e.occurredAt, e.seq), [UInt8]())
             }
         }
     }

@@ -5,7 +5,7 @@ import LMDB
 ///
 /// Checks: every value's checksum (format 3) and that every entry LMDB counts can be reached; that
 /// every event decodes, sits under its own position and the positions run 1, 2, 3… without a gap;
-/// that `by_entity` and `by_occurred` hold exactly one entry per event; that each state row equals
+/// that `by_entity` holds exactly one entry per event; that each state row equals
 /// the fold of its record's events (record, deleted flag, last record event) and every record with
 /// events has a row; that each projection checkpoint equals a fold of the log up to its position.
 ///
@@ -104,7 +104,7 @@ public enum StoreVerifier {
                 report.findings.append(Finding(database: "dictionaries", what: "\(error)"))
             }
         }
-        var indexExpected: (byEntity: Set<[UInt8]>, byOccurred: Set<[UInt8]>) = ([], [])
+        var indexExpected = Set<[UInt8]>()
         var recordSubjects = Set<[UInt8]>()
         // The log: checksums, decoding, positions (a salvaged store's lost positions are known gaps).
         var expected = LogPosition.none.next
@@ -113,7 +113,7 @@ public enum StoreVerifier {
         var lastPosition = LogPosition.none
         // Without the log nothing else can be compared: only the other databases' own walks run.
         if skip.contains("log") {
-            for (db, name) in [(store.meta, "meta"), (store.state, "state"), (store.byEntity, "by_entity"), (store.byOccurred, "by_occurred"),
+            for (db, name) in [(store.meta, "meta"), (store.state, "state"), (store.byEntity, "by_entity"),
                                (store.checkpoints, "checkpoints"), (store.projections, "projections"), (store.subscriptions, "subscriptions")]
             where !skip.contains(name) {
                 walk(store, txn, db, name, &report) { _, _ in }
@@ -145,16 +145,14 @@ public enum StoreVerifier {
             expected = position.next
             events += 1
             lastPosition = max(lastPosition, position)
-            indexExpected.byEntity.insert(store.byEntityKey(event.subject, event.seq))
-            indexExpected.byOccurred.insert(StoreKeys.byOccurred(event.occurredAt, event.seq))
+            indexExpected.insert(store.byEntityKey(event.subject, event.seq))
             if case .record = event.type { recordSubjects.insert(store.entityKeyBytes(event.subject)) }
         }
         report.findings += found
         report.events = events
         report.lastPosition = lastPosition
-        // The indexes: exactly one entry per event.
-        for (db, name, wanted) in [(store.byEntity, "by_entity", indexExpected.byEntity), (store.byOccurred, "by_occurred", indexExpected.byOccurred)]
-        where !skip.contains(name) {
+        // The index: exactly one entry per event.
+        for (db, name, wanted) in [(store.byEntity, "by_entity", indexExpected)] where !skip.contains(name) {
             var missing = wanted
             var unexpected: [Finding] = []
             walk(store, txn, db, name, &report) { key, _ in

@@ -67,6 +67,14 @@ struct CandidateErasureTests {
             let subscriptions = try SubscriptionStore(store: store, addressPolicy: .allowPrivate)
             _ = try subscriptions.create(url: receiver.url, types: ["candidate.erased"], startAt: .now)
 
+            // A checkpoint whose state (compressed, as every checkpoint now is) holds one of the values:
+            // the erasure must look into it and drop it.
+            let projections = try store.environment.openDatabase(name: "projections", checksummed: true)
+            let plantedState = Array(("{\"note\":\"" + secrets[0] + String(repeating: " and more", count: 40) + "\"}").utf8)
+            let planted = ProjectionCheckpoint(position: LogPosition(1), observedAt: nil, stateBytes: plantedState).storageBytes()
+            #expect(planted[ProjectionCheckpoint.headerSize] == 1, "the planted state is stored compressed")
+            try store.environment.write { txn in try txn.put(projections, Array("planted@1".utf8), planted) }
+
             for (id, _) in candidates {
                 let report = try store.eraseCandidate(id: id, reason: "test request", at: h.sim.now)
                 #expect(report.eventsRewritten > 0 && report.rowsRewritten > 0)
@@ -104,6 +112,24 @@ struct CandidateErasureTests {
             for s in secrets where file.range(of: Data(s.utf8)) != nil {
                 Issue.record("the compacted file still holds a value, in: \(try Self.holders(of: s, in: store))")
             }
+
+            // Nor any projection checkpoint, read decompressed (the file search above cannot see into a
+            // compressed state): the planted one is gone, and the views' own states, written now, hold none.
+            #expect(try store.environment.read { txn in try txn.get(projections, Array("planted@1".utf8)) } == nil)
+            let write = ProjectionRunnerOptions(checkpointAfter: 0)
+            try ProjectionRunner<HeadcountProjection>(store: store, options: write).rebuild()
+            try ProjectionRunner<PipelineProjection>(store: store, options: write).rebuild()
+            try ProjectionRunner<PlanChangesProjection>(store: store, options: write).rebuild()
+            var checkpoints = 0
+            try store.environment.read { txn in
+                try txn.scan(projections) { k, v in
+                    guard ProjectionCheckpoint.peek(v) != nil else { return }
+                    checkpoints += 1
+                    let text = try ProjectionCheckpoint.withState(v) { String(decoding: $0, as: UTF8.self) }
+                    #expect(leaks(text).isEmpty, "the checkpoint \(String(decoding: k, as: UTF8.self)) names them")
+                }
+            }
+            #expect(checkpoints > 0)
 
             // Consumers are told.
             let dispatcher = WebhookDispatcher(store: store, subscriptions: subscriptions, transport: try CurlTransport(), requestTimeout: 10)

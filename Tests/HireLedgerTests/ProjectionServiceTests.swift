@@ -24,6 +24,34 @@ import Testing
         }
     }
 
+    /// Checkpoints are stored compressed (version 2) and read back equal; a version-1 checkpoint (plain,
+    /// as format 4 wrote it) is still loaded; a damaged compressed state is no checkpoint, not a trap.
+    @Test func checkpointsAreStoredCompressedAndVersionOneIsStillRead() async throws {
+        try await withTemporaryDirectory { path in
+            let store = try LedgerStore.open(directory: path, options: Environment.Options(mapSize: 1 << 30, noSync: true), now: Self.start)
+            try store.append(SyntheticViewLog.events(applications: 0..<300, start: Self.start))
+            let runner = ProjectionRunner<PipelineProjection>(store: store, options: ProjectionRunnerOptions(checkpointAfter: 0))
+            try runner.rebuild()
+            let stored = try #require(try store.projectionValue(ProjectionRunner<PipelineProjection>.checkpointKey))
+            let checkpoint = try #require(try Self.storedCheckpoint(store))
+            #expect(stored[0] == 2 && stored[ProjectionCheckpoint.headerSize] == 1)
+            #expect(stored.count * 3 < checkpoint.stateBytes.count, "\(stored.count) bytes stored for a \(checkpoint.stateBytes.count)-byte state")
+            #expect(checkpoint.stateBytes == runner.encodedState)
+            #expect(checkpoint.position == (try store.lastPosition))
+            // Version 1 (the state plain after the header) is read by a new runner as before.
+            var v1: [UInt8] = [1] + Array(stored[1..<ProjectionCheckpoint.headerSize]) + checkpoint.stateBytes
+            let projections = try store.environment.openDatabase(name: "projections", checksummed: true)
+            try store.environment.write { txn in try txn.put(projections, ProjectionRunner<PipelineProjection>.checkpointKey, v1) }
+            let reloaded = ProjectionRunner<PipelineProjection>(store: store)
+            let report = try reloaded.catchUp()
+            #expect(report.eventsRead == 0 && !report.rebuiltFromZero, "the version-1 checkpoint was not used: \(report)")
+            #expect(reloaded.encodedState == runner.encodedState)
+            // A compressed state cut short decodes to nothing.
+            v1 = Array(stored.prefix(stored.count - 10))
+            #expect(v1.withUnsafeBytes { ProjectionCheckpoint(storageBytes: $0) } == nil)
+        }
+    }
+
     @Test func aReadDuringA100kEventCatchUpIsAnsweredFromTheLastPublishedStateWithin50ms() async throws {
         try await withTemporaryDirectory { path in
             let store = try LedgerStore.open(directory: path, options: Environment.Options(mapSize: 1 << 30, noSync: true), now: Self.start)

@@ -5,15 +5,26 @@ import LMDB
 /// Both the current checkpoint (`name@version`) and the periodic snapshots
 /// (`name@version/snapshot/<seq, 8 bytes big-endian>`) use this form.
 ///
-/// Storage form, version 1 (integers big-endian):
+/// Storage form, version 2 (store format 5; integers big-endian):
 ///
-///     u8   format version (1)
+///     u8   format version (2)
 ///     u64  seq of the last event folded (0: none)
 ///     i64  observedAt of that event (ms since epoch; Int64.min when none)
-///     ...  the projection's `encode` bytes, to the end of the value
+///     ...  the projection's `encode` bytes in `ValueCodec` form (a codec byte, then the bytes
+///          zstd-compressed without a dictionary, or plain when that is not smaller)
+///
+/// Version 1 is the same with the `encode` bytes plain and no codec byte; it is still read.
+/// Why compressed: a projection's state is tens of megabytes of JSON or tables on a large account
+/// (27 MB for the headcount, 13 MB for the plan changes, 10 MB for the pipeline on 489k events), which
+/// compresses about 8x; a cold query then reads a few MB of the file and decompresses at ~1 GB/s.
 public struct ProjectionCheckpoint: Sendable, Hashable {
-    public static let formatVersion: UInt8 = 1
-    static let headerSize = 17
+    public static let formatVersion: UInt8 = 2
+    public static let headerSize = 17
+    /// The largest state a checkpoint may declare when compressed (a damaged size field must not
+    /// allocate more).
+    static let maximumStateLength: UInt64 = 4 << 30
+    /// Compresses and decompresses states (no dictionaries: one state is large enough on its own).
+    static let codec = ValueCodec()
 
     /// The state covers the events at positions 1 through `position`.
     public var position: LogPosition
@@ -28,26 +39,40 @@ public struct ProjectionCheckpoint: Sendable, Hashable {
         self.stateBytes = stateBytes
     }
 
+    /// The storage form (version 2, the state compressed).
     public func storageBytes() -> [UInt8] {
+        let body = ProjectionCheckpoint.codec.encode(stateBytes, family: "")
         var out: [UInt8] = []
-        out.reserveCapacity(ProjectionCheckpoint.headerSize + stateBytes.count)
+        out.reserveCapacity(ProjectionCheckpoint.headerSize + body.count)
         out.append(ProjectionCheckpoint.formatVersion)
         out.append(contentsOf: position.bigEndianBytes)
         out.append(contentsOf: UInt64(bitPattern: observedAt?.millisecondsSinceEpoch ?? .min).bigEndianBytes)
-        out.append(contentsOf: stateBytes)
+        out.append(contentsOf: body)
         return out
     }
 
-    /// Decodes `storageBytes()`; nil when the bytes are not a version-1 checkpoint.
+    /// Decodes `storageBytes()` (either version); nil when the bytes are not a checkpoint.
     public init?(storageBytes b: UnsafeRawBufferPointer) {
-        guard let header = ProjectionCheckpoint.peek(b) else { return nil }
-        self.init(position: header.position, observedAt: header.observedAt,
-                  stateBytes: Array(b[ProjectionCheckpoint.headerSize...]))
+        guard let header = ProjectionCheckpoint.peek(b),
+              let state = try? ProjectionCheckpoint.withState(b, { Array($0) }) else { return nil }
+        self.init(position: header.position, observedAt: header.observedAt, stateBytes: state)
     }
 
-    /// Position and observedAt of a stored checkpoint, without copying the state.
+    /// Lends the state bytes of a stored checkpoint to `body`: in place for a version-1 or plain
+    /// value, decompressed once otherwise. Throws when the bytes are not a checkpoint.
+    public static func withState<R>(_ b: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard peek(b) != nil else { throw ValueCodecError.malformed("not a projection checkpoint") }
+        let rest = UnsafeRawBufferPointer(rebasing: b[headerSize...])
+        if b[0] == 1 { return try body(rest) }
+        guard let codecByte = rest.first else { throw ValueCodecError.malformed("a checkpoint without its state") }
+        if codecByte == 0 { return try body(UnsafeRawBufferPointer(rebasing: rest[1...])) }
+        let plain = try codec.decode(rest, maximumLength: maximumStateLength)
+        return try plain.withUnsafeBytes(body)
+    }
+
+    /// Position and observedAt of a stored checkpoint, without reading the state.
     public static func peek(_ b: UnsafeRawBufferPointer) -> (position: LogPosition, observedAt: Timestamp?)? {
-        guard b.count >= headerSize, b[0] == formatVersion,
+        guard b.count >= headerSize, b[0] == 1 || b[0] == formatVersion,
               let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[1..<9])),
               let at = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[9..<17]))
         else { return nil }

@@ -150,10 +150,11 @@ public final class ProjectionRunner<P: Projection> {
 
     /// Loads the stored checkpoint; false (state left initial) when there is none or it is unreadable.
     private func load() throws -> Bool {
-        // Decoded straight from the mapped value: a cold query copies a large state once, not three times.
+        // Decompressed once and decoded from that buffer (a plain or version-1 state straight from the
+        // mapped value): a cold query does not copy a large state again.
         let found = try store.withProjectionValue(Self.checkpointKey) { value -> (P.State, LogPosition, Timestamp?)? in
             guard let head = ProjectionCheckpoint.peek(value),
-                  let decoded = try? P.decode(UnsafeRawBufferPointer(rebasing: value[ProjectionCheckpoint.headerSize...]))
+                  let decoded = try? ProjectionCheckpoint.withState(value, { try P.decode($0) })
             else { return nil }
             return (decoded, head.position, head.observedAt)
         }

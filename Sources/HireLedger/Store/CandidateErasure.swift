@@ -367,7 +367,13 @@ extension LedgerStore {
         // Projection entries holding a value are dropped; queries refold them from the redacted log.
         report.projectionEntriesDropped = try environment.write { txn in
             var doomed: [[UInt8]] = []
-            try txn.scan(projections) { k, v in if erasure.mayContain(v) { doomed.append(Array(k)) } }
+            // A checkpoint's state is compressed: searched once decompressed (one that cannot be read is
+            // dropped too: it is a cache, refolded from the log).
+            try txn.scan(projections) { k, v in
+                let holds = ProjectionCheckpoint.peek(v) == nil ? erasure.mayContain(v)
+                    : (try? ProjectionCheckpoint.withState(v) { erasure.mayContain($0) }) ?? true
+                if holds { doomed.append(Array(k)) }
+            }
             for k in doomed { try txn.delete(projections, k) }
             return doomed.count
         }

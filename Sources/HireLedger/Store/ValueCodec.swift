@@ -160,31 +160,35 @@ public final class ValueCodec: Sendable {
         return try plain.withUnsafeBytes(body)
     }
 
-    /// Decodes `encode`'s output into a new array.
-    public func decode(_ encoded: UnsafeRawBufferPointer) throws(ValueCodecError) -> [UInt8] {
+    /// Decodes `encode`'s output into a new array; a frame declaring more than `maximumLength` bytes
+    /// is refused as damage (`maximumDecodedLength` suits event data and records; a projection's
+    /// checkpoint passes its own bound).
+    public func decode(_ encoded: UnsafeRawBufferPointer,
+                       maximumLength: UInt64 = ValueCodec.maximumDecodedLength) throws(ValueCodecError) -> [UInt8] {
         guard let codec = encoded.first else { throw ValueCodecError.malformed("an empty value") }
         switch codec {
         case 0:
             return Array(encoded[1...])
         case 1:
-            return try decompress(UnsafeRawBufferPointer(rebasing: encoded[1...]), dictionary: nil)
+            return try decompress(UnsafeRawBufferPointer(rebasing: encoded[1...]), dictionary: nil, maximumLength: maximumLength)
         case 2:
             guard let id = ValueCodec.dictionaryId(encoded) else { throw ValueCodecError.malformed("a dictionary id cut short") }
             guard let dictionary = state.withLock({ $0.byId[id] }) else { throw ValueCodecError.unknownDictionary(id) }
-            return try decompress(UnsafeRawBufferPointer(rebasing: encoded[3...]), dictionary: dictionary)
+            return try decompress(UnsafeRawBufferPointer(rebasing: encoded[3...]), dictionary: dictionary, maximumLength: maximumLength)
         default:
             throw ValueCodecError.malformed("unknown codec \(codec)")
         }
     }
 
     /// The largest value a frame may claim to hold (a damaged size field must not allocate gigabytes).
-    static let maximumDecodedLength: UInt64 = 64 * 1024 * 1024
+    public static let maximumDecodedLength: UInt64 = 64 * 1024 * 1024
 
-    private func decompress(_ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?) throws(ValueCodecError) -> [UInt8] {
+    private func decompress(_ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?,
+                            maximumLength: UInt64) throws(ValueCodecError) -> [UInt8] {
         guard let base = frame.baseAddress else { throw ValueCodecError.malformed("an empty frame") }
         let size = ZSTD_getFrameContentSize(base, frame.count)
         // ZSTD_CONTENTSIZE_UNKNOWN / _ERROR are the two largest values.
-        guard size <= ValueCodec.maximumDecodedLength else {
+        guard size <= maximumLength else {
             throw ValueCodecError.malformed("a zstd frame without a readable content size")
         }
         var ddict: OpaquePointer?

@@ -47,7 +47,8 @@ public enum LedgerStoreMigration {
         try toFormat5(store, batchSize: batchSize)
     }
 
-    /// Format 4 → 5: the `by_occurred` index emptied; every event's header in storage version 3 (the type as a one-byte code, the subject
+    /// Format 4 → 5: the `by_occurred` index emptied; state rows held by reference to their last event
+    /// in the shorter form (`StateRow` flag bit 3); every event's header in storage version 3 (the type as a one-byte code, the subject
     /// in `EntityKey`'s UUID form; the data's bytes, compressed or not, are kept as they are, so nothing
     /// is decompressed), and every `state` and `by_entity` key of an entity whose id is a canonical UUID
     /// re-keyed to the UUID form (the value kept as it is).
@@ -85,9 +86,14 @@ public enum LedgerStoreMigration {
             for (key, value) in pending {
                 if index == 0 {
                     if let current = try currentEventForm(value, path: env.path) { try txn.put(db, key, current) }
-                } else if let compact = compactEntityKey(key, trailing: index == 2 ? 8 : 0) {
-                    try txn.put(db, compact, value)
-                    _ = try txn.delete(db, key)
+                } else {
+                    let row = index == 1 ? compactRow(value) : nil
+                    if let compact = compactEntityKey(key, trailing: index == 2 ? 8 : 0) {
+                        try txn.put(db, compact, row ?? value)
+                        _ = try txn.delete(db, key)
+                    } else if let row {
+                        try txn.put(db, key, row)
+                    }
                 }
             }
         }
@@ -116,6 +122,17 @@ public enum LedgerStoreMigration {
             out.append(contentsOf: value[header.dataOffset...])
             return out
         }
+    }
+
+    /// A state row held by reference to its last record event, in format 5's shorter form (flag bit 3,
+    /// no second copy of the position); nil for any other row.
+    static func compactRow(_ value: [UInt8]) -> [UInt8]? {
+        let parsed = value.withUnsafeBytes { StateRow.parse($0) }
+        guard let parsed, value[0] == 3, value[1] & 8 == 0, case .reference(let seq) = parsed.record, seq == parsed.lastSeq
+        else { return nil }
+        var out = Array(value.dropLast(8))
+        out[1] |= 8
+        return out
     }
 
     /// `key` (an entity key in the text form, then `trailing` more bytes) with the entity in the UUID
@@ -291,10 +308,19 @@ public enum LedgerStoreMigration {
             for (db, trailing) in [(store.state, 0), (store.byEntity, 8)] {
                 var all: [([UInt8], [UInt8])] = []
                 try txn.scan(db) { key, value in all.append((Array(key), Array(value))) }
-                for (key, value) in all where key.count > 1 && key[1] == 0x80 {
-                    guard let entity = EntityKey(storageBytes: key[..<(key.count - trailing)]) else { continue }
-                    _ = try txn.delete(db, key)
-                    try txn.put(db, entity.textStorageBytes + key[(key.count - trailing)...], value)
+                for (key, stored) in all {
+                    var value = stored
+                    // Format 4's rows always spell out the reference (no flag bit 3).
+                    if trailing == 0, value.count >= 18, value[0] == 3, value[1] & 8 != 0 {
+                        value[1] &= ~8
+                        value.append(contentsOf: value[10..<18])
+                    }
+                    if key.count > 1, key[1] == 0x80, let entity = EntityKey(storageBytes: key[..<(key.count - trailing)]) {
+                        _ = try txn.delete(db, key)
+                        try txn.put(db, entity.textStorageBytes + key[(key.count - trailing)...], value)
+                    } else if value != stored {
+                        try txn.put(db, key, value)
+                    }
                 }
             }
             try txn.put(meta, StoreKeys.formatVersion, UInt64(4))

@@ -7,12 +7,13 @@ import LMDB
 ///
 ///     u8   row format version (3)
 ///     u8   flags: bit 0 deleted (a tombstone was recorded; the record is then the last known one),
-///                 bit 1 a raw hash follows, bit 2 the record is held by reference
+///                 bit 1 a raw hash follows, bit 2 the record is held by reference, bit 3 (with bit 2)
+///                 the reference is the last record event itself (format 5: most rows, 8 bytes less)
 ///     u64  content hash of the canonical record bytes
 ///     u64  seq of the last record event about this entity (0 when none was ever recorded)
 ///     u64  raw hash, only with flag bit 1
-///     then, with flag bit 2: u64 seq of the created or restored event whose `record` is this record
-///          (the record is stored once, in the log);
+///     then, with flag bit 2 and not bit 3: u64 seq of the created or restored event whose `record` is
+///          this record (the record is stored once, in the log; with bit 3 that event is the last seq);
 ///     otherwise: the canonical normalised record bytes in `ValueCodec`'s encoded form (a codec byte,
 ///          then the bytes plain or compressed), to the end of the value.
 ///
@@ -81,12 +82,13 @@ public struct StateRow: Sendable, Hashable {
         var out: [UInt8] = []
         out.reserveCapacity(34 + (recordSeq == nil ? canonicalBytes.count + 1 : 0))
         out.append(StateRow.formatVersion)
-        out.append((deleted ? 1 : 0) | (rawHash != nil ? 2 : 0) | (recordSeq != nil ? 4 : 0))
+        let referenceIsLast = recordSeq == lastSeq
+        out.append((deleted ? 1 : 0) | (rawHash != nil ? 2 : 0) | (recordSeq != nil ? 4 : 0) | (referenceIsLast ? 8 : 0))
         out.append(contentsOf: hash.value.bigEndianBytes)
         out.append(contentsOf: lastSeq.bigEndianBytes)
         if let rawHash { out.append(contentsOf: rawHash.value.bigEndianBytes) }
         if let recordSeq {
-            out.append(contentsOf: recordSeq.bigEndianBytes)
+            if !referenceIsLast { out.append(contentsOf: recordSeq.bigEndianBytes) }
         } else {
             out.append(contentsOf: encodeRecord(canonicalBytes))
         }
@@ -112,6 +114,9 @@ public struct StateRow: Sendable, Hashable {
         let rest = UnsafeRawBufferPointer(rebasing: bytes[header.recordOffset...])
         let record: StoredRecord
         switch (bytes[0], header.byReference) {
+        case (3, true) where bytes[1] & 8 != 0:
+            guard rest.isEmpty else { return nil }
+            record = .reference(LogPosition(seq))
         case (3, true):
             guard rest.count == 8, let at = UInt64(bigEndianBytes: rest) else { return nil }
             record = .reference(LogPosition(at))
@@ -156,7 +161,7 @@ public struct StateRow: Sendable, Hashable {
             guard flags & ~1 == 0 else { return nil }
             return (ContentHash(value: hash), flags & 1 != 0, nil, false, 18)
         case 2, 3:
-            guard flags & ~(version == 3 ? 7 : 3) == 0 else { return nil }
+            guard flags & ~(version == 3 ? 15 : 3) == 0, flags & 12 != 8 else { return nil }
             let byReference = flags & 4 != 0
             guard flags & 2 != 0 else { return (ContentHash(value: hash), flags & 1 != 0, nil, byReference, 18) }
             guard bytes.count >= 26,

@@ -58,7 +58,7 @@ struct RecordedEventEncodingTests {
         for e in Self.batch() {
             let bytes = e.storageBytes()
             #expect(bytes.first == RecordedEvent.storageFormatVersion)
-            #expect(try RecordedEvent(storageBytes: bytes, storeId: Self.storeId) == e)
+            #expect(try RecordedEvent(storageBytes: bytes, seq: e.seq, storeId: Self.storeId) == e)
         }
     }
 
@@ -79,43 +79,48 @@ struct RecordedEventEncodingTests {
     @Test func versionTwoHeadersAreStillReadAndVersionThreeIsSmaller() throws {
         for e in Self.batch() {
             let v2 = e.storageHeaderBytes(version: 2) + [0] + e.data.canonicalBytes()
-            #expect(try RecordedEvent(storageBytes: v2, storeId: Self.storeId) == e)
+            #expect(try RecordedEvent(storageBytes: v2, seq: e.seq, storeId: Self.storeId) == e)
             let v3 = e.storageBytes()
             #expect(v3.count < v2.count)
             let h2 = try v2.withUnsafeBytes { try StoredEventHeader(parsing: $0) }
-            let h3 = try v3.withUnsafeBytes { try StoredEventHeader(parsing: $0) }
+            let h3 = try v3.withUnsafeBytes { try StoredEventHeader(parsing: $0, seq: e.seq) }
+            // Version 2 holds its seq, version 3 takes it from the key; a version-2 value under another
+            // key is damage.
+            #expect(try v2.withUnsafeBytes { try StoredEventHeader(parsing: $0) }.seq == e.seq)
+            #expect(try v3.withUnsafeBytes { try StoredEventHeader(parsing: $0) }.seq == nil)
+            #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: v2, seq: e.seq.next, storeId: Self.storeId) }
             #expect(h2.type == e.type && h3.type == e.type && h2.seq == e.seq && h3.observedAt == e.observedAt)
             #expect(h2.subjectKind == e.subject.kind && h3.subjectKind == e.subject.kind)
             #expect(Array(v2[h2.dataOffset...]) == Array(v3[h3.dataOffset...]))
             // Version 1: no codec byte.
             var v1 = e.storageHeaderBytes(version: 2) + e.data.canonicalBytes()
             v1[0] = 1
-            #expect(try RecordedEvent(storageBytes: v1, storeId: Self.storeId) == e)
+            #expect(try RecordedEvent(storageBytes: v1, seq: e.seq, storeId: Self.storeId) == e)
         }
         // A UUID subject takes 18 bytes in version 3, 39 in version 2.
         let e = RecordedEvent(seq: LogPosition(1), storeId: Self.storeId, type: .record(.job, .created),
                               subject: EntityKey(.job, "0f8fad5b-d9cb-469f-a165-70867728950e"), observedAt: ClassifierFixtures.observedAt,
                               occurredAt: ClassifierFixtures.observedAt, occurredAtInferred: false, backfilled: false,
                               data: ["record": ["id": "x"]], causation: nil)
-        #expect(e.storageHeaderBytes(version: 2).count - e.storageHeaderBytes().count == 21 + 18)
-        #expect(try RecordedEvent(storageBytes: e.storageBytes(), storeId: Self.storeId) == e)
+        #expect(e.storageHeaderBytes(version: 2).count - e.storageHeaderBytes().count == 21 + 18 + 8)
+        #expect(try RecordedEvent(storageBytes: e.storageBytes(), seq: e.seq, storeId: Self.storeId) == e)
         // An unknown type code is an error naming it.
         var unknown = e.storageBytes()
-        unknown[26] = 127
-        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: unknown, storeId: Self.storeId) }
+        unknown[18] = 127
+        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: unknown, seq: e.seq, storeId: Self.storeId) }
     }
 
     @Test func storageFormRejectsUnknownVersionsAndTruncation() throws {
         let bytes = Self.batch()[1].storageBytes()
         var future = bytes
         future[0] = RecordedEvent.storageFormatVersion + 1
-        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: future, storeId: Self.storeId) }
+        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: future, seq: LogPosition(1_001), storeId: Self.storeId) }
         // Compressed data without a decoder is refused, not misread.
         var compressed = bytes
         compressed[compressed.count - Self.batch()[1].data.canonicalBytes().count - 1] = 2
-        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: compressed, storeId: Self.storeId) }
+        #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: compressed, seq: LogPosition(1_001), storeId: Self.storeId) }
         for cut in [0, 1, 9, 20, 30] {
-            #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: Array(bytes.prefix(cut)), storeId: Self.storeId) }
+            #expect(throws: EventDecodingError.self) { try RecordedEvent(storageBytes: Array(bytes.prefix(cut)), seq: LogPosition(1_001), storeId: Self.storeId) }
         }
     }
 

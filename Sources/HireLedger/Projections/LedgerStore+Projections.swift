@@ -98,14 +98,14 @@ extension LedgerStore {
             var stopped = false
             try txn.scan(log, from: position.next.value.bigEndianBytes, limit: limit) { key, value in
                 if stopped { return }
-                guard let peeked = LedgerStore.peekEvent(value) else {
+                guard let seq = UInt64(bigEndianBytes: key), let peeked = LedgerStore.peekEvent(value, at: LogPosition(seq)) else {
                     throw LedgerStoreError.damagedEntry(path: path, database: "log", what: "unreadable event header")
                 }
                 if let through, peeked.observedAt > through { stopped = true; return }
                 last = (peeked.seq, peeked.observedAt)
                 if let type = peeked.type, let selection = selecting(type) {
                     // Decoded in place from the mapped page (no copy of the value first).
-                    try body(try decodeEvent(txn, value, selecting: selection))
+                    try body(try decodeEvent(txn, value, at: peeked.seq, selecting: selection))
                 }
             }
             return last
@@ -114,9 +114,9 @@ extension LedgerStore {
 
     /// Seq, observedAt and type of a stored event (`StoredEventHeader`); `type` is nil when this build
     /// does not know it (the full decode then reports it).
-    static func peekEvent(_ b: UnsafeRawBufferPointer) -> (seq: LogPosition, observedAt: Timestamp, type: EventType?)? {
-        guard let header = StoredEventHeader.peek(b) else { return nil }
-        return (header.seq, header.observedAt, header.type)
+    static func peekEvent(_ b: UnsafeRawBufferPointer, at seq: LogPosition) -> (seq: LogPosition, observedAt: Timestamp, type: EventType?)? {
+        guard let header = StoredEventHeader.peek(b, seq: seq) else { return nil }
+        return (seq, header.observedAt, header.type)
     }
 
     private func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {

@@ -322,8 +322,8 @@ extension LedgerStore {
                             lastKey = Array(k)
                             guard let plain = try plainData(v) else { return nil }
                             let contains = plain.withUnsafeBytes { erasure.mayContain($0) }
-                            guard contains || self.isAbout(v, subject) else { return nil }
-                            let event = try decodeEvent(v)
+                            guard contains || self.isAbout(v, plain, subject) else { return nil }
+                            let event = try decodeEvent(v, at: LogPosition(UInt64(bigEndianBytes: k) ?? 0))
                             var redacted = event
                             redacted.data = erasure.redact(event.data, ownRecord: event.subject == subject)
                             guard redacted.data != event.data else { return nil }
@@ -403,9 +403,15 @@ extension LedgerStore {
     }
 
     /// Whether a stored event's subject is `subject` (reads the subject without decoding the data).
-    private func isAbout(_ stored: UnsafeRawBufferPointer, _ subject: EntityKey) -> Bool {
-        let needle = Array(subject.id.utf8)
-        return stored.firstRange(of: needle) != nil
+    /// Whether a stored event is about `subject` (its header's subject) or names its id in its data
+    /// (`plain`, the data decompressed).
+    private func isAbout(_ stored: UnsafeRawBufferPointer, _ plain: [UInt8], _ subject: EntityKey) -> Bool {
+        if let header = StoredEventHeader.peek(stored),
+           let (about, _) = EntityKey.decodePrefix(UnsafeRawBufferPointer(rebasing: stored[header.subjectOffset..<header.dataOffset])),
+           about == subject {
+            return true
+        }
+        return plain.firstRange(of: Array(subject.id.utf8)) != nil
     }
 
     /// Applies the redaction list to observations about to be recorded (inside `record`'s transaction).

@@ -15,7 +15,7 @@ extension LedgerStore {
     /// The event at `position`, or nil.
     public func event(at position: LogPosition) throws -> RecordedEvent? {
         try environment.read { txn in
-            try txn.withValue(log, position.value) { try decodeEvent(txn, $0) }
+            try txn.withValue(log, position.value) { try decodeEvent(txn, $0, at: position) }
         }
     }
 
@@ -39,7 +39,7 @@ extension LedgerStore {
                             key.count == prefix.count + 8 && key.starts(with: prefix) ? StoreKeys.trailingSeq(key) : nil
                         }
                         guard let seq else { break }
-                        guard let event = try txn.withValue(log, seq.value, { try decodeEvent(txn, $0) }) else {
+                        guard let event = try txn.withValue(log, seq.value, { try decodeEvent(txn, $0, at: seq) }) else {
                             throw LedgerStoreError.damagedEntry(path: path, database: "by_entity",
                                                                 what: "\(entity) points to missing event \(seq)")
                         }
@@ -52,7 +52,7 @@ extension LedgerStore {
                 try txn.withCursor(log) { cursor in
                     var more = try cursor.seek(start.value)
                     while more, out.count < limit {
-                        let event = try cursor.withCurrent { _, value in try decodeEvent(txn, value) }
+                        let event = try cursor.withCurrent { key, value in try decodeEvent(txn, value, at: LogPosition(UInt64(bigEndianBytes: key) ?? 0)) }
                         if types.matches(event.type) { out.append(event) }
                         // Not one step past the page: the entry after it may be damaged and is not asked for.
                         if out.count == limit { break }
@@ -272,11 +272,9 @@ extension LedgerStore {
         var found: (LogPosition, Timestamp)?
         var bad = false
         try txn.scan(log, reverse: true, limit: 1) { key, value in
-            // Storage layout: version u8, seq u64, flags u8, observedAt i64 (RecordedEvent+Storage).
-            guard let seq = UInt64(bigEndianBytes: key), value.count >= 18,
-                  let observed = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: value[10..<18]))
+            guard let seq = UInt64(bigEndianBytes: key), let header = StoredEventHeader.peek(value, seq: LogPosition(seq))
             else { bad = true; return }
-            found = (LogPosition(seq), Timestamp(millisecondsSinceEpoch: Int64(bitPattern: observed)))
+            found = (LogPosition(seq), header.observedAt)
         }
         if bad { throw LedgerStoreError.damagedEntry(path: path, database: "log", what: "the last event is unreadable") }
         return found

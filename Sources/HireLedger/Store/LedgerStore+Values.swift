@@ -127,8 +127,8 @@ extension LedgerStore {
     func rewriteEvents(_ txn: borrowing WriteTransaction, _ stored: [([UInt8], [UInt8])]) throws {
         try loadDictionaries(txn)
         var events: [RecordedEvent] = []
-        for (_, value) in stored where value.withUnsafeBytes({ LedgerStore.plainDataInPlace($0) }) != nil {
-            events.append(try value.withUnsafeBytes { try decodeEvent($0) })
+        for (key, value) in stored where value.withUnsafeBytes({ LedgerStore.plainDataInPlace($0) }) != nil {
+            events.append(try value.withUnsafeBytes { try decodeEvent($0, at: LogPosition(UInt64(bigEndianBytes: key) ?? 0)) })
         }
         let encoded = try encode(txn, events: events, rows: [])
         for (event, bytes) in zip(events, encoded.events) { try txn.put(log, event.seq.value, bytes) }
@@ -170,7 +170,7 @@ extension LedgerStore {
     private func recordHeld(_ txn: borrowing some ReadableTransaction & ~Copyable, at seq: LogPosition,
                             about key: EntityKey) throws -> [UInt8]? {
         let data = try txn.withValue(log, seq.value) { value -> [UInt8]? in
-            guard let peeked = LedgerStore.peekEvent(value), case .record(let kind, let action)? = peeked.type,
+            guard let peeked = LedgerStore.peekEvent(value, at: seq), case .record(let kind, let action)? = peeked.type,
                   kind == key.kind, action == .created || action == .restored else { return nil }
             return try plainData(value)
         }
@@ -236,11 +236,11 @@ extension LedgerStore {
 
     /// Decodes a stored event, compressed or not; learns the store's dictionaries once if the event
     /// needs one this process has not loaded.
-    func decodeEvent(_ txn: borrowing some ReadableTransaction & ~Copyable, _ bytes: UnsafeRawBufferPointer,
+    func decodeEvent(_ txn: borrowing some ReadableTransaction & ~Copyable, _ bytes: UnsafeRawBufferPointer, at seq: LogPosition,
                      selecting selection: JSONSelection = .all) throws -> RecordedEvent {
         let decoder = dataDecoder
         do throws(EventDecodingError) {
-            return try RecordedEvent(storageBytes: bytes, storeId: storeId, selecting: selection, dataDecoder: decoder)
+            return try RecordedEvent(storageBytes: bytes, seq: seq, storeId: storeId, selecting: selection, dataDecoder: decoder)
         } catch {
             guard let dictionaries, try txn.count(dictionaries) != codec.dictionaryCount else {
                 throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
@@ -248,7 +248,7 @@ extension LedgerStore {
         }
         try loadDictionaries(txn)
         do throws(EventDecodingError) {
-            return try RecordedEvent(storageBytes: bytes, storeId: storeId, selecting: selection, dataDecoder: decoder)
+            return try RecordedEvent(storageBytes: bytes, seq: seq, storeId: storeId, selecting: selection, dataDecoder: decoder)
         } catch {
             throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
         }
@@ -256,9 +256,9 @@ extension LedgerStore {
 
     /// Decodes a stored event with the dictionaries already loaded (`loadDictionaries`), for code that
     /// cannot pass its transaction along (a closure given to a cursor walk).
-    func decodeEvent(_ bytes: UnsafeRawBufferPointer, selecting selection: JSONSelection = .all) throws -> RecordedEvent {
+    func decodeEvent(_ bytes: UnsafeRawBufferPointer, at seq: LogPosition, selecting selection: JSONSelection = .all) throws -> RecordedEvent {
         do throws(EventDecodingError) {
-            return try RecordedEvent(storageBytes: bytes, storeId: storeId, selecting: selection, dataDecoder: dataDecoder)
+            return try RecordedEvent(storageBytes: bytes, seq: seq, storeId: storeId, selecting: selection, dataDecoder: dataDecoder)
         } catch {
             throw LedgerStoreError.damagedEntry(path: path, database: "log", what: error.description)
         }

@@ -115,7 +115,8 @@ public enum LedgerStoreMigration {
             var out: [UInt8] = []
             out.reserveCapacity(value.count)
             out.append(3)
-            out.append(contentsOf: value[1..<header.typeOffset])
+            // Flags, times and causation; the seq (bytes 1-8) is the key's.
+            out.append(contentsOf: value[9..<header.typeOffset])
             out.append(type.storageCode)
             subject.appendStorageBytes(to: &out)
             if header.version == 1 { out.append(0) }
@@ -279,8 +280,8 @@ public enum LedgerStoreMigration {
         try env.write { txn in
             try store.loadDictionaries(txn)
             var entries: [[UInt8]] = []
-            try txn.scan(store.log) { _, value in
-                let e = try store.decodeEvent(value)
+            try txn.scan(store.log) { key, value in
+                let e = try store.decodeEvent(value, at: LogPosition(UInt64(bigEndianBytes: key) ?? 0))
                 entries.append((UInt64(bitPattern: e.occurredAt.millisecondsSinceEpoch) ^ (1 << 63)).bigEndianBytes + e.seq.bigEndianBytes)
             }
             for key in entries { try txn.put(byOccurred, key, [UInt8]()) }
@@ -292,11 +293,12 @@ public enum LedgerStoreMigration {
             }
             var events: [(UInt64, [UInt8])] = []
             try txn.scan(store.log) { key, value in
-                guard let seq = UInt64(bigEndianBytes: key), let header = StoredEventHeader.peek(value), header.version == 3,
+                guard let seq = UInt64(bigEndianBytes: key), let header = StoredEventHeader.peek(value, seq: LogPosition(seq)), header.version == 3,
                       let type = header.type,
                       let (subject, _) = EntityKey.decodePrefix(UnsafeRawBufferPointer(rebasing: value[header.subjectOffset..<header.dataOffset]))
                 else { return }
                 var v2: [UInt8] = [2]
+                v2.append(contentsOf: seq.bigEndianBytes)
                 v2.append(contentsOf: value[1..<header.typeOffset])
                 v2.append(UInt8(type.wireName.utf8.count))
                 v2.append(contentsOf: type.wireName.utf8)
@@ -340,7 +342,7 @@ public enum LedgerStoreMigration {
             var events: [(UInt64, [UInt8])] = []
             try txn.scan(store.log) { key, value in
                 guard let seq = UInt64(bigEndianBytes: key) else { return }
-                let event = try store.decodeEvent(value)
+                let event = try store.decodeEvent(value, at: LogPosition(seq))
                 var v1 = event.storageHeaderBytes(version: 2)
                 v1[0] = 1
                 v1.append(contentsOf: event.data.canonicalBytes())

@@ -147,8 +147,8 @@ extension StoreSalvage {
     static func wholeLogEntry(key: [UInt8], value: [UInt8], storeId: String, codec: ValueCodec) -> (seq: UInt64, bytes: [UInt8])? {
         guard key.count == 8, let seq = UInt64(bigEndianBytes: key), seq > 0,
               let stored = key.withUnsafeBytes({ k in value.withUnsafeBytes { ValueChecksum.verified(key: k, stored: $0).map(Array.init) } }),
-              let event = try? RecordedEvent(storageBytes: stored, storeId: storeId, dataDecoder: { try codec.decode($0) }),
-              event.seq.value == seq else { return nil }
+              let event = try? RecordedEvent(storageBytes: stored, seq: LogPosition(seq), storeId: storeId, dataDecoder: { try codec.decode($0) })
+        else { return nil }
         // Staged plain (decompressed), so that `build` needs no dictionary.
         return (seq, event.storageBytes())
     }

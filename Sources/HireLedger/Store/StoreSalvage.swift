@@ -62,7 +62,7 @@ public enum StoreSalvage {
                 writeAttempt(attemptFile, seq)
                 do {
                     let bytes = try source.environment.read { txn in try txn.get(logDB, seq) }
-                    if let bytes, let event = try? bytes.withUnsafeBytes({ try source.decodeEvent($0) }), event.seq.value == seq {
+                    if let bytes, let event = try? bytes.withUnsafeBytes({ try source.decodeEvent($0, at: LogPosition(seq)) }) {
                         found.append((seq, event.storageBytes()))
                     } else {
                         missing.append(seq)
@@ -125,8 +125,9 @@ public enum StoreSalvage {
         while true {
             var batch: [RecordedEvent] = []
             try stagingEnv.read { txn in
-                try txn.scan(events, from: (after + 1).bigEndianBytes, limit: 5_000) { _, v in
-                    if let e = try? RecordedEvent(storageBytes: Array(v), storeId: storeId) { batch.append(e) }
+                try txn.scan(events, from: (after + 1).bigEndianBytes, limit: 5_000) { k, v in
+                    guard let seq = UInt64(bigEndianBytes: k) else { return }
+                    if let e = try? RecordedEvent(storageBytes: Array(v), seq: LogPosition(seq), storeId: storeId) { batch.append(e) }
                 }
             }
             guard let lastEvent = batch.last else { break }

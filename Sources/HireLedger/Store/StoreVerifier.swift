@@ -127,7 +127,7 @@ public enum StoreVerifier {
             }
             let position = LogPosition(seq)
             let event: RecordedEvent
-            do { event = try store.decodeEvent(value) } catch {
+            do { event = try store.decodeEvent(value, at: position) } catch {
                 found.append(Finding(database: "log", key: "position \(seq)", what: "the event does not decode: \(error)"))
                 return
             }
@@ -277,7 +277,7 @@ public enum StoreVerifier {
         }
         var events: [RecordedEvent] = []
         for seq in seqs {
-            guard let e = try txn.withValue(store.log, seq.value, { try store.decodeEvent($0) }) else {
+            guard let e = try txn.withValue(store.log, seq.value, { try store.decodeEvent($0, at: seq) }) else {
                 return "its index names event \(seq.value), which the log does not hold"
             }
             events.append(e)
@@ -309,8 +309,8 @@ public enum StoreVerifier {
             }
             var state = P.initialState()
             var position = LogPosition.none
-            try txn.scan(store.log, upTo: checkpoint.position.next.bigEndianBytes) { _, value in
-                let e = try store.decodeEvent(value)
+            try txn.scan(store.log, upTo: checkpoint.position.next.bigEndianBytes) { key, value in
+                let e = try store.decodeEvent(value, at: LogPosition(UInt64(bigEndianBytes: key) ?? 0))
                 if P.handles(e.type) { P.apply(e, to: &state) }
                 position = e.seq
             }

@@ -3,7 +3,6 @@
 /// Layout, storage version 3 (store format 5; all integers big-endian):
 ///
 ///     u8   storage version (3)
-///     u64  seq
 ///     u8   flags: bit 0 occurredAtInferred, bit 1 backfilled, bit 2 causation present
 ///     i64  observedAt (ms since epoch)
 ///     i64  occurredAt (ms since epoch)
@@ -14,11 +13,13 @@
 ///          any other codec is the store's (compression, `ValueCodec`) and is decoded by the
 ///          `dataDecoder` a reader passes.
 ///
-/// Version 2 (formats 3 and 4) has the type's wire name (u8 length, ASCII) instead of its code and the
-/// subject always in EntityKey's text form; version 1 is version 2 without the codec byte (the
-/// canonical JSON right after the subject). Both are still read. The header (everything before the
+/// The seq is the key the value is stored under (the log's key, which the value's checksum is seeded
+/// with), so a reader passes it in. Version 2 (formats 3 and 4) has the seq after the version byte, the
+/// type's wire name (u8 length, ASCII) instead of its code and the subject always in EntityKey's text
+/// form; version 1 is version 2 without the codec byte (the canonical JSON right after the subject).
+/// Both are still read (their seq checked against the one passed). The header (everything before the
 /// data) is left uncompressed so that a reader can skip an event by its type or time without
-/// decoding its data. Version 3 saves about 45 bytes per event (a 1-byte type, an 18-byte subject).
+/// decoding its data. Version 3 saves about 53 bytes per event (no seq, a 1-byte type, an 18-byte subject).
 ///
 /// A reader must check the version byte first; a new layout takes a new version number and readers
 /// keep decoding the old ones.
@@ -48,7 +49,7 @@ extension RecordedEvent {
         var out: [UInt8] = []
         out.reserveCapacity(64 + subject.id.utf8.count)
         out.append(version)
-        out.append(contentsOf: seq.bigEndianBytes)
+        if version == 2 { out.append(contentsOf: seq.bigEndianBytes) }
         var flags: UInt8 = 0
         if occurredAtInferred { flags |= 1 }
         if backfilled { flags |= 2 }
@@ -87,12 +88,12 @@ extension RecordedEvent {
         return nil
     }
 
-    /// Decodes `storageBytes()` output; `storeId` is the id of the store it was read from.
-    public init(storageBytes bytes: [UInt8], storeId: String,
+    /// Decodes `storageBytes()` output stored under `seq`; `storeId` is the id of the store it was read from.
+    public init(storageBytes bytes: [UInt8], seq: LogPosition, storeId: String,
                 dataDecoder: ((UnsafeRawBufferPointer) throws -> [UInt8])? = nil) throws(EventDecodingError) {
         let result = bytes.withUnsafeBytes { buffer -> Result<RecordedEvent, EventDecodingError> in
             do throws(EventDecodingError) {
-                return .success(try RecordedEvent(storageBytes: buffer, storeId: storeId, selecting: .all, dataDecoder: dataDecoder))
+                return .success(try RecordedEvent(storageBytes: buffer, seq: seq, storeId: storeId, selecting: .all, dataDecoder: dataDecoder))
             } catch {
                 return .failure(error)
             }
@@ -103,8 +104,8 @@ extension RecordedEvent {
     /// Decodes `storageBytes()` output in place (e.g. straight from an LMDB page inside its read
     /// transaction): no copy of the value is made before the data is parsed, which mattered for
     /// projection rebuilds that decode a million events.
-    public init(storageBytes bytes: UnsafeRawBufferPointer, storeId: String) throws(EventDecodingError) {
-        try self.init(storageBytes: bytes, storeId: storeId, selecting: .all)
+    public init(storageBytes bytes: UnsafeRawBufferPointer, seq: LogPosition, storeId: String) throws(EventDecodingError) {
+        try self.init(storageBytes: bytes, seq: seq, storeId: storeId, selecting: .all)
     }
 
     /// Decodes in place like `init(storageBytes:storeId:)`, but builds only the parts of `data` that
@@ -113,11 +114,10 @@ extension RecordedEvent {
     ///
     /// `dataDecoder` decodes data stored with a codec other than 0 (it gets the codec byte and what
     /// follows, and returns the canonical JSON bytes); without one, such an event fails to decode.
-    public init(storageBytes bytes: UnsafeRawBufferPointer, storeId: String,
+    public init(storageBytes bytes: UnsafeRawBufferPointer, seq: LogPosition, storeId: String,
                 selecting selection: JSONSelection,
                 dataDecoder: ((UnsafeRawBufferPointer) throws -> [UInt8])? = nil) throws(EventDecodingError) {
-        let header = try StoredEventHeader(parsing: bytes)
-        let seq = header.seq
+        let header = try StoredEventHeader(parsing: bytes, seq: seq)
         guard let type = header.type else {
             let what = header.version == 3 ? "code \(header.typeCode)" : "\"\(header.typeWireName(bytes))\""
             throw EventDecodingError("unknown event type \(what) at seq \(seq); upgrade HireLedger")
@@ -162,7 +162,9 @@ extension RecordedEvent {
 /// the store's peeks, the migrations and the salvage), so the layouts are known in one place.
 public struct StoredEventHeader: Sendable {
     public let version: UInt8
-    public let seq: LogPosition
+    /// The position: the one passed, or for versions 1 and 2 the one the value holds (checked equal to
+    /// the one passed); nil for version 3 when none was passed.
+    public let seq: LogPosition?
     /// Bit 0 occurredAtInferred, bit 1 backfilled, bit 2 causation present.
     public let flags: UInt8
     public let observedAt: Timestamp
@@ -180,25 +182,39 @@ public struct StoredEventHeader: Sendable {
     public let subjectOffset: Int
     public let dataOffset: Int
 
-    /// The fixed fields' length before the optional causation (version, seq, flags, two times).
-    static let fixedLength = 26
+    /// The fixed fields' length before the optional causation (version, seq in versions 1 and 2, flags,
+    /// two times).
+    static func fixedLength(_ version: UInt8) -> Int { version == 3 ? 18 : 26 }
 
-    public init(parsing b: UnsafeRawBufferPointer) throws(EventDecodingError) {
+    /// Parses the header of the value stored under `seq` (nil when not known: a version-3 header then
+    /// has no seq).
+    public init(parsing b: UnsafeRawBufferPointer, seq given: LogPosition? = nil) throws(EventDecodingError) {
         guard let version = b.first else { throw EventDecodingError("truncated at format version") }
         guard RecordedEvent.readableStorageFormatVersions.contains(version) else {
             throw EventDecodingError("storage format version \(version) is not supported (this build reads versions 1 to \(RecordedEvent.storageFormatVersion)); upgrade HireLedger")
         }
-        guard b.count >= StoredEventHeader.fixedLength else { throw EventDecodingError("truncated in the header") }
+        let fixed = StoredEventHeader.fixedLength(version)
+        guard b.count >= fixed else { throw EventDecodingError("truncated in the header") }
         @inline(__always) func u64(_ at: Int) -> UInt64 {
             UInt64(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
         }
         self.version = version
-        seq = LogPosition(u64(1))
-        flags = b[9]
+        // Versions 1 and 2: the seq after the version byte, which the rest follows.
+        let shift = version == 3 ? 0 : 8
+        if version == 3 {
+            seq = given
+        } else {
+            let held = LogPosition(u64(1))
+            if let given, given != held {
+                throw EventDecodingError("the event stored at position \(given.value) says it is at \(held.value)")
+            }
+            seq = held
+        }
+        flags = b[1 + shift]
         guard flags & ~7 == 0 else { throw EventDecodingError("unknown flag bits 0x\(String(flags, radix: 16))") }
-        observedAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: u64(10)))
-        occurredAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: u64(18)))
-        var i = StoredEventHeader.fixedLength
+        observedAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: u64(2 + shift)))
+        occurredAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: u64(10 + shift)))
+        var i = fixed
         if flags & 4 != 0 {
             guard b.count >= i + 8 else { throw EventDecodingError("truncated at causation") }
             causation = LogPosition(u64(i))
@@ -223,15 +239,15 @@ public struct StoredEventHeader: Sendable {
         let rest = UnsafeRawBufferPointer(rebasing: b[i...])
         // Versions 1 and 2 hold the text form only: a UUID-form marker there is damage.
         guard let (kind, length) = EntityKey.storageLength(rest), version == 3 || rest[1] < 0x80 else {
-            throw EventDecodingError("malformed subject at seq \(seq)")
+            throw EventDecodingError("malformed subject at seq \(seq.map { String($0.value) } ?? "?")")
         }
         subjectKind = kind
         dataOffset = i + length
     }
 
-    /// The header of `b`, or nil when it is not one (`init(parsing:)` says why).
-    public static func peek(_ b: UnsafeRawBufferPointer) -> StoredEventHeader? {
-        try? StoredEventHeader(parsing: b)
+    /// The header of `b` (stored under `seq`, when known), or nil when it is not one (`init(parsing:)` says why).
+    public static func peek(_ b: UnsafeRawBufferPointer, seq: LogPosition? = nil) -> StoredEventHeader? {
+        try? StoredEventHeader(parsing: b, seq: seq)
     }
 
     /// Versions 1 and 2: the type's wire name as stored (for messages about an unknown type).

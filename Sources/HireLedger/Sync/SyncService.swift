@@ -26,6 +26,8 @@ import HireLedgerCore
 /// recorded in ONE write transaction (`LedgerStore.record`) once they reach `SyncOptions.transactionBytes`
 /// or `transactionSeconds`, and always with the pass's last page: events, state, indexes and, with the
 /// last page, the new `syncToken` and run record. Pages without changes add nothing to a transaction.
+/// A transaction commits on the writer thread while the next pages are fetched, parsed and compared
+/// (one in flight at a time; the next waits for it, and the pass's last one is committed before it ends).
 /// A full pass tracks the ids it saw and, only once complete, tombstones the live
 /// records it did not see (reason `absent_from_full_sync`; for a candidate whose applications another
 /// candidate now lists, `merged` into that one, so `candidate.merged` is recorded with `mergedInto`); a full
@@ -36,8 +38,8 @@ import HireLedgerCore
 /// from the first page of a full pass);
 /// unchanged records append nothing, so nothing is duplicated and nothing lost.
 ///
-/// Memory: one page at a time, plus the changed records held for the next write transaction (up to
-/// `SyncOptions.transactionBytes`) and the ids seen in the current full pass.
+/// Memory: one page at a time, plus the changed records held for the next write transaction and those
+/// of the one committing (each up to `SyncOptions.transactionBytes`) and the ids seen in the current full pass.
 ///
 /// Store writes run on the store's writer thread (`LedgerStore.onWriterThread`), each a whole
 /// synchronous transaction, never across an `await`. Run one sync at a time per store.
@@ -226,6 +228,9 @@ public final class SyncService: Sendable {
         var pendingSince: ContinuousClock.Instant?
         /// Pages of this pass whose changes are committed (all before it too).
         var committedPages = 0
+        /// The write transaction committing on the writer thread while the next pages are fetched and
+        /// compared (at most one at a time), and the last page it holds.
+        var writing: (task: Task<Int, any Error>, lastPage: Int)?
         /// Candidates pass: application id → the candidate that lists it, for every candidate parsed in
         /// this pass (a merge's survivor changed, so it is among them): tells a merge from a deletion.
         var applicationOwners: [String: String] = [:]
@@ -259,6 +264,31 @@ public final class SyncService: Sendable {
         observer?(.passStarted(entityType: type, mode: state.mode))
         let endpoint = type.listEndpoint
 
+        do {
+            try await readPages(type, token: token, options: options, endpoint: endpoint, &state)
+        } catch {
+            // A write still in flight commits (or fails) on its own; the error reaches the caller only once
+            // it is over, so nothing of this pass is still being written then, and says what it committed.
+            guard let writing = state.writing else { throw error }
+            do { _ = try await writing.task.value } catch let writeError {
+                // The earlier pages could not be recorded either: that is the failure to report first.
+                throw wrap(writeError, state, page: writing.lastPage, step: .recording)
+            }
+            guard var failure = error as? SyncError else { throw error }
+            failure.pagesRecorded = max(failure.pagesRecorded, writing.lastPage)
+            throw failure
+        }
+        // Written with the last page; a pass always ends with one (an empty listing is one empty page).
+        return try store.lastSyncRun(entityType: type.rawValue) ?? SyncRun(
+            entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt, finishedAt: clock.now(),
+            pages: state.pages, records: state.records, events: state.events, tombstones: state.tombstones,
+            fullPassReason: state.reason)
+    }
+
+    /// Fetches the pass's pages (the next one while this one is recorded) and records them in order.
+    private func readPages(_ type: AshbyEntityType, token: String?, options: SyncOptions, endpoint: AshbyEndpoint,
+                           _ state: inout PassState) async throws {
+        let client = state.client
         if type == .interviewStages {
             // Listed per plan, without pages or tokens: one "page" per live plan.
             let plans = try store.liveKeys(of: .interviewPlan)
@@ -300,11 +330,19 @@ public final class SyncService: Sendable {
                 if pager.isFinished { break }
             }
         }
-        // Written with the last page; a pass always ends with one (an empty listing is one empty page).
-        return try store.lastSyncRun(entityType: type.rawValue) ?? SyncRun(
-            entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt, finishedAt: clock.now(),
-            pages: state.pages, records: state.records, events: state.events, tombstones: state.tombstones,
-            fullPassReason: state.reason)
+    }
+
+    /// Waits for the write transaction in flight, if any, and counts it as committed; returns its events.
+    private func finishWrite(_ state: inout PassState) async throws -> Int {
+        guard let writing = state.writing else { return 0 }
+        state.writing = nil
+        let events: Int
+        do { events = try await writing.task.value } catch {
+            throw wrap(error, state, page: writing.lastPage, step: .recording)
+        }
+        state.committedPages = writing.lastPage
+        state.events += events
+        return events
     }
 
     /// Compares, fetches histories, records one page; with the pass's last page also the tombstones
@@ -412,7 +450,11 @@ public final class SyncService: Sendable {
         }
         var checkpoints: [CheckpointWrite] = []
         var tombstoneCount = 0
+        // Events committed during this call (by the write in flight and by this page's own).
+        var appended = 0
         if isLast {
+            // What is live is read from the store below: every earlier page must be in it.
+            appended += try await finishWrite(&state)
             if state.mode == .full {
                 let absent = try store.liveKeys(of: state.kind, notIn: state.seen)
                 // A confidential job (and what belongs to it) missing from the listing is most likely hidden
@@ -433,10 +475,11 @@ public final class SyncService: Sendable {
             checkpoints.append(SkippedType.checkpoint(state.type.rawValue, nil))
         }
 
-        var appended = 0
         let due = isLast || state.pending.bytes >= state.transactionBytes
             || state.pendingSince.map { ContinuousClock.now - $0 >= .milliseconds(Int64(state.transactionSeconds * 1000)) } == true
         if due && (!state.pending.isEmpty || isLast) {
+            // Transactions commit in page order: the one in flight first.
+            appended += try await finishWrite(&state)
             let observedAt = clock.now()
             // With the last page, the run record goes into the same transaction; its event count
             // includes this page's, known only inside, so it is made from the append's result there.
@@ -452,26 +495,37 @@ public final class SyncService: Sendable {
                 return run.checkpointWrites
             }
             let finalCheckpoints = isLast ? runRecord : nil
-            do {
-                let store = self.store, pending = state.pending, checkpointWrites = isLast ? checkpoints : []
-                appended = try await store.onWriterThread {
+            let store = self.store, pending = state.pending, checkpointWrites = isLast ? checkpoints : []
+            let write: @Sendable () async throws -> Int = {
+                try await store.onWriterThread {
                     try store.record(pending.observations, observedAt: observedAt, histories: pending.histories,
                                      checkpoints: checkpointWrites, finalCheckpoints: finalCheckpoints,
                                      rawHashes: pending.rawHashes).eventCount
                 }
-            } catch {
-                throw wrap(error, state, page: pageNumber, step: .recording)
             }
             state.pending = PendingPages()
             state.pendingSince = nil
-            state.committedPages = pageNumber
-        } else if !changed && state.pending.isEmpty {
+            if isLast {
+                let events: Int
+                do { events = try await write() } catch {
+                    throw wrap(error, state, page: pageNumber, step: .recording)
+                }
+                appended += events
+                state.events += events
+                state.committedPages = pageNumber
+            } else {
+                // Committed on the writer thread while the next pages are fetched, parsed and compared: the
+                // two overlap on two cores instead of taking turns (measured in the README's sync figures).
+                // Comparisons made meanwhile see the store without it, exactly as they do not see pages
+                // still held; `record` compares again inside its transaction, which is what counts.
+                state.writing = (Task { try await write() }, pageNumber)
+            }
+        } else if !changed && state.pending.isEmpty && state.writing == nil {
             // Nothing held back: every page so far is as recorded as it will be.
             state.committedPages = pageNumber
         }
         state.pages = pageNumber
         state.records += page.count
-        state.events += appended
         state.tombstones += tombstoneCount
         observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                          recordsInPass: state.records, events: appended,

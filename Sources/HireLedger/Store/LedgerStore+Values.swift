@@ -211,11 +211,16 @@ extension LedgerStore {
     // MARK: - Encoding
 
     /// The storage forms of `events` and `rows` (in their orders), their large parts compressed.
+    /// `knownData`: the canonical bytes of some events' data, by index in `events`, already at hand.
     func encode(_ txn: borrowing WriteTransaction, events: [RecordedEvent],
-                rows: [(key: EntityKey, row: StateRow)]) throws -> (events: [[UInt8]], rows: [[UInt8]]) {
+                rows: [(key: EntityKey, row: StateRow)], knownData: [Int: [UInt8]] = [:]) throws -> (events: [[UInt8]], rows: [[UInt8]]) {
         var values: [(family: String, plain: [UInt8])] = []
         values.reserveCapacity(events.count + rows.count)
-        for e in events { values.append((ValueFamily.of(e.type, subject: e.subject.kind), e.data.canonicalBytes())) }
+        for (i, e) in events.enumerated() {
+            let plain = knownData[i] ?? e.data.canonicalBytes()
+            assert(plain == e.data.canonicalBytes(), "an event's known data differs from its canonical form")
+            values.append((ValueFamily.of(e.type, subject: e.subject.kind), plain))
+        }
         for (key, row) in rows where row.recordSeq == nil { values.append((ValueFamily.record(key.kind), row.canonicalBytes)) }
         try prepareDictionaries(txn, for: values)
         var encodedEvents: [[UInt8]] = []

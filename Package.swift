@@ -17,10 +17,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        // The simulator's HTTP server. FlyingFox is a small server on BSD sockets with no SwiftNIO
-        // underneath: it builds in seconds, where NIO-based servers add minutes to every clean build
-        // of the test suite, and the simulator only needs HTTP/1.1 POST at a few hundred requests/s.
-        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
         // HMAC-SHA256 for Standard Webhooks signatures: a maintained implementation (BoringSSL on
         // Linux, CryptoKit on Apple systems) rather than hand-written crypto.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -59,10 +55,9 @@ let package = Package(
         // libraries only): no maintained Swift NATS client is in the package set (NATSConnection.swift).
         .target(name: "NATSClient"),
         .target(name: "AshbyAPI", dependencies: ["HireLedgerCore", "CurlHTTP"]),
-        .target(name: "AshbySimulator", dependencies: [
-            "HireLedgerCore",
-            .product(name: "FlyingFox", package: "FlyingFox"),
-        ]),
+        // The simulator serves HTTP/1.1 itself (SimulatorServer: POSIX sockets, a thread per connection):
+        // the demo's thousands of requests a minute made a general server library its bottleneck.
+        .target(name: "AshbySimulator", dependencies: ["HireLedgerCore"]),
         .target(name: "HireLedger", dependencies: [
             "HireLedgerCore", "LMDB", "AshbyAPI", "CurlHTTP", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),

@@ -21,6 +21,40 @@ struct SimID: Hashable, Sendable, Comparable {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// The lower-case hex digit of `v` (0...15).
+    @inline(__always) static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// The eight lower-case hex digits of `v` as eight ASCII bytes, the first digit in the lowest byte
+    /// (so a little-endian store writes them in reading order). SWAR: the nibbles are spread one per
+    /// byte, then each becomes '0'...'9' or 'a'...'f' without a branch or a table.
+    @inline(__always) static func hex8(_ v: UInt32) -> UInt64 {
+        var x = UInt64(v)
+        x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF
+        x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF
+        x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        x = x.byteSwapped  // the most significant nibble first
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let letters = ((x &+ ones &* 0x06) >> 4) & ones  // 1 where the nibble is 10...15
+        return x &+ ones &* 0x30 &+ letters &* 0x27
+    }
+
+    /// Writes the 36 characters of the UUID form at `p`.
+    @inline(__always) func write(to p: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(p)
+        let a = SimID.hex8(UInt32(truncatingIfNeeded: hi >> 32)), b = SimID.hex8(UInt32(truncatingIfNeeded: hi))
+        let c = SimID.hex8(UInt32(truncatingIfNeeded: lo >> 32)), d = SimID.hex8(UInt32(truncatingIfNeeded: lo))
+        raw.storeBytes(of: a.littleEndian, toByteOffset: 0, as: UInt64.self)
+        raw.storeBytes(of: 0x2D, toByteOffset: 8, as: UInt8.self)
+        raw.storeBytes(of: UInt32(truncatingIfNeeded: b).littleEndian, toByteOffset: 9, as: UInt32.self)
+        raw.storeBytes(of: 0x2D, toByteOffset: 13, as: UInt8.self)
+        raw.storeBytes(of: UInt32(truncatingIfNeeded: b >> 32).littleEndian, toByteOffset: 14, as: UInt32.self)
+        raw.storeBytes(of: 0x2D, toByteOffset: 18, as: UInt8.self)
+        raw.storeBytes(of: UInt32(truncatingIfNeeded: c).littleEndian, toByteOffset: 19, as: UInt32.self)
+        raw.storeBytes(of: 0x2D, toByteOffset: 23, as: UInt8.self)
+        raw.storeBytes(of: UInt32(truncatingIfNeeded: c >> 32).littleEndian, toByteOffset: 24, as: UInt32.self)
+        raw.storeBytes(of: d.littleEndian, toByteOffset: 28, as: UInt64.self)
+    }
+
     /// Appends the 36 characters of the UUID form.
     func write(into out: inout [UInt8]) {
         func put(_ v: UInt64, _ from: Int, _ to: Int, _ out: inout [UInt8]) {

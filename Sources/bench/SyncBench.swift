@@ -255,19 +255,41 @@ final class MemorySampler: @unchecked Sendable {
         let thread = Thread { [self] in
             while true {
                 sample()
-                Thread.sleep(forTimeInterval: 0.005)
+                // Every 20 ms: at every 5 ms, with the status text parsed through String, the sampler took
+                // about 2-3 % of the syncing process's CPU in a large first sync (perf), charged to HireLedger.
+                Thread.sleep(forTimeInterval: 0.02)
             }
         }
         thread.start()
     }
 
     func sample() {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return }
-        var anon = 0, file = 0
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("RssAnon:") { anon = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0 }
-            if line.hasPrefix("RssFile:") { file = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0 }
+        // /proc/self/status read into a buffer and scanned as bytes (no String, no Foundation file read).
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let fd = open("/proc/self/status", O_RDONLY)
+        guard fd >= 0 else { return }
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard count > 0 else { return }
+        func kilobytes(after label: String) -> Int {
+            let key = Array(label.utf8)
+            var i = 0
+            while i + key.count <= count {
+                if buffer[i] == key[0], Array(buffer[i..<(i + key.count)]) == key {
+                    var j = i + key.count, value = 0
+                    while j < count, buffer[j] == UInt8(ascii: " ") || buffer[j] == UInt8(ascii: "\t") { j += 1 }
+                    while j < count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[j]) {
+                        value = value * 10 + Int(buffer[j] - UInt8(ascii: "0")); j += 1
+                    }
+                    return value
+                }
+                // Labels start lines: skip to the next one.
+                while i < count, buffer[i] != UInt8(ascii: "\n") { i += 1 }
+                i += 1
+            }
+            return 0
         }
+        let anon = kilobytes(after: "RssAnon:"), file = kilobytes(after: "RssFile:")
         lock.lock()
         peakAnon = max(peakAnon, anon)
         peakFile = max(peakFile, file)

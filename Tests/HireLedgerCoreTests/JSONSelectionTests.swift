@@ -42,6 +42,22 @@ struct JSONSelectionTests {
         }
     }
 
+    /// Keys are matched by length and first eight bytes before the rest: keys sharing those (or a
+    /// prefix), keys at the 8-byte boundary, empty and long keys, and keys ending at the buffer's end.
+    @Test func keysSharingHeadsOrLengthsAreToldApart() throws {
+        let keys = ["", "a", "ab", "abcdefg", "abcdefgh", "abcdefgi", "abcdefghi", "abcdefghj", "departmentId",
+                    "departmentIds", "departmentIx", String(repeating: "k", count: 70), String(repeating: "k", count: 71), "é", "ü"]
+        let value = JSONValue.object(JSONObject(keys.enumerated().map { ($1, JSONValue($0)) }))
+        let text = value.canonicalBytes()
+        for subset in [keys, ["abcdefgh"], ["abcdefghi", "departmentIds"], ["", "é"], [String(repeating: "k", count: 71)], ["abcdefgz", "x"]] {
+            let selection = JSONSelection.only(subset)
+            #expect(try JSONValue.parse(text, selecting: selection) == selection.prune(value), "\(subset)")
+        }
+        // A key at the very end of the buffer (no bytes after its closing quote to read ahead into).
+        let tail = Array(#"{"b":1,"ab""#.utf8)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(tail, selecting: .only(["ab"])) }
+    }
+
     @Test func skippedPartsWithEscapesNestingAndUnicodeAreSteppedOver() throws {
         let text = #"{"skip": {"a": "q\"}]{[", "b": [1, -2.5e3, true, false, null, {"c": "\u00e9\ud83d\ude00"}], "d": "ünï"}, "keep": {"x": 1, "y": "z"}, "k\u0065y2": 7}"#
         let selected = try JSONValue.parse(Array(text.utf8), selecting: .members(["keep": .only(["y"]), "key2": .all]))

@@ -92,7 +92,7 @@ extension JSONParser {
         try skipPlainBytes()
         guard pos < end else { throw fail(.unexpectedEnd, at: end) }
         if byte(pos) == UInt8(ascii: "\"") {
-            let match = wanted.index(ofKeyAt: base + start, count: pos - start)
+            let match = wanted.index(ofKeyAt: base + start, count: pos - start, readable: end - start)
             pos += 1
             return match
         }

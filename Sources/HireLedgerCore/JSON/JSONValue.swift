@@ -117,6 +117,20 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         }
     }
 
+    /// The member named `key`, like `self[key]`, found by a linear scan when the object is small
+    /// (at most 8 members): a member whose key has another UTF-8 length is passed over without
+    /// comparing bytes. For readers that ask for many keys of small objects, most of them absent
+    /// (`EventDataReader` on pruned event data); larger objects are searched as `self[key]` does.
+    @inline(__always)
+    public func value(linearlyFor key: String) -> JSONValue? {
+        guard members.count <= 8 else { return self[key] }
+        let length = key.utf8.count
+        for i in members.indices where members[i].key.utf8.count == length {
+            if JSONObject.compareKeys(members[i].key, key) == 0 { return members[i].value }
+        }
+        return Optional<JSONValue>.none
+    }
+
     /// Binary search by UTF-8 byte order: (found, index of the match or of the insertion point).
     private func search(_ key: String) -> (Bool, Int) {
         var lo = 0, hi = members.count

@@ -5,46 +5,69 @@
 struct EventDataReader {
     let type: DomainEventType
     let members: JSONObject
-    /// The dotted path of `object` in the data, with a trailing dot ("" for the data itself).
-    let path: String
+    /// Where `members` lies in the data, kept in parts and joined only for an error message (a joined
+    /// path per nested object was a string allocation per event a fold reads): the path of the object
+    /// holding it, the member it is, and its index when it is an array element ("" for the data).
+    private let parentPath: String
+    private let name: String
+    private let index: Int?
+
+    /// The dotted path of `members` in the data, with a trailing dot ("" for the data itself).
+    var path: String {
+        guard !name.isEmpty else { return parentPath }
+        return index.map { "\(parentPath)\(name)[\($0)]." } ?? "\(parentPath)\(name)."
+    }
 
     init(_ data: JSONValue, as type: DomainEventType) throws(EventDataError) {
         guard case .object(let o) = data else {
             throw EventDataError(type: type, member: "", problem: "is \(data.kindName), not an object")
         }
-        self.init(type: type, members: o, path: "")
+        self.init(type: type, members: o, parentPath: "", name: "", index: nil)
     }
 
-    private init(type: DomainEventType, members: JSONObject, path: String) {
+    private init(type: DomainEventType, members: JSONObject, parentPath: String, name: String, index: Int?) {
         self.type = type
         self.members = members
-        self.path = path
+        self.parentPath = parentPath
+        self.name = name
+        self.index = index
     }
 
+    /// The reader of the object `o` found under `key` (element `index` of that array, if given).
+    private func nested(_ o: JSONObject, _ key: String, index: Int? = nil) -> EventDataReader {
+        EventDataReader(type: type, members: o, parentPath: path, name: key, index: index)
+    }
+
+    /// The member named `key`: a linear scan of the few members a payload's object has (a pruned one
+    /// has only those a fold reads), rejecting by length before comparing bytes, instead of a binary
+    /// search comparing whole keys at each step. A payload asks for every member it knows, most of
+    /// them absent from pruned data, so most lookups end at the length check.
+    @inline(__always) private func value(_ key: String) -> JSONValue? { members.value(linearlyFor: key) }
+
     private func missing(_ key: String, _ expected: String) -> EventDataError {
-        let problem = members[key].map { "is \($0.kindName), not \(expected)" } ?? "is missing"
+        let problem = value(key).map { "is \($0.kindName), not \(expected)" } ?? "is missing"
         return EventDataError(type: type, member: path + key, problem: problem)
     }
 
     func requiredString(_ key: String) throws(EventDataError) -> String {
-        guard let s = members[key]?.stringValue else { throw missing(key, "a string") }
+        guard let s = value(key)?.stringValue else { throw missing(key, "a string") }
         return s
     }
 
-    func string(_ key: String) -> String? { members[key]?.stringValue }
+    func string(_ key: String) -> String? { value(key)?.stringValue }
 
-    func bool(_ key: String) -> Bool? { members[key]?.boolValue }
+    func bool(_ key: String) -> Bool? { value(key)?.boolValue }
 
-    func int(_ key: String) -> Int? { members[key]?.intValue }
+    func int(_ key: String) -> Int? { value(key)?.intValue }
 
-    func number(_ key: String) -> JSONNumber? { members[key]?.numberValue }
+    func number(_ key: String) -> JSONNumber? { value(key)?.numberValue }
 
     /// An ISO 8601 timestamp written by HireLedger.
     func timestamp(_ key: String) -> Timestamp? { string(key).flatMap(Timestamp.init(iso8601:)) }
 
     /// A required array of strings (non-string elements are an error).
     func requiredStrings(_ key: String) throws(EventDataError) -> [String] {
-        guard let items = members[key]?.arrayValue else { throw missing(key, "an array") }
+        guard let items = value(key)?.arrayValue else { throw missing(key, "an array") }
         var out: [String] = []
         out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
@@ -58,7 +81,7 @@ struct EventDataReader {
 
     /// A nullable array of strings; nil unless it is an array of strings.
     func strings(_ key: String) -> [String]? {
-        guard let items = members[key]?.arrayValue else { return nil }
+        guard let items = value(key)?.arrayValue else { return nil }
         var out: [String] = []
         out.reserveCapacity(items.count)
         for item in items {
@@ -70,26 +93,26 @@ struct EventDataReader {
 
     /// A required object, read by `read`.
     func requiredObject<T>(_ key: String, _ read: (EventDataReader) throws(EventDataError) -> T) throws(EventDataError) -> T {
-        guard let o = members[key]?.objectValue else { throw missing(key, "an object") }
-        return try read(EventDataReader(type: type, members: o, path: path + key + "."))
+        guard let o = value(key)?.objectValue else { throw missing(key, "an object") }
+        return try read(nested(o, key))
     }
 
     /// A nullable object, read by `read`; nil when absent, null, not an object or unreadable.
     func object<T>(_ key: String, _ read: (EventDataReader) throws(EventDataError) -> T) -> T? {
-        guard let o = members[key]?.objectValue else { return nil }
-        return try? read(EventDataReader(type: type, members: o, path: path + key + "."))
+        guard let o = value(key)?.objectValue else { return nil }
+        return try? read(nested(o, key))
     }
 
     /// A required array of objects, each read by `read`.
     func requiredObjects<T>(_ key: String, _ read: (EventDataReader) throws(EventDataError) -> T) throws(EventDataError) -> [T] {
-        guard let items = members[key]?.arrayValue else { throw missing(key, "an array") }
+        guard let items = value(key)?.arrayValue else { throw missing(key, "an array") }
         var out: [T] = []
         out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
             guard let o = item.objectValue else {
                 throw EventDataError(type: type, member: "\(path)\(key)[\(i)]", problem: "is \(item.kindName), not an object")
             }
-            out.append(try read(EventDataReader(type: type, members: o, path: "\(path)\(key)[\(i)].")))
+            out.append(try read(nested(o, key, index: i)))
         }
         return out
     }

@@ -3,6 +3,8 @@
 public struct ApplicationFacts: CompactFacts {
     public static let kind = EntityKind.application
     public static let members: Set<String> = ["status", "currentInterviewStage", "job"]
+    /// Only the stage's `type` and the job's `id` are read.
+    public static let memberSelections: [String: JSONSelection] = ["currentInterviewStage": .only(["type"]), "job": .only(["id"])]
 
     public var jobId: String?
     public var hiredByStatus: Bool

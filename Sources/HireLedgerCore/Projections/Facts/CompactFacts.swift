@@ -9,6 +9,9 @@ public protocol CompactFacts: Sendable, Equatable {
     static var kind: EntityKind { get }
     /// The top-level record members the facts are read from; changes to others are ignored.
     static var members: Set<String> { get }
+    /// What the facts read of each of `members` (`JSONSelection`), in a record and in the `after` of a
+    /// change alike; a member not named is read whole. Default: every member whole.
+    static var memberSelections: [String: JSONSelection] { get }
 
     init(record: JSONValue)
     /// Applies the new value of one changed top-level member (nil: removed). Only called for `members`.
@@ -29,6 +32,7 @@ public protocol CompactFacts: Sendable, Equatable {
 }
 
 extension CompactFacts {
+    public static var memberSelections: [String: JSONSelection] { [:] }
     public func validFrom(previous: Self?, eventTime: Timestamp) -> Timestamp { eventTime }
     public static func firstSighting(_ facts: Self, record: JSONValue, eventTime: Timestamp) -> [(Timestamp, Self)] {
         [(LifecycleTiming.created(record, eventTime), facts)]
@@ -72,16 +76,22 @@ enum LifecycleTiming {
 
 /// What `EntityTimelines<Facts>.apply` reads of a record event's `data`, per action, built once per
 /// kind (see `Projection.dataSelection(for:)`): of a `created` or `restored` record, `Facts.members`
-/// and `createdAt` (first sightings are dated by it); of an `updated` one, the `after` of the changes
-/// to `Facts.members`; of a `deleted` one, nothing.
+/// (each pruned by `Facts.memberSelections`) and `createdAt` (first sightings are dated by it); of an
+/// `updated` one, the `after` of the changes to `Facts.members`, pruned alike; of a `deleted` one,
+/// nothing.
+///
+/// The member selections matter for applications, most of a large log: an application's
+/// `currentInterviewStage` (a stage object of six members) and `job` (a job summary) were built whole
+/// for every created and updated application, where the facts read one member of each.
 public struct CompactFactsSelection: Sendable {
     public let whole: JSONSelection
     public let changes: JSONSelection
     public let nothing: JSONSelection = .only([])
 
     public init<Facts: CompactFacts>(_: Facts.Type) {
-        whole = .members(["record": .only(Facts.members.union(["createdAt"]))])
-        changes = .members(["changes": .members(Dictionary(uniqueKeysWithValues: Facts.members.map { ($0, JSONSelection.only(["after"])) }))])
+        let each = Dictionary(uniqueKeysWithValues: Facts.members.map { ($0, Facts.memberSelections[$0] ?? JSONSelection.all) })
+        whole = .members(["record": .members(each.merging(["createdAt": .all]) { kept, _ in kept })])
+        changes = .members(["changes": .members(each.mapValues { JSONSelection.members(["after": $0]) })])
     }
 
     public func selection(for action: RecordAction) -> JSONSelection {

@@ -2,6 +2,8 @@
 public struct OfferFacts: CompactFacts {
     public static let kind = EntityKind.offer
     public static let members: Set<String> = ["acceptanceStatus", "offerStatus", "decidedAt", "latestVersion", "applicationId"]
+    /// What the facts read of the latest version, and its `createdAt` (a first sighting's date).
+    public static let memberSelections: [String: JSONSelection] = ["latestVersion": .only(["startDate", "openingId", "createdAt"])]
 
     /// The decided outcome, read as the classifier reads it.
     public enum Outcome: String, Sendable, Hashable {

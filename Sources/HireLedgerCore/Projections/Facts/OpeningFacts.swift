@@ -2,6 +2,11 @@
 public struct OpeningFacts: CompactFacts {
     public static let kind = EntityKind.opening
     public static let members: Set<String> = ["openingState", "openedAt", "closedAt", "latestVersion", "isArchived"]
+    /// What `readVersion` reads of the latest version, and its `createdAt` (a first sighting's date).
+    public static let memberSelections: [String: JSONSelection] = [
+        "latestVersion": .only(["identifier", "teamId", "locationIds", "employmentType", "isBackfill", "targetStartDate",
+                                "jobIds", "createdAt"]),
+    ]
 
     /// `Draft`, `Approved`, `Open`, `Closed` or `Filled`.
     public var state: String?

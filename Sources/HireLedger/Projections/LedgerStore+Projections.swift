@@ -61,8 +61,11 @@ extension LedgerStore {
                 case .put(let key, let value): try txn.put(db, key, value)
                 case .delete(let key): _ = try txn.delete(db, key)
                 case .deletePrefix(let prefix, let keeping):
+                    // Keys only (`scanKeys` reads and checks no value): the entries under a prefix
+                    // are snapshots, whole encoded states of several MB each, which a full scan
+                    // would page in and checksum only to delete them.
                     var doomed: [[UInt8]] = []
-                    try txn.scan(db, prefix: prefix) { key, _ in
+                    try txn.scanKeys(db, prefix: prefix) { key, _ in
                         if let keeping, key.starts(with: keeping),
                            key.count == keeping.count || key[keeping.count] == UInt8(ascii: "/") { return }
                         doomed.append(Array(key))

@@ -44,6 +44,8 @@ public final class Environment: @unchecked Sendable {
     public let options: Options
 
     let raw: OpaquePointer
+    /// The size of the map's pages (`Cursor` prefetches a leaf page's nodes by it).
+    let pageSize: Int
     private let writerLock = Mutex(())
     let resizeLock = PosixRWLock()
     let threadState = ThreadTransactionState()
@@ -95,9 +97,12 @@ public final class Environment: @unchecked Sendable {
             var dead: Int32 = 0
             try step(mdb_reader_check(env, &dead), "clear stale readers")
         }
+        var stat = MDB_stat()
+        try step(mdb_env_stat(env, &stat), "read page size")
         self.raw = env
         self.path = canonicalPath
         self.options = options
+        self.pageSize = Int(stat.ms_psize)
     }
 
     deinit {

@@ -317,10 +317,9 @@ struct HTTPConnection {
                         + partial)
             return false
         case nil:
-            var out = Self.head(status: answer.status, headers: answer.headers, contentLength: answer.body.count,
-                                close: !request.keepAlive)
-            if request.method != "HEAD" { out.append(contentsOf: answer.body) }
-            return sendAll(out)
+            let head = Self.head(status: answer.status, headers: answer.headers, contentLength: answer.body.count,
+                                 close: !request.keepAlive)
+            return request.method == "HEAD" ? sendAll(head) : sendAll(head, answer.body)
         }
     }
 
@@ -352,6 +351,39 @@ struct HTTPConnection {
             let n = poll(&descriptor, 1, ms)
             if n > 0 && descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return }
         }
+    }
+
+    /// Sends `head` then `body` as one write (`sendmsg` with two buffers: the body is not copied behind
+    /// the head first), then whatever the kernel did not take.
+    private func sendAll(_ head: [UInt8], _ body: [UInt8]) -> Bool {
+        guard !body.isEmpty else { return sendAll(head) }
+        #if canImport(Glibc)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        let flags: Int32 = 0
+        #endif
+        let total = head.count + body.count
+        var n = -1
+        while true {
+            n = head.withUnsafeBytes { h in
+                body.withUnsafeBytes { b in
+                    var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress), iov_len: h.count),
+                                   iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count)]
+                    return vectors.withUnsafeMutableBufferPointer { v in
+                        var message = msghdr()
+                        message.msg_iov = v.baseAddress
+                        message.msg_iovlen = 2
+                        return sendmsg(fd, &message, flags)
+                    }
+                }
+            }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        if n <= 0 { return false }
+        if n == total { return true }
+        if n < head.count { return sendAll(Array(head[n...])) && sendAll(body) }
+        return sendAll(Array(body[(n - head.count)...]))
     }
 
     private func sendAll(_ bytes: [UInt8]) -> Bool {

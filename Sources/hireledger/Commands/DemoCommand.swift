@@ -19,7 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
             tried on it afterwards (the last lines say how).
 
             Only the demo opens its store without a flush (fsync) at every commit (LMDB MDB_NOSYNC) and \
-            flushes it once at the end, before printing the views: a simulated world can be made again, \
+            flushes it once after the syncs and once after building the views: a simulated world can be made again, \
             so it trades the per-commit durability that real syncs keep for speed. A machine crash \
             during the demo can lose its store; `hireledger sync` and `serve` flush every commit.
             """

@@ -105,7 +105,7 @@ let package = Package(
         // loopback HTTP server (webhook receiver, transport tests, benchmarks), the SSE client, and the
         // JSON Schema validator (event, view and API schemas, Ashby's OpenAPI document).
         // Also the headless-browser driver behind `bench page` and tools/screenshot.sh.
-        .target(name: "HireLedgerTestSupport", dependencies: ["CurlHTTP", "HireLedgerCore"], path: "Tests/Support/HireLedgerTestSupport"),
+        .target(name: "HireLedgerTestSupport", dependencies: ["AshbySimulator", "CurlHTTP", "HireLedgerCore"], path: "Tests/Support/HireLedgerTestSupport"),
         .target(name: "JSONSchema", dependencies: ["HireLedgerCore"], path: "Tests/Support/JSONSchema"),
         .testTarget(name: "HireLedgerCoreTests", dependencies: ["HireLedgerCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),

@@ -93,6 +93,37 @@ struct SimulatorServerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// What an accept loop does when `accept` fails while the server is not stopping: the one policy of the
+/// loopback servers here (this one and the tests' `LoopbackHTTPServer`).
+public enum AcceptFailure: Sendable, Equatable {
+    /// A client that gave up before it was accepted: accept the next one.
+    case retry
+    /// The machine is short of descriptors or buffers for a moment (a whole test suite in parallel):
+    /// pause 10 ms and accept again. Ending the server would refuse every later connection.
+    case pauseAndRetry
+    /// Anything else (the socket is gone): end the accept loop.
+    case stop
+
+    public init(errno code: Int32) {
+        switch code {
+        case EINTR, ECONNABORTED, EPROTO: self = .retry
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: self = .pauseAndRetry
+        default: self = .stop
+        }
+    }
+
+    /// Pauses if due; whether the loop goes on.
+    public func waitBeforeRetry() -> Bool {
+        switch self {
+        case .retry: return true
+        case .pauseAndRetry:
+            usleep(10_000)
+            return true
+        case .stop: return false
+        }
+    }
+}
+
 /// The listening socket, its accept thread and the connection threads.
 ///
 /// Thread rules: `state` guards everything mutable. Socket descriptors are plain integers used by
@@ -184,15 +215,8 @@ final class HTTPListener: Sendable {
             }
             if fd < 0 {
                 let code = errno
-                if state.withLock({ $0.stopped }) { return }
-                // A client that gave up before it was accepted, or a machine short of descriptors or
-                // buffers for a moment, must not end the server.
-                if code == EINTR || code == ECONNABORTED || code == EPROTO { continue }
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
-                    usleep(10_000)
-                    continue
-                }
-                return
+                guard !state.withLock({ $0.stopped }), AcceptFailure(errno: code).waitBeforeRetry() else { return }
+                continue
             }
             let accepted = state.withLock { s -> Bool in
                 guard !s.stopped, s.openSockets.count < HTTPListener.maxConnections else { return false }

@@ -89,9 +89,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         let now = sim.now
         // The runners fold the whole log once and checkpoint it, so later commands start from there.
-        let headcountState = try Views.current(HeadcountProjection.self, store, writeCheckpoint: true)
-        let pipelineState = try Views.current(PipelineProjection.self, store, writeCheckpoint: true)
-        let changesState = try Views.current(PlanChangesProjection.self, store, writeCheckpoint: true)
+        let headcountState = try await Views.current(HeadcountProjection.self, store, writeCheckpoint: true)
+        let pipelineState = try await Views.current(PipelineProjection.self, store, writeCheckpoint: true)
+        let changesState = try await Views.current(PlanChangesProjection.self, store, writeCheckpoint: true)
         // The checkpoints just written: flushed like the syncs' commits.
         try await store.onWriterThread { try store.environment.sync(force: true) }
         let viewsSeconds = seconds(ContinuousClock.now - viewsStarted)

@@ -61,7 +61,7 @@ struct HeadcountCommand: AsyncParsableCommand {
             let query = HeadcountSeriesQuery(period: period, axis: ax, from: try Views.parseDay(from, flag: "--from", end: false),
                                              to: try Views.parseDay(to, flag: "--to", end: true), groupBy: dims,
                                              asOf: asOf, knownAt: knownAt)
-            let state = try Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path))
+            let state = try await Views.current(HeadcountProjection.self, try LedgerStore.openExisting(storeOptions.path))
             let view: HeadcountSeries
             do { view = try HeadcountProjection.series(state, query: query) } catch { throw CLIError("--\(error.parameter): \(error.description)") }
             switch format {
@@ -91,7 +91,7 @@ struct HeadcountCommand: AsyncParsableCommand {
         }
         let store = try LedgerStore.openExisting(storeOptions.path)
         try Views.warnSkipped(store, needs: [.jobs, .openings, .offers, .applications, .departments, .locations], view: "headcount")
-        let state = try Views.current(HeadcountProjection.self, store,
+        let state = try await Views.current(HeadcountProjection.self, store,
                                      writeCheckpoint: checkpoint.writeCheckpoint)
         let view = HeadcountProjection.view(state, query: query)
         switch (format, measured) {
@@ -124,7 +124,7 @@ struct PipelineCommand: AsyncParsableCommand {
                                   knownAt: try Views.parseTime(axes.knownAt, flag: "--known-at"))
         let store = try LedgerStore.openExisting(storeOptions.path)
         try Views.warnSkipped(store, needs: [.applications, .jobs, .interviewPlans, .interviewStages, .departments], view: "pipeline")
-        let state = try Views.current(PipelineProjection.self, store, writeCheckpoint: checkpoint.writeCheckpoint)
+        let state = try await Views.current(PipelineProjection.self, store, writeCheckpoint: checkpoint.writeCheckpoint)
         let view = PipelineProjection.view(state, query: query)
         switch format {
         case .json: Terminal.writeOut(view.json.canonicalString + "\n")
@@ -158,12 +158,12 @@ struct ChangesCommand: AsyncParsableCommand {
                                      knownAt: try Views.parseTime(knownAt, flag: "--known-at"))
         let store = try LedgerStore.openExisting(storeOptions.path)
         try Views.warnSkipped(store, needs: [.jobs, .openings, .offers], view: "changes")
-        let state = try Views.current(PlanChangesProjection.self, store, writeCheckpoint: checkpoint.writeCheckpoint)
+        let state = try await Views.current(PlanChangesProjection.self, store, writeCheckpoint: checkpoint.writeCheckpoint)
         let view = PlanChangesProjection.changes(state, query: query)
         switch format {
         case .json: Terminal.writeOut(view.json.canonicalString + "\n")
-        case .csv: Terminal.writeOut(view.csv(names: PlanNames(try Views.current(HeadcountProjection.self, store))).text)
-        default: Terminal.writeOut(Views.changesTable(view, names: PlanNames(try Views.current(HeadcountProjection.self, store))) + "\n")
+        case .csv: Terminal.writeOut(view.csv(names: PlanNames(try await Views.current(HeadcountProjection.self, store))).text)
+        default: Terminal.writeOut(Views.changesTable(view, names: PlanNames(try await Views.current(HeadcountProjection.self, store))) + "\n")
         }
     }
 }

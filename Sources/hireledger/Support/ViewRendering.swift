@@ -9,13 +9,17 @@ enum Views {
     /// The current state of projection `P` in `store`, caught up with the log. Writes nothing to the
     /// store unless `writeCheckpoint`: then the state is stored as the projection's checkpoint (and
     /// snapshots at their boundaries), so later reads and `serve` start from it.
-    static func current<P: Projection>(_: P.Type, _ store: LedgerStore, writeCheckpoint: Bool = false) throws -> P.State {
+    /// The fold (and the checkpoint's commit and fsync, when asked) runs on the store's writer thread, a
+    /// dedicated thread, never on the cooperative pool (`ProjectionRunner`).
+    static func current<P: Projection>(_: P.Type, _ store: LedgerStore, writeCheckpoint: Bool = false) async throws -> P.State {
         let options = writeCheckpoint ? ProjectionRunnerOptions(checkpointAfter: 0) : .inMemory
-        let runner = ProjectionRunner<P>(store: store, options: options)
-        do { try runner.catchUp() } catch {
-            throw CLIError("Cannot bring the \(P.name) view up to date in \(store.path): \(error)")
+        return try await store.onWriterThread {
+            let runner = ProjectionRunner<P>(store: store, options: options)
+            do { try runner.catchUp() } catch {
+                throw CLIError("Cannot bring the \(P.name) view up to date in \(store.path): \(error)")
+            }
+            return runner.state
         }
-        return runner.state
     }
 
     static func parseTime(_ text: String?, flag: String) throws -> Timestamp? {

@@ -1,3 +1,4 @@
+import AshbySimulator
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -174,16 +175,8 @@ public final class LoopbackHTTPServer: Sendable {
             let fd = accept(listenSocket, nil, nil)
             if fd < 0 {
                 let code = errno
-                if state.withLock({ $0.stopped }) { return }
-                // A client that gave up before its connection was accepted, or a machine short of
-                // descriptors or buffers for a moment (the whole suite runs in parallel), must not end
-                // the server: every later connection would be refused.
-                if code == EINTR || code == ECONNABORTED || code == EPROTO { continue }
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
-                    usleep(10_000)
-                    continue
-                }
-                return
+                guard !state.withLock({ $0.stopped }), AcceptFailure(errno: code).waitBeforeRetry() else { return }
+                continue
             }
             let accepted = state.withLock { s -> Bool in
                 guard !s.stopped else { return false }

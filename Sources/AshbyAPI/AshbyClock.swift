@@ -28,9 +28,7 @@ public struct SystemAshbyClock: AshbyClock {
     public init() {}
 
     public func monotonicNow() -> Double {
-        let elapsed = ContinuousClock.now - origin
-        let (seconds, attoseconds) = elapsed.components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        (ContinuousClock.now - origin).inSeconds
     }
 
     public func wallNow() -> Timestamp {

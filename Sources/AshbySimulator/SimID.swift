@@ -19,8 +19,6 @@ struct SimID: Hashable, Sendable, Comparable {
 
     var isNone: Bool { hi == 0 && lo == 0 }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// The lower-case hex digit of `v` (0...15).
     @inline(__always) static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
@@ -55,24 +53,11 @@ struct SimID: Hashable, Sendable, Comparable {
         raw.storeBytes(of: d.littleEndian, toByteOffset: 28, as: UInt64.self)
     }
 
-    /// Appends the 36 characters of the UUID form.
-    func write(into out: inout [UInt8]) {
-        func put(_ v: UInt64, _ from: Int, _ to: Int, _ out: inout [UInt8]) {
-            var shift = 60 - from * 4
-            for _ in from..<to { out.append(SimID.hexDigits[Int((v >> UInt64(shift)) & 0xF)]); shift -= 4 }
-        }
-        put(hi, 0, 8, &out); out.append(0x2D)
-        put(hi, 8, 12, &out); out.append(0x2D)
-        put(hi, 12, 16, &out); out.append(0x2D)
-        put(lo, 0, 4, &out); out.append(0x2D)
-        put(lo, 4, 16, &out)
-    }
-
     var string: String {
-        var b: [UInt8] = []
-        b.reserveCapacity(36)
-        write(into: &b)
-        return String(decoding: b, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            write(to: buffer.baseAddress!)
+            return 36
+        }
     }
 
     /// Parses the UUID form (case-insensitive); nil for anything else.

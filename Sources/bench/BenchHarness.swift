@@ -93,7 +93,7 @@ struct SyncSteps {
         memory.start()
         let t0 = ContinuousClock.now
         let endpoint = try await start()
-        print("stand-in: ready in \(SyncBench.format(SimulatorBench.seconds(ContinuousClock.now - t0))) s (\(`where`) \(endpoint.url))")
+        print("stand-in: ready in \(SyncBench.format((ContinuousClock.now - t0).inSeconds)) s (\(`where`) \(endpoint.url))")
         print("memory before syncing: \(memory.report())")
         return (endpoint, memory)
     }
@@ -103,7 +103,7 @@ struct SyncSteps {
         let written = ProcessIO.writeBytes(), transactions = try store.environment.info().lastTransactionID
         let t0 = ContinuousClock.now
         let report = try await service.sync(options)
-        let s = SimulatorBench.seconds(ContinuousClock.now - t0)
+        let s = (ContinuousClock.now - t0).inSeconds
         let records = report.runs.reduce(0) { $0 + $1.records }
         let pages = report.runs.reduce(0) { $0 + $1.pages }
         print("\(title): \(SyncBench.format(s)) s, \(records) records in \(pages) pages, \(Int(Double(records) / max(s, 1e-9))) records/s, "

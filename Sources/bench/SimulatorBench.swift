@@ -36,7 +36,7 @@ enum SimulatorBench {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: size, incrementalPageCap: 100_000))
         let generation = clock.now - t0
         let counts = sim.counts()
-        print("generate: \(seconds(generation)) s, peak RSS \(peakRSSMegabytes()) MB (before: \(rssBefore) MB)")
+        print("generate: \(generation.inSeconds) s, peak RSS \(peakRSSMegabytes()) MB (before: \(rssBefore) MB)")
         print("counts: " + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
 
         // In-process: render every application page through handle() (no sockets).
@@ -47,7 +47,7 @@ enum SimulatorBench {
             return r.body
         }
         let inProcess = clock.now - t0
-        print("in-process application.list pass (incl. parsing each page): \(pass.records) records, \(pass.bytes / 1_000_000) MB in \(seconds(inProcess)) s = \(Int(Double(pass.records) / seconds(inProcess))) records/s")
+        print("in-process application.list pass (incl. parsing each page): \(pass.records) records, \(pass.bytes / 1_000_000) MB in \(inProcess.inSeconds) s = \(Int(Double(pass.records) / inProcess.inSeconds)) records/s")
 
         // Over loopback HTTP.
         let server = SimulatorServer(simulator: sim)
@@ -63,7 +63,7 @@ enum SimulatorBench {
         pass = try await listPass(post)
         let syncToken = pass.syncToken
         let overHTTP = clock.now - t0
-        print("HTTP (raw socket client) application.list full pass: \(pass.records) records, \(pass.requests) requests, \(pass.bytes / 1_000_000) MB in \(seconds(overHTTP)) s = \(Int(Double(pass.records) / seconds(overHTTP))) records/s, \(String(format: "%.2f", seconds(overHTTP) * 1000 / Double(pass.requests))) ms/request")
+        print("HTTP (raw socket client) application.list full pass: \(pass.records) records, \(pass.requests) requests, \(pass.bytes / 1_000_000) MB in \(overHTTP.inSeconds) s = \(Int(Double(pass.records) / overHTTP.inSeconds)) records/s, \(String(format: "%.2f", overHTTP.inSeconds * 1000 / Double(pass.requests))) ms/request")
 
         // The same pass through CurlHTTP's libcurl transport.
         let curl = try CurlTransport()
@@ -76,7 +76,7 @@ enum SimulatorBench {
             return r.body
         }
         let overCurl = clock.now - t0
-        print("HTTP (CurlTransport) application.list full pass: \(pass.records) records, \(pass.requests) requests in \(seconds(overCurl)) s = \(Int(Double(pass.records) / seconds(overCurl))) records/s, \(String(format: "%.2f", seconds(overCurl) * 1000 / Double(pass.requests))) ms/request")
+        print("HTTP (CurlTransport) application.list full pass: \(pass.records) records, \(pass.requests) requests in \(overCurl.inSeconds) s = \(Int(Double(pass.records) / overCurl.inSeconds)) records/s, \(String(format: "%.2f", overCurl.inSeconds * 1000 / Double(pass.requests))) ms/request")
 
         // Small requests: latency is dominated by the transport (Nagle would show as ~40 ms each).
         t0 = clock.now
@@ -85,17 +85,17 @@ enum SimulatorBench {
             precondition(status == 200, "HTTP \(status)")
         }
         let small = clock.now - t0
-        print("HTTP small requests (department.list limit 1): 500 in \(seconds(small)) s = \(String(format: "%.3f", seconds(small) * 2)) ms/request")
+        print("HTTP small requests (department.list limit 1): 500 in \(small.inSeconds) s = \(String(format: "%.3f", small.inSeconds * 2)) ms/request")
 
         t0 = clock.now
         sim.advance(days: days)
         let advance = clock.now - t0
         let journal = sim.journal()
-        print("advance \(days) day(s): \(seconds(advance)) s, \(journal.count) journal entries, \(Set(journal.map(\.changeSeq)).count) record changes")
+        print("advance \(days) day(s): \(advance.inSeconds) s, \(journal.count) journal entries, \(Set(journal.map(\.changeSeq)).count) record changes")
         t0 = clock.now
         pass = try await listPass(from: syncToken!, post)
         let incremental = clock.now - t0
-        print("HTTP application.list incremental pass: \(pass.records) changed records, \(pass.requests) requests in \(seconds(incremental)) s")
+        print("HTTP application.list incremental pass: \(pass.records) changed records, \(pass.requests) requests in \(incremental.inSeconds) s")
         print("peak RSS at end: \(peakRSSMegabytes()) MB")
         client.close()
         await server.stop()
@@ -122,9 +122,6 @@ enum SimulatorBench {
         return (records, bytes, requests, token)
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 
     static func peakRSSMegabytes() -> Int {
         var usage = rusage()

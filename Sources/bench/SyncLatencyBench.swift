@@ -39,7 +39,7 @@ enum SyncLatencyBench {
                 records += page.count
             }
         }
-        let download = SimulatorBench.seconds(clock.now - t0)
+        let download = (clock.now - t0).inSeconds
         let downloadRequests = try await simulator.requestCount() - requestsBefore
         print("    download the changed pages only (sequential, nothing recorded): \(SyncBench.format(download)) s, "
             + "\(pages) pages, \(records) records, \(downloadRequests) requests")
@@ -57,7 +57,7 @@ enum SyncLatencyBench {
             requestsBefore = try await simulator.requestCount()
             t0 = clock.now
             let report = try await service.sync(SyncOptions(maxConcurrentRequests: n))
-            let seconds = SimulatorBench.seconds(clock.now - t0)
+            let seconds = (clock.now - t0).inSeconds
             let requests = try await simulator.requestCount() - requestsBefore
             let (fetched, skipped) = counts.withLock { ($0.fetched, $0.skipped) }
             let hash = try logHash(store)

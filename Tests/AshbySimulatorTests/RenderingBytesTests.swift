@@ -10,13 +10,25 @@ struct RenderingBytesTests {
         var ids = [SimID(hi: 0, lo: 0), SimID(hi: .max, lo: .max), SimID(hi: 0x0123_4567_89AB_CDEF, lo: 0xFEDC_BA98_7654_3210)]
         for _ in 0..<2000 { ids.append(SimID(hi: rng.next(), lo: rng.next())) }
         for id in ids {
-            var reference: [UInt8] = []
-            id.write(into: &reference)
+            let reference = Self.digitByDigit(id)
             var out = JSONOut()
             out.id(id)
             #expect(out.bytes == [0x22] + reference + [0x22], "\(id.string)")
+            #expect(Array(id.string.utf8) == reference)
             #expect(SimID(id.string) == id)
         }
+    }
+
+    /// The UUID form written one hex digit at a time: 8-4-4-4-12 digits of `hi` then `lo`.
+    static func digitByDigit(_ id: SimID) -> [UInt8] {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for (i, shift) in stride(from: 124, through: 0, by: -4).enumerated() {
+            if [8, 12, 16, 20].contains(i) { out.append(UInt8(ascii: "-")) }
+            let nibble = shift >= 64 ? (id.hi >> UInt64(shift - 64)) & 0xF : (id.lo >> UInt64(shift)) & 0xF
+            out.append(digits[Int(nibble)])
+        }
+        return out
     }
 
     @Test func stringsNumbersAndTimesMatchTheCanonicalWriter() {

@@ -217,8 +217,9 @@ extension LedgerStore {
         var values: [(family: String, plain: [UInt8])] = []
         values.reserveCapacity(events.count + rows.count)
         for (i, e) in events.enumerated() {
-            let plain = knownData[i] ?? e.data.canonicalBytes()
-            assert(plain == e.data.canonicalBytes(), "an event's known data differs from its canonical form")
+            let known = knownData[i]
+            assert(known == nil || known == e.data.canonicalBytes(), "an event's known data differs from its canonical form")
+            let plain = known ?? e.data.canonicalBytes()
             values.append((ValueFamily.of(e.type, subject: e.subject.kind), plain))
         }
         for (key, row) in rows where row.recordSeq == nil { values.append((ValueFamily.record(key.kind), row.canonicalBytes)) }

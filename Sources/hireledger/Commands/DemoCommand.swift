@@ -68,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
         // No fsync per commit (demo only; see the discussion above): one flush after the last sync.
         let store = try LedgerStore.open(directory: path, options: Environment.Options(noSync: true), now: clock.now())
         let syncStarted = ContinuousClock.now
-        let worldSeconds = seconds(syncStarted - started)
+        let worldSeconds = (syncStarted - started).inSeconds
         let service = SyncService(store: store, client: client, clock: clock)
         var total = 0
         for day in 0...days {
@@ -85,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
         let flushStarted = ContinuousClock.now
         try await store.onWriterThread { try store.environment.sync(force: true) }
         let viewsStarted = ContinuousClock.now
-        let syncSeconds = seconds(flushStarted - syncStarted), flushSeconds = seconds(viewsStarted - flushStarted)
+        let syncSeconds = (flushStarted - syncStarted).inSeconds, flushSeconds = (viewsStarted - flushStarted).inSeconds
 
         let now = sim.now
         // The runners fold the whole log once and checkpoint it, so later commands start from there.
@@ -94,7 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
         let changesState = try await Views.current(PlanChangesProjection.self, store, writeCheckpoint: true)
         // The checkpoints just written: flushed like the syncs' commits.
         try await store.onWriterThread { try store.environment.sync(force: true) }
-        let viewsSeconds = seconds(ContinuousClock.now - viewsStarted)
+        let viewsSeconds = (ContinuousClock.now - viewsStarted).inSeconds
         let today = now.day
         let thisMonth = YearMonth(today)
         let sixMonthsOn = YearMonth(today.adding(days: 183))
@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
         var out = "\n" + Views.headcountTable(headcount) + "\n\n" + Views.pipelineTable(pipeline) + "\n\n"
         out += "Last 30 days (\(now.adding(days: -30).day.iso8601) to \(today.iso8601)). "
         out += Views.changesTable(changes, names: PlanNames(headcountState)) + "\n\n"
-        out += String(format: "%d simulated days synced in %.1f s: %d events in the log.\n", days, seconds(viewsStarted - started), total)
+        out += String(format: "%d simulated days synced in %.1f s: %d events in the log.\n", days, (viewsStarted - started).inSeconds, total)
         out += String(format: "Phases: world %.1f s, syncs %.1f s, flush %.1f s, views %.1f s.\n",
                       worldSeconds, syncSeconds, flushSeconds, viewsSeconds)
         out += """
@@ -128,9 +128,5 @@ struct DemoCommand: AsyncParsableCommand {
 
             """
         Terminal.writeOut(out)
-    }
-
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

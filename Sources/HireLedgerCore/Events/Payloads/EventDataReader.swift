@@ -5,9 +5,10 @@
 struct EventDataReader {
     let type: DomainEventType
     let members: JSONObject
-    /// Where `members` lies in the data, kept in parts and joined only for an error message (a joined
-    /// path per nested object was a string allocation per event a fold reads): the path of the object
-    /// holding it, the member it is, and its index when it is an array element ("" for the data).
+    /// Where `members` lies in the data, kept in parts (a joined path per nested object was a string
+    /// allocation per event a fold reads): the path of the object holding it, the member it is, and
+    /// its index when it is an array element ("" for the data). They are joined for an error message,
+    /// and when a reader two or more levels down is made (its parent's path).
     private let parentPath: String
     private let name: String
     private let index: Int?

@@ -203,44 +203,17 @@ struct JSONOut: ~Copyable {
             sep(reserving: 2); put(0x22); put(0x22)
             return
         }
-        var i = 0
-        while i + 8 <= n, !JSONOut.mayNeedEscape(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-        while i < n, p[i] >= 0x20, p[i] != 0x22, p[i] != 0x5C { i += 1 }
+        // JSON's escaping is Core's (`JSONStringEscaping`), written into this buffer.
+        let i = JSONStringEscaping.plainPrefix(p, count: n)
         if i == n {
             sep(reserving: n + 2)
             put(0x22); put(UnsafeRawPointer(p), n); put(0x22)
             return
         }
-        // Worst case every remaining byte becomes a six-byte \u00XX.
-        sep(reserving: i + (n - i) * 6 + 2)
+        sep(reserving: i + JSONStringEscaping.escapedCapacity(n - i) + 2)
         put(0x22)
         put(UnsafeRawPointer(p), i)
-        while i < n {
-            let b = p[i]
-            i += 1
-            switch b {
-            case 0x22: put(0x5C); put(0x22)
-            case 0x5C: put(0x5C); put(0x5C)
-            case 0x0A: put(0x5C); put(UInt8(ascii: "n"))
-            case 0x0D: put(0x5C); put(UInt8(ascii: "r"))
-            case 0x09: put(0x5C); put(UInt8(ascii: "t"))
-            case 0x08: put(0x5C); put(UInt8(ascii: "b"))
-            case 0x0C: put(0x5C); put(UInt8(ascii: "f"))
-            case 0..<0x20:
-                put(0x5C); put(UInt8(ascii: "u")); put(0x30); put(0x30)
-                put(SimID.hex(b >> 4)); put(SimID.hex(b & 0xF))
-            default: put(b)
-            }
-        }
+        count += JSONStringEscaping.writeEscaped(p, from: i, count: n, to: buffer + count)
         put(0x22)
-    }
-
-    /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20.
-    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-        return special & (ones &* 0x80) != 0
     }
 }

@@ -19,9 +19,6 @@ struct SimID: Hashable, Sendable, Comparable {
 
     var isNone: Bool { hi == 0 && lo == 0 }
 
-    /// The lower-case hex digit of `v` (0...15).
-    @inline(__always) static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
-
     /// The eight lower-case hex digits of `v` as eight ASCII bytes, the first digit in the lowest byte
     /// (so a little-endian store writes them in reading order). SWAR: the nibbles are spread one per
     /// byte, then each becomes '0'...'9' or 'a'...'f' without a branch or a table.

@@ -155,11 +155,8 @@ struct JSONWriter: ~Copyable {
     mutating func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         let n = bytes.count
         guard let p = bytes.baseAddress, n > 0 else { append("\"\""); return }
-        // Most strings need no escapes: find the first byte that does, eight at a time, and copy the
-        // whole run before it at once.
-        var i = 0
-        while i + 8 <= n, !JSONWriter.mayNeedEscape(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-        while i < n, p[i] >= 0x20, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
+        // Most strings need no escapes: the run before the first byte that does is copied at once.
+        let i = JSONStringEscaping.plainPrefix(p, count: n)
         if i == n {
             reserve(n + 2)
             put(UInt8(ascii: "\""))
@@ -168,42 +165,11 @@ struct JSONWriter: ~Copyable {
             put(UInt8(ascii: "\""))
             return
         }
-        // Worst case every remaining byte becomes a six-byte \u00XX.
-        reserve(i + (n - i) * 6 + 2)
+        reserve(i + JSONStringEscaping.escapedCapacity(n - i) + 2)
         put(UInt8(ascii: "\""))
         (buffer + count).initialize(from: p, count: i)
         count += i
-        while i < n {
-            let b = p[i]
-            i += 1
-            switch b {
-            case UInt8(ascii: "\""): put(0x5C); put(0x22)
-            case UInt8(ascii: "\\"): put(0x5C); put(0x5C)
-            case 0x0A: put(0x5C); put(UInt8(ascii: "n"))
-            case 0x0D: put(0x5C); put(UInt8(ascii: "r"))
-            case 0x09: put(0x5C); put(UInt8(ascii: "t"))
-            case 0x08: put(0x5C); put(UInt8(ascii: "b"))
-            case 0x0C: put(0x5C); put(UInt8(ascii: "f"))
-            case 0..<0x20:
-                put(0x5C); put(UInt8(ascii: "u")); put(UInt8(ascii: "0")); put(UInt8(ascii: "0"))
-                put(JSONWriter.hexDigit(b >> 4)); put(JSONWriter.hexDigit(b & 0xF))
-            default: put(b)
-            }
-        }
+        count += JSONStringEscaping.writeEscaped(p, from: i, count: n, to: buffer + count)
         put(UInt8(ascii: "\""))
-    }
-
-    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 {
-        v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
-    }
-
-    /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (see `JSONParser.isPlainASCII`;
-    /// bytes >= 0x80 are fine here, they are written as they are).
-    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-        return special & (ones &* 0x80) != 0
     }
 }

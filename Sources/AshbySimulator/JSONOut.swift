@@ -132,6 +132,22 @@ struct JSONOut: ~Copyable {
         needsComma = true
     }
     mutating func id(_ id: SimID?) { if let id, !id.isNone { self.id(id) } else { null() } }
+    /// The string `prefix` + the id's text + `suffix`, written in place (a link or handle naming a
+    /// record) instead of interpolated into a `String` first. Both parts are plain ASCII constants that
+    /// need no escaping (checked in debug builds).
+    mutating func idString(_ prefix: StaticString, _ id: SimID, _ suffix: StaticString = "") {
+        let p = prefix.utf8CodeUnitCount, q = suffix.utf8CodeUnitCount
+        assert(UnsafeBufferPointer(start: prefix.utf8Start, count: p).allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }
+               && UnsafeBufferPointer(start: suffix.utf8Start, count: q).allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C })
+        sep(reserving: p + q + 38)
+        put(0x22)
+        put(UnsafeRawPointer(prefix.utf8Start), p)
+        id.write(to: buffer + count)
+        count += 36
+        put(UnsafeRawPointer(suffix.utf8Start), q)
+        put(0x22)
+        needsComma = true
+    }
     mutating func value(_ v: JSONValue) {
         var scratch: [UInt8] = []
         v.writeCanonical(into: &scratch)

@@ -5,7 +5,10 @@
 
 extension World {
     func renderUser(_ i: Int32, _ w: inout JSONOut) {
-        let u = users[Int(i)]
+        users.withUnsafeBufferPointer { renderUser($0[Int(i)], &w) }
+    }
+
+    private func renderUser(_ u: UserRec, _ w: inout JSONOut) {
         w.beginObject()
         w.key("id"); w.id(u.id)
         w.key("firstName"); w.string(u.firstName)
@@ -423,8 +426,15 @@ extension World {
         w.beginObject(); w.key("value"); w.string(value); w.key("type"); w.rawString("Personal"); w.key("isPrimary"); w.bool(true); w.endObject()
     }
 
+    // The renderers read records in place (`withUnsafeBufferPointer`) rather than copying one out of its
+    // array: a copy retains and releases every string and array the record holds, which was a tenth of
+    // the simulator's time serving a full listing.
+
     func renderCandidate(_ i: Int32, _ w: inout JSONOut) {
-        let c = candidates[Int(i)]
+        candidates.withUnsafeBufferPointer { renderCandidate($0[Int(i)], &w) }
+    }
+
+    private func renderCandidate(_ c: CandidateRec, _ w: inout JSONOut) {
         w.beginObject()
         w.key("id"); w.id(c.id)
         w.key("createdAt"); w.time(c.createdAt)
@@ -454,7 +464,7 @@ extension World {
         }
         w.key("fileHandles"); w.beginArray(); if let r = c.resumeId { fileHandle(r, c.name, &w) }; w.endArray()
         w.key("customFields"); renderCustomValues(c.customValues, &w)
-        w.key("profileUrl"); w.string("https://app.ashbyhq.com/candidate-searches/new/right-side/candidates/\(c.id.string)")
+        w.key("profileUrl"); w.idString("https://app.ashbyhq.com/candidate-searches/new/right-side/candidates/", c.id)
         w.key("source"); renderSource(c.source, &w)
         w.key("creditedToUser"); renderUserOrNull(c.creditedTo, &w)
         w.key("timezone"); w.string(c.timezone)
@@ -482,7 +492,7 @@ extension World {
             // Like Ashby's: a signed URL-like handle that differs on every read.
             w.key("handle"); w.string("sim-file-\(id.string)?Expires=\(fileHandleSignature >> 40)&Signature=\(String(fileHandleSignature, radix: 16))")
         } else {
-            w.key("handle"); w.string("sim-file-\(id.string)")
+            w.key("handle"); w.idString("sim-file-", id)
         }
         w.endObject()
     }
@@ -501,9 +511,18 @@ extension World {
     }
 
     func renderApplication(_ i: Int32, _ w: inout JSONOut, info: Bool, expandOpenings: Bool) {
-        let a = applications[Int(i)]
-        let c = candidates[Int(a.candidate)]
-        let j = jobs[Int(a.job)]
+        applications.withUnsafeBufferPointer { a in
+            candidates.withUnsafeBufferPointer { c in
+                jobs.withUnsafeBufferPointer { j in
+                    let a = a[Int(i)]
+                    renderApplication(a, c[Int(a.candidate)], j[Int(a.job)], &w, info: info, expandOpenings: expandOpenings)
+                }
+            }
+        }
+    }
+
+    private func renderApplication(_ a: ApplicationRec, _ c: CandidateRec, _ j: JobRec, _ w: inout JSONOut, info: Bool,
+                                   expandOpenings: Bool) {
         w.beginObject()
         w.key("id"); w.id(a.id)
         w.key("createdAt"); w.time(a.createdAt)
@@ -586,7 +605,10 @@ extension World {
     }
 
     func renderSchedule(_ i: Int32, _ w: inout JSONOut) {
-        let s = schedules[Int(i)]
+        schedules.withUnsafeBufferPointer { renderSchedule($0[Int(i)], &w) }
+    }
+
+    private func renderSchedule(_ s: ScheduleRec, _ w: inout JSONOut) {
         w.beginObject()
         w.key("id"); w.id(s.id)
         w.key("status"); w.string(s.status)
@@ -604,20 +626,23 @@ extension World {
             w.key("interviewerUserIds"); w.beginArray(); for u in e.interviewers { w.id(users[Int(u)].id) }; w.endArray()
             w.key("interviewers"); w.beginArray()
             for u in e.interviewers {
-                let user = users[Int(u)]
-                w.beginObject()
-                w.key("id"); w.id(user.id); w.key("firstName"); w.string(user.firstName); w.key("lastName"); w.string(user.lastName)
-                w.key("email"); w.string(user.email); w.key("globalRole"); w.string(user.globalRole)
-                w.key("isEnabled"); w.bool(user.isEnabled); w.key("updatedAt"); w.time(user.updatedAt)
-                w.key("trainingRole"); w.null(); w.key("interviewerPool"); w.null(); w.key("isFeedbackRequired"); w.bool(true)
-                w.endObject()
+                users.withUnsafeBufferPointer { users in
+                    let user = users.baseAddress! + Int(u)
+                    w.beginObject()
+                    w.key("id"); w.id(user.pointee.id); w.key("firstName"); w.string(user.pointee.firstName)
+                    w.key("lastName"); w.string(user.pointee.lastName)
+                    w.key("email"); w.string(user.pointee.email); w.key("globalRole"); w.string(user.pointee.globalRole)
+                    w.key("isEnabled"); w.bool(user.pointee.isEnabled); w.key("updatedAt"); w.time(user.pointee.updatedAt)
+                    w.key("trainingRole"); w.null(); w.key("interviewerPool"); w.null(); w.key("isFeedbackRequired"); w.bool(true)
+                    w.endObject()
+                }
             }
             w.endArray()
             w.key("createdAt"); w.time(e.createdAt)
             w.key("updatedAt"); w.time(e.updatedAt)
             w.key("startTime"); w.time(e.start)
             w.key("endTime"); w.time(e.end)
-            w.key("feedbackLink"); w.string("https://app.ashbyhq.com/interview-briefings/\(e.id.string)/feedback")
+            w.key("feedbackLink"); w.idString("https://app.ashbyhq.com/interview-briefings/", e.id, "/feedback")
             w.key("location"); w.null()
             w.key("meetingLink"); w.string(e.meetingLink)
             w.key("hasSubmittedFeedback"); w.bool(e.hasSubmittedFeedback)

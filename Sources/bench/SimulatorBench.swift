@@ -87,6 +87,28 @@ enum SimulatorBench {
         let small = clock.now - t0
         print("HTTP small requests (department.list limit 1): 500 in \(small.inSeconds) s = \(String(format: "%.3f", small.inSeconds * 2)) ms/request")
 
+        // The same small requests through CurlTransport, one at a time and four in flight (the sync's
+        // default request budget): what each application history request costs a daily sync.
+        func smallCurl() async throws {
+            let r = try await curl.send(CurlHTTP.HTTPRequest(method: "POST", url: url + "/department.list",
+                                                             headers: [("Authorization", auth), ("Content-Type", "application/json")],
+                                                             body: Array("{\"limit\":1}".utf8)))
+            precondition(r.status == 200, "HTTP \(r.status)")
+        }
+        t0 = clock.now
+        for _ in 0..<500 { try await smallCurl() }
+        let smallCurlSequential = clock.now - t0
+        t0 = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask { for _ in stride(from: worker, to: 500, by: 4) { try await smallCurl() } }
+            }
+            try await group.waitForAll()
+        }
+        let smallCurlConcurrent = clock.now - t0
+        print("HTTP (CurlTransport) small requests: 500 one at a time \(String(format: "%.3f", smallCurlSequential.inSeconds * 2)) ms/request, "
+              + "4 in flight \(String(format: "%.3f", smallCurlConcurrent.inSeconds * 2)) ms/request")
+
         t0 = clock.now
         sim.advance(days: days)
         let advance = clock.now - t0

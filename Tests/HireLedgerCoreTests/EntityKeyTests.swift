@@ -56,6 +56,35 @@ struct EntityKeyTests {
         for id in ids { #expect(EntityKey(storageBytes: EntityKey(.job, id).storageBytes)?.id == id) }
     }
 
+    @Test func idSetsMatchStorageKeysOfEitherFormWithoutDecodingThem() {
+        let uuid = "0f3e2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b9"
+        let upper = uuid.uppercased()   // not canonical: the text form
+        let ids = ["plain-id", "é", uuid, upper]
+        var set = EntityIDSet()
+        for id in ids { set.insert(id) }
+        set.insert(uuid)
+        #expect(set.count == 4)
+        for id in ids {
+            #expect(set.contains(id))
+            for kind in [EntityKind.application, .candidate] {
+                let key = EntityKey(kind, id)
+                #expect(key.storageBytes.withUnsafeBytes { set.contains(storageKey: $0) }, "\(key)")
+            }
+        }
+        // Ids that differ in one byte, in either form, are not matched.
+        for other in ["plain-ie", "0f3e2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b8", "0F3E2A1B-9C8D-4E7F-A6B5-C4D3E2F1A0B8", "e"] {
+            #expect(!set.contains(other))
+            #expect(!EntityKey(.application, other).storageBytes.withUnsafeBytes { set.contains(storageKey: $0) })
+        }
+        // Malformed keys (short, trailing bytes, an unknown kind, invalid UTF-8) are never members.
+        let good = EntityKey(.application, uuid).storageBytes
+        for bad in [Array(good.dropLast()), good + [0], [0] + Array(good.dropFirst()),
+                    [EntityKind.job.storageCode, 0, 2, 0xC3, 0x28], []] {
+            #expect(!bad.withUnsafeBytes { set.contains(storageKey: $0) }, "\(bad)")
+        }
+        #expect(EntityIDSet().isEmpty && !set.isEmpty)
+    }
+
     @Test func malformedStorageFormsAreRejected() {
         let good = EntityKey(.offer, "0f8fad5b-d9cb-469f-a165-70867728950e").storageBytes
         #expect(EntityKey(storageBytes: Array(good.prefix(17))) == nil)  // UUID form cut short

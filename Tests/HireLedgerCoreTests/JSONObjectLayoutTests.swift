@@ -28,6 +28,34 @@ struct JSONObjectLayoutTests {
         #expect(String(decoding: bytes[layout.value(of: "moreDataAvailable")!], as: UTF8.self) == "false")
     }
 
+    @Test func scanningAndParsingAgreeOnEveryStringEndingAtEveryPositionOfAWord() throws {
+        // The string scanners jump to the first special byte of an eight-byte word: each kind of special
+        // byte at each offset, in a skipped member and in a parsed id, is found where it is.
+        let specials: [(text: String, valid: Bool)] = [("", true), ("\\n", true), ("\\\"", true), ("é", true), ("😀", true),
+                                                       ("\u{01}", false), ("\u{1F}", false)]
+        for length in 0..<20 {
+            for (special, valid) in specials {
+                for tail in ["", "xy", "abcdefghij"] {
+                    let value = String(repeating: "a", count: length) + special + tail
+                    let text = #"{"results":[{"skip":""# + value + #"","id":""# + value + #""}],"n":1}"#
+                    let parsed = Result { () throws(JSONParseError) in try JSONValue.parse(text) }
+                    let scanned = Result { () throws(JSONParseError) in try scan(text) }
+                    switch (parsed, scanned) {
+                    case (.success(let value), .success(let layout)):
+                        #expect(valid)
+                        #expect(layout?.elements?.first?.key == value["results"]?.arrayValue?.first?.string("id"))
+                        #expect(layout?.value(of: "n") != nil)
+                    case (.failure(let parseError), .failure(let scanError)):
+                        #expect(!valid)
+                        #expect(parseError == scanError, "\(length) \(special.debugDescription)")
+                    default:
+                        Issue.record("parse and scan disagree on \(text.debugDescription): \(parsed) vs \(scanned)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func readsOnlyTheTopLevelIdOfObjectElements() throws {
         let text = #"{"results":[[1,[2,{"id":"no"}]],{"n":{"id":"inner"},"id":"outer","list":[{"id":"deep"}]},{"id":7},{"name":"x"},{}]}"#
         let layout = try #require(try scan(text))

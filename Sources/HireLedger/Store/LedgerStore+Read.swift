@@ -124,12 +124,13 @@ extension LedgerStore {
 
     /// The live records of `kind` whose ids are not in `seen`, in state key order: what a complete
     /// full pass that saw `seen` must tombstone. Streams the state index; only the result is kept.
-    public func liveKeys(of kind: EntityKind, notIn seen: Set<String>) throws -> [EntityKey] {
+    public func liveKeys(of kind: EntityKind, notIn seen: EntityIDSet) throws -> [EntityKey] {
         try environment.read { txn in
             var out: [EntityKey] = []
-            // The rows of seen keys are not read (nor checked): a full pass reads them just before.
+            // The rows of seen keys are not read (nor checked): a full pass reads them just before. Their
+            // keys are not decoded either (`EntityIDSet` looks up the storage bytes).
             try txn.scanKeys(state, prefix: [kind.storageCode]) { key, value in
-                guard let entityKey = EntityKey(storageBytes: key), !seen.contains(entityKey.id),
+                guard !seen.contains(storageKey: key), let entityKey = EntityKey(storageBytes: key),
                       StateRow.peek(try value())?.deleted == false else { return }
                 out.append(entityKey)
             }

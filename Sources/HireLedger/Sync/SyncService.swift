@@ -212,7 +212,7 @@ public final class SyncService: Sendable {
         var events = 0
         var tombstones = 0
         /// Ids seen in a full pass.
-        var seen: Set<String> = []
+        var seen = EntityIDSet()
         /// Whether applications new to the store get their history read.
         var historyForNew = false
         /// The seed of this kind's raw hashes (`rawHashSeed`).

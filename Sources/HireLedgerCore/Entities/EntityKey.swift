@@ -113,7 +113,7 @@ public struct EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible
         return (kind, idStart + idLength)
     }
 
-    private static func prefixLayout(_ b: UnsafeRawBufferPointer) -> (EntityKind, Int, Int, Bool)? {
+    static func prefixLayout(_ b: UnsafeRawBufferPointer) -> (EntityKind, Int, Int, Bool)? {
         guard b.count >= 3, let kind = EntityKind(storageCode: b[0]) else { return nil }
         if b[1] == uuidFormMarker {
             return b.count >= 18 ? (kind, 2, 16, true) : nil

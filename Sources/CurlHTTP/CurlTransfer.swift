@@ -202,7 +202,13 @@ final class CurlTransfer: @unchecked Sendable {
             responseHeaders[responseHeaders.count - 1].value += " " + trimmed(line)
         } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
             let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
-            responseHeaders.append((name: name, value: trimmed(line[(colon + 1)...])))
+            let value = trimmed(line[(colon + 1)...])
+            responseHeaders.append((name: name, value: value))
+            // The body's size up front: reserved once rather than grown chunk by chunk (a 400 KB page
+            // would be copied five times). Only as far as the response limit; the header is a hint only.
+            if body.isEmpty, name.count == 14, name.lowercased() == "content-length", let length = Int(value), length > 0 {
+                body.reserveCapacity(min(length, maximumResponseBytes))
+            }
         }
         return count
     }

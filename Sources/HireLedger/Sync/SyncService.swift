@@ -27,7 +27,11 @@ import HireLedgerCore
 /// or `transactionSeconds`, and always with the pass's last page: events, state, indexes and, with the
 /// last page, the new `syncToken` and run record. Pages without changes add nothing to a transaction.
 /// A transaction commits on the writer thread while the next pages are fetched, parsed and compared
-/// (one in flight at a time; the next waits for it, and the pass's last one is committed before it ends).
+/// (one in flight at a time; the next waits for it). A pass's last transaction commits while the next
+/// pass of the same sync fetches and compares its first pages (`Commit`): that pass waits for it before
+/// it writes anything or reads another type's records (the interview plans, a confidential job), so
+/// transactions still commit in pass order and each pass sees every earlier one; `sync(_:)` returns,
+/// or throws, only once every transaction it started has committed or failed.
 /// A full pass tracks the ids it saw and, only once complete, tombstones the live
 /// records it did not see (reason `absent_from_full_sync`; for a candidate whose applications another
 /// candidate now lists, `merged` into that one, so `candidate.merged` is recorded with `mergedInto`); a full
@@ -72,22 +76,34 @@ public final class SyncService: Sendable {
         if let source = options.source { notes += try await checkSource(source) }
         var runs: [SyncRun] = []
         var skipped: [SkippedType] = []
-        for type in SyncPlan.order where options.types.contains(type) {
-            if let parent = type.parent, skipped.contains(where: { $0.entityType == parent.rawValue }) {
-                // Listed per parent record, with the parent's permission: skipped with it.
-                let skip = SkippedType(entityType: type.rawValue, permission: type.listEndpoint.permission, at: clock.now())
-                try await recordSkip(skip)
-                skipped.append(skip)
-                continue
+        // Passes whose last transaction may still be committing, in pass order (each waits for the one before).
+        var commits: [Commit] = []
+        do {
+            for type in SyncPlan.order where options.types.contains(type) {
+                if let parent = type.parent, skipped.contains(where: { $0.entityType == parent.rawValue }) {
+                    // Listed per parent record, with the parent's permission: skipped with it.
+                    let skip = SkippedType(entityType: type.rawValue, permission: type.listEndpoint.permission, at: clock.now())
+                    try await recordSkip(skip)
+                    skipped.append(skip)
+                    continue
+                }
+                do {
+                    commits.append(try await startSync(type, options: options, after: commits.last))
+                } catch let error as SyncError {
+                    guard case .missingPermission(let permission, _, _)? = error.underlying as? AshbyError else { throw error }
+                    let skip = SkippedType(entityType: type.rawValue, permission: permission ?? type.listEndpoint.permission, at: clock.now())
+                    try await recordSkip(skip)
+                    skipped.append(skip)
+                }
             }
-            do {
-                runs.append(try await sync(type, options: options))
-            } catch let error as SyncError {
-                guard case .missingPermission(let permission, _, _)? = error.underlying as? AshbyError else { throw error }
-                let skip = SkippedType(entityType: type.rawValue, permission: permission ?? type.listEndpoint.permission, at: clock.now())
-                try await recordSkip(skip)
-                skipped.append(skip)
+            for commit in commits { runs.append(try await commit.value) }
+        } catch {
+            // Nothing of this sync is still being written when the error reaches the caller; an earlier
+            // pass's failed commit is the failure to report (a later pass stopped because of it).
+            for commit in commits {
+                if case .failure(let failure) = await commit.result { throw failure }
             }
+            throw error
         }
         let hidden = try store.hiddenRecords()
         if !hidden.isEmpty {
@@ -137,6 +153,15 @@ public final class SyncService: Sendable {
     /// One pass of one entity type, falling back to a full pass when Ashby refuses the stored token.
     @discardableResult
     public func sync(_ type: AshbyEntityType, options: SyncOptions = SyncOptions()) async throws -> SyncRun {
+        try await startSync(type, options: options, after: nil).value
+    }
+
+    /// A pass's last write transaction, committing on the writer thread, and then the pass's run.
+    private typealias Commit = Task<SyncRun, any Error>
+
+    /// `sync(_:options:)` after `previous` (the previous pass's `Commit`, maybe still committing): returns
+    /// once the pass has fetched and compared everything, with its last transaction committing.
+    private func startSync(_ type: AshbyEntityType, options: SyncOptions, after previous: Commit?) async throws -> Commit {
         precondition(SyncPlan.kind(of: type) != nil, "\(type) is not a list of records")
         let endpoint = type.listEndpoint
         var token = options.forceFull || !endpoint.supportsSyncToken ? nil : try store.syncToken(endpoint: endpoint.method)
@@ -160,27 +185,31 @@ public final class SyncService: Sendable {
             token = nil
             reason = "deletion check on every sync (\(listed) records at the last full pass, at most \(limit))"
         }
-        guard let token else { return try await fullPass(type, options: options, reason: reason, afterRefusal: false) }
+        guard let token else {
+            return try await fullPass(type, options: options, reason: reason, afterRefusal: false, after: previous)
+        }
         do {
-            return try await pass(type, token: token, options: options, reason: nil)
+            return try await pass(type, token: token, options: options, reason: nil, after: previous)
         } catch let error as SyncError {
             // Only a listing request's refusal: every page of an incremental pass carries the token.
             guard case .fetchingPage = error.step, let ashby = error.underlying as? AshbyError,
                   let code = ashby.refusedTokenCode else { throw error }
             let store = self.store
+            _ = try await previous?.value
             try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
             let why = "Ashby refused the stored sync token (\(code)); dropped it and listed every record"
             observer?(.fellBackToFull(entityType: type, reason: why))
-            return try await fullPass(type, options: options, reason: why, afterRefusal: true)
+            return try await fullPass(type, options: options, reason: why, afterRefusal: true, after: previous)
         }
     }
 
     /// A full pass; a cursor Ashby refuses part-way (any `refusedTokenCode`) restarts it from the first
     /// page, once. After a refusal (`afterRefusal`, or that restart) a further one is
     /// `SyncError.repeatedRefusal`: running again would not help.
-    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, reason: String?, afterRefusal: Bool) async throws -> SyncRun {
+    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, reason: String?, afterRefusal: Bool,
+                          after previous: Commit?) async throws -> Commit {
         do {
-            return try await pass(type, token: nil, options: options, reason: reason)
+            return try await pass(type, token: nil, options: options, reason: reason, after: previous)
         } catch var error as SyncError {
             // A cursor was sent from page 2 on; a refusal of page 1 is about something else.
             guard case .fetchingPage = error.step, error.page > 1, let ashby = error.underlying as? AshbyError,
@@ -191,7 +220,7 @@ public final class SyncService: Sendable {
             }
             let why = "Ashby refused the listing's cursor (\(code)) on page \(error.page); listed again from the first page"
             observer?(.fellBackToFull(entityType: type, reason: why))
-            return try await fullPass(type, options: options, reason: why, afterRefusal: true)
+            return try await fullPass(type, options: options, reason: why, afterRefusal: true, after: previous)
         }
     }
 
@@ -234,6 +263,11 @@ public final class SyncService: Sendable {
         /// Candidates pass: application id → the candidate that lists it, for every candidate parsed in
         /// this pass (a merge's survivor changed, so it is among them): tells a merge from a deletion.
         var applicationOwners: [String: String] = [:]
+        /// The previous pass's last transaction, maybe still committing, and whether it is over.
+        var previous: Commit?
+        var previousSettled = false
+        /// This pass's last transaction, once its last page is compared.
+        var commit: Commit?
     }
 
     /// Changes of pages held for one write transaction.
@@ -246,7 +280,8 @@ public final class SyncService: Sendable {
         var isEmpty: Bool { observations.isEmpty }
     }
 
-    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, reason: String?) async throws -> SyncRun {
+    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, reason: String?,
+                      after previous: Commit?) async throws -> Commit {
         let kind = SyncPlan.kind(of: type)!
         // One budget per pass (passes run one after another): the page read ahead and the application
         // histories share it, and a rate-limited reply pauses all of them.
@@ -256,6 +291,7 @@ public final class SyncService: Sendable {
                               client: client, transactionBytes: options.transactionBytes,
                               transactionSeconds: options.transactionSeconds)
         state.reason = token == nil ? reason : nil
+        state.previous = previous
         state.rawSeed = Self.rawHashSeed(kind, normalizer)
         state.maskHandles = RawRecordHash.masksHandles(kind, normalizer)
         if type == .applications {
@@ -278,11 +314,17 @@ public final class SyncService: Sendable {
             failure.pagesRecorded = max(failure.pagesRecorded, writing.lastPage)
             throw failure
         }
-        // Written with the last page; a pass always ends with one (an empty listing is one empty page).
-        return try store.lastSyncRun(entityType: type.rawValue) ?? SyncRun(
-            entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt, finishedAt: clock.now(),
-            pages: state.pages, records: state.records, events: state.events, tombstones: state.tombstones,
-            fullPassReason: state.reason)
+        // Made with the last page; a pass always ends with one (an empty listing is one empty page).
+        guard let commit = state.commit else { preconditionFailure("a pass ended without its last page") }
+        return commit
+    }
+
+    /// Waits for the previous pass's last transaction, once: before this pass writes, or reads another
+    /// type's records. Its failure is rethrown as it is (it names that pass).
+    private func settlePrevious(_ state: inout PassState) async throws {
+        guard !state.previousSettled else { return }
+        state.previousSettled = true
+        _ = try await state.previous?.value
     }
 
     /// Fetches the pass's pages (the next one while this one is recorded) and records them in order.
@@ -290,7 +332,8 @@ public final class SyncService: Sendable {
                            _ state: inout PassState) async throws {
         let client = state.client
         if type == .interviewStages {
-            // Listed per plan, without pages or tokens: one "page" per live plan.
+            // Listed per plan, without pages or tokens: one "page" per live plan (as the plans pass recorded them).
+            try await settlePrevious(&state)
             let plans = try store.liveKeys(of: .interviewPlan)
             for (i, plan) in plans.enumerated() {
                 let records: [JSONValue]
@@ -332,8 +375,10 @@ public final class SyncService: Sendable {
         }
     }
 
-    /// Waits for the write transaction in flight, if any, and counts it as committed; returns its events.
+    /// Waits for the write transaction in flight, if any (or else the previous pass's last one), and
+    /// counts it as committed; returns its events.
     private func finishWrite(_ state: inout PassState) async throws -> Int {
+        try await settlePrevious(&state)
         guard let writing = state.writing else { return 0 }
         state.writing = nil
         let events: Int
@@ -506,13 +551,35 @@ public final class SyncService: Sendable {
             state.pending = PendingPages()
             state.pendingSince = nil
             if isLast {
-                let events: Int
-                do { events = try await write() } catch {
-                    throw wrap(error, state, page: pageNumber, step: .recording)
+                // Committed on the writer thread while the next pass starts (`Commit`); the page's progress
+                // and the pass's end are reported once it is.
+                let before = appended, progress = (state.type, state.mode, page.count, state.records + page.count,
+                                                   histories.count, historiesSkipped)
+                let store = self.store, observer = self.observer, type = state.type, mode = state.mode
+                let recordedBefore = state.committedPages
+                let fallback = SyncRun(entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt,
+                                       finishedAt: state.startedAt, pages: pageNumber, records: state.records + page.count,
+                                       events: state.events, tombstones: state.tombstones + tombstoneCount,
+                                       fullPassReason: state.reason)
+                state.commit = Task {
+                    let events: Int
+                    do { events = try await write() } catch {
+                        if error is CancellationError || error is SyncError { throw error }
+                        throw SyncError(entityType: type, mode: mode, page: pageNumber, step: .recording,
+                                        pagesRecorded: recordedBefore, underlying: error)
+                    }
+                    observer?(.page(SyncPageProgress(entityType: progress.0, mode: progress.1, page: pageNumber, records: progress.2,
+                                                     recordsInPass: progress.3, events: before + events,
+                                                     historiesFetched: progress.4, historiesSkipped: progress.5)))
+                    // Written in that transaction; a pass always writes its run with its last page.
+                    let run = try store.lastSyncRun(entityType: type.rawValue) ?? fallback
+                    observer?(.passFinished(run))
+                    return run
                 }
-                appended += events
-                state.events += events
-                state.committedPages = pageNumber
+                state.pages = pageNumber
+                state.records += page.count
+                state.tombstones += tombstoneCount
+                return
             } else {
                 // Committed on the writer thread while the next pages are fetched, parsed and compared: the
                 // two overlap on two cores instead of taking turns (measured in the README's sync figures).
@@ -530,9 +597,6 @@ public final class SyncService: Sendable {
         observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                          recordsInPass: state.records, events: appended,
                                          historiesFetched: histories.count, historiesSkipped: historiesSkipped)))
-        if isLast, let run = try? store.lastSyncRun(entityType: state.type.rawValue) {
-            observer?(.passFinished(run))
-        }
     }
 
     /// Whether a record missing from a full pass belongs to a confidential job, as last recorded: the job

@@ -60,18 +60,20 @@ struct APIHandler {
             let expand = try ctx.stringSet("expand")?.contains("openings") ?? false
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .application, count: w.applications.count, sync: true, include: { i in
-                let a = w.applications[Int(i)]
-                if a.deleted || hidden(application: i) { return false }
-                if let status, !status.contains(a.status.rawValue) { return false }
-                if let jobId, w.jobs[Int(a.job)].id != jobId { return false }
-                if let after, a.createdAt <= after { return false }
-                return true
+                w.applications.withElement(at: Int(i)) { a -> Bool in
+                    if a.deleted || hidden(application: i) { return false }
+                    if let status, !status.contains(a.status.rawValue) { return false }
+                    if let jobId, w.jobs[Int(a.job)].id != jobId { return false }
+                    if let after, a.createdAt <= after { return false }
+                    return true
+                }
             }, render: { w.renderApplication($0, &$1, info: false, expandOpenings: expand) })
         case "candidate.list":
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .candidate, count: w.candidates.count, sync: true, include: { i in
-                let c = w.candidates[Int(i)]
-                return !c.deleted && (after.map { c.createdAt > $0 } ?? true)
+                w.candidates.withElement(at: Int(i)) { c -> Bool in
+                    return !c.deleted && (after.map { c.createdAt > $0 } ?? true)
+                }
             }, render: { w.renderCandidate($0, &$1) })
         case "job.list":
             let status = try ctx.stringSet("status")
@@ -80,48 +82,52 @@ struct APIHandler {
             let closedAfter = try ctx.int("closedAfter"), closedBefore = try ctx.int("closedBefore")
             let expand = try ctx.stringSet("expand") ?? []
             return try paginate(ctx, type: .job, count: w.jobs.count, sync: true, include: { i in
-                let j = w.jobs[Int(i)]
-                if hidden(job: i) { return false }
-                if let status { if !status.contains(j.status.rawValue) { return false } } else if j.status == .Draft { return false }
-                if let after, j.createdAt <= after { return false }
-                if let openedAfter, (j.openedAt ?? Int64.min) <= openedAfter { return false }
-                if let openedBefore, (j.openedAt ?? Int64.max) >= openedBefore { return false }
-                if let closedAfter, (j.closedAt ?? Int64.min) <= closedAfter { return false }
-                if let closedBefore, (j.closedAt ?? Int64.max) >= closedBefore { return false }
-                return true
+                w.jobs.withElement(at: Int(i)) { j -> Bool in
+                    if hidden(job: i) { return false }
+                    if let status { if !status.contains(j.status.rawValue) { return false } } else if j.status == .Draft { return false }
+                    if let after, j.createdAt <= after { return false }
+                    if let openedAfter, (j.openedAt ?? Int64.min) <= openedAfter { return false }
+                    if let openedBefore, (j.openedAt ?? Int64.max) >= openedBefore { return false }
+                    if let closedAfter, (j.closedAt ?? Int64.min) <= closedAfter { return false }
+                    if let closedBefore, (j.closedAt ?? Int64.max) >= closedBefore { return false }
+                    return true
+                }
             }, render: { w.renderJob($0, &$1, expandLocation: expand.contains("location"), expandOpenings: expand.contains("openings")) })
         case "opening.list":
             let after = try ctx.int("createdAfter")
             let enabled = w.openingsEnabled
             return try paginate(ctx, type: .opening, count: w.openings.count, sync: true, include: { i in
-                let o = w.openings[Int(i)]
-                if hidesConfidential, !o.jobs.isEmpty, o.jobs.allSatisfy({ hidden(job: $0) }) { return false }
-                return enabled && (after.map { o.createdAt > $0 } ?? true)
+                w.openings.withElement(at: Int(i)) { o -> Bool in
+                    if hidesConfidential, !o.jobs.isEmpty, o.jobs.allSatisfy({ hidden(job: $0) }) { return false }
+                    return enabled && (after.map { o.createdAt > $0 } ?? true)
+                }
             }, render: { w.renderOpening($0, &$1) })
         case "offer.list":
             let offerStatus = try ctx.stringSet("offerStatus"), acceptance = try ctx.stringSet("acceptanceStatus")
             let approval = try ctx.stringSet("approvalStatus"), appId = try ctx.id("applicationId")
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .offer, count: w.offers.count, sync: true, include: { i in
-                let o = w.offers[Int(i)]
-                if o.deleted || hidden(application: o.application) { return false }
-                if let offerStatus, !offerStatus.contains(o.offerStatus) { return false }
-                if let acceptance, !acceptance.contains(o.acceptanceStatus) { return false }
-                if let approval, !approval.contains("Approved") { return false }
-                if let appId, w.applications[Int(o.application)].id != appId { return false }
-                if let after, o.createdAt <= after { return false }
-                return true
+                w.offers.withElement(at: Int(i)) { o -> Bool in
+                    if o.deleted || hidden(application: o.application) { return false }
+                    if let offerStatus, !offerStatus.contains(o.offerStatus) { return false }
+                    if let acceptance, !acceptance.contains(o.acceptanceStatus) { return false }
+                    if let approval, !approval.contains("Approved") { return false }
+                    if let appId, w.applications[Int(o.application)].id != appId { return false }
+                    if let after, o.createdAt <= after { return false }
+                    return true
+                }
             }, render: { w.renderOffer($0, &$1, info: false) })
         case "interviewSchedule.list":
             let appId = try ctx.id("applicationId"), stageId = try ctx.id("interviewStageId")
             let after = try ctx.int("createdAfter")
             return try paginate(ctx, type: .interviewSchedule, count: w.schedules.count, sync: true, include: { i in
-                let s = w.schedules[Int(i)]
-                if s.deleted || w.applications[Int(s.application)].deleted || hidden(application: s.application) { return false }
-                if let appId, w.applications[Int(s.application)].id != appId { return false }
-                if let stageId, w.stages[Int(s.stage)].id != stageId { return false }
-                if let after, s.createdAt <= after { return false }
-                return true
+                w.schedules.withElement(at: Int(i)) { s -> Bool in
+                    if s.deleted || w.applications[Int(s.application)].deleted || hidden(application: s.application) { return false }
+                    if let appId, w.applications[Int(s.application)].id != appId { return false }
+                    if let stageId, w.stages[Int(s.stage)].id != stageId { return false }
+                    if let after, s.createdAt <= after { return false }
+                    return true
+                }
             }, render: { w.renderSchedule($0, &$1) })
         case "user.list":
             let all = try ctx.bool("includeDeactivated") ?? false
@@ -131,8 +137,9 @@ struct APIHandler {
             let archived = try ctx.bool("includeArchived") ?? false
             let hierarchy = try ctx.bool("includeLocationHierarchy") ?? false
             return try paginate(ctx, type: .location, count: w.locations.count, sync: true, include: { i in
-                let l = w.locations[Int(i)]
-                return (archived || !l.isArchived) && (hierarchy || !l.isHierarchy)
+                w.locations.withElement(at: Int(i)) { l -> Bool in
+                    return (archived || !l.isArchived) && (hierarchy || !l.isHierarchy)
+                }
             }, render: { w.renderLocation($0, &$1) })
         case "customField.list":
             let archived = try ctx.bool("includeArchived") ?? false
@@ -146,8 +153,9 @@ struct APIHandler {
             let archived = try ctx.bool("includeArchived") ?? false
             let nonShared = try ctx.bool("includeNonSharedInterviews") ?? false
             return try paginate(ctx, type: .interview, count: w.interviews.count, sync: true, include: { i in
-                let v = w.interviews[Int(i)]
-                return (archived || !v.isArchived) && (nonShared || v.job < 0)
+                w.interviews.withElement(at: Int(i)) { v -> Bool in
+                    return (archived || !v.isArchived) && (nonShared || v.job < 0)
+                }
             }, render: { w.renderInterview($0, &$1) })
         case "department.list":
             let archived = try ctx.bool("includeArchived") ?? false
@@ -475,5 +483,15 @@ struct APIHandler {
             let bytes = JSONValue.object(filtered).canonicalBytes() + Array(endpoint.utf8)
             return bytes.withUnsafeBytes { XXH64.hash($0, seed: 0x5EED) }
         }
+    }
+}
+
+extension Array {
+    /// Calls `body` with the element at `index` read in place. A record copied out of its array (`let a =
+    /// rows[i]`) retains and releases every string and array it holds, which showed in a full listing's
+    /// profile; the listing filters and renderers read rows this way instead.
+    @inline(__always)
+    func withElement<R>(at index: Int, _ body: (Element) throws -> R) rethrows -> R {
+        try withUnsafeBufferPointer { try body($0[index]) }
     }
 }

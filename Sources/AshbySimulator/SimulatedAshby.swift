@@ -318,7 +318,17 @@ public final class SimulatedAshby: @unchecked Sendable {
         }
     }
 
+    /// The last `Authorization` header decoded and its user (a client sends the same one on every request).
+    private var lastAuthorization: (header: String, user: String?)?
+
     private func basicUser(_ header: String) -> String? {
+        if let last = lastAuthorization, last.header == header { return last.user }
+        let user = decodeBasicUser(header)
+        lastAuthorization = (header, user)
+        return user
+    }
+
+    private func decodeBasicUser(_ header: String) -> String? {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
               let data = Base64Codec.decode(parts[1].trimmingWhitespace()) else { return nil }

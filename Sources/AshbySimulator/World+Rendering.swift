@@ -5,7 +5,7 @@
 
 extension World {
     func renderUser(_ i: Int32, _ w: inout JSONOut) {
-        users.withUnsafeBufferPointer { renderUser($0[Int(i)], &w) }
+        users.withElement(at: Int(i)) { renderUser($0, &w) }
     }
 
     private func renderUser(_ u: UserRec, _ w: inout JSONOut) {
@@ -426,12 +426,12 @@ extension World {
         w.beginObject(); w.key("value"); w.string(value); w.key("type"); w.rawString("Personal"); w.key("isPrimary"); w.bool(true); w.endObject()
     }
 
-    // The renderers read records in place (`withUnsafeBufferPointer`) rather than copying one out of its
+    // The renderers read records in place (`Array.withElement`) rather than copying one out of its
     // array: a copy retains and releases every string and array the record holds, which was a tenth of
     // the simulator's time serving a full listing.
 
     func renderCandidate(_ i: Int32, _ w: inout JSONOut) {
-        candidates.withUnsafeBufferPointer { renderCandidate($0[Int(i)], &w) }
+        candidates.withElement(at: Int(i)) { renderCandidate($0, &w) }
     }
 
     private func renderCandidate(_ c: CandidateRec, _ w: inout JSONOut) {
@@ -605,7 +605,7 @@ extension World {
     }
 
     func renderSchedule(_ i: Int32, _ w: inout JSONOut) {
-        schedules.withUnsafeBufferPointer { renderSchedule($0[Int(i)], &w) }
+        schedules.withElement(at: Int(i)) { renderSchedule($0, &w) }
     }
 
     private func renderSchedule(_ s: ScheduleRec, _ w: inout JSONOut) {

@@ -335,10 +335,22 @@ public final class SyncService: Sendable {
             // Listed per plan, without pages or tokens: one "page" per live plan (as the plans pass recorded them).
             try await settlePrevious(&state)
             let plans = try store.liveKeys(of: .interviewPlan)
+            // Fetched up to the request budget's number at once, a plan or more ahead of the one being
+            // recorded (one request after another, a daily sync spent most of this pass waiting); recorded in
+            // plan order, and the first failure in that order is the one reported.
+            let ahead = max(1, client.requestBudget?.maxConcurrentRequests ?? 1)
+            var fetching: [Task<[JSONValue], any Error>] = []
+            defer { for task in fetching { task.cancel() } }
+            var started = 0
             for (i, plan) in plans.enumerated() {
+                while started < plans.count, started < i + ahead {
+                    let id = plans[started].id
+                    fetching.append(Task { try await client.interviewStages(interviewPlanId: id) })
+                    started += 1
+                }
                 let records: [JSONValue]
                 do {
-                    records = try await client.interviewStages(interviewPlanId: plan.id)
+                    records = try await fetching.removeFirst().value
                 } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingStages(interviewPlanId: plan.id))
                 }

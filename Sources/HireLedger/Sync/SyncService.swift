@@ -31,7 +31,10 @@ import HireLedgerCore
 /// pass of the same sync fetches and compares its first pages (`Commit`): that pass waits for it before
 /// it writes anything or reads another type's records (the interview plans, a confidential job), so
 /// transactions still commit in pass order and each pass sees every earlier one; `sync(_:)` returns,
-/// or throws, only once every transaction it started has committed or failed.
+/// or throws, only once every transaction it started has committed or failed. The next type's first
+/// page is requested as soon as a pass has its own last page (`FirstPage`; on a daily sync most passes
+/// are that one page), within the sync's one `RequestBudget`, so its wait overlaps this pass's last work
+/// (requests still go out in pass order: a pass's pages before the next pass's first).
 /// A full pass tracks the ids it saw and, only once complete, tombstones the live
 /// records it did not see (reason `absent_from_full_sync`; for a candidate whose applications another
 /// candidate now lists, `merged` into that one, so `candidate.merged` is recorded with `mergedInto`); a full
@@ -78,17 +81,28 @@ public final class SyncService: Sendable {
         var skipped: [SkippedType] = []
         // Passes whose last transaction may still be committing, in pass order (each waits for the one before).
         var commits: [Commit] = []
+        // One budget for the whole sync: the next type's first page shares it with this pass's requests.
+        let client = budgeted(options)
+        let types = SyncPlan.order.filter { options.types.contains($0) }
+        // The next pass's first page, requested while the pass before it runs.
+        var prefetched: FirstPage?
         do {
-            for type in SyncPlan.order where options.types.contains(type) {
+            for (i, type) in types.enumerated() {
+                let first = prefetched?.type == type ? prefetched : nil
+                prefetched = nil
                 if let parent = type.parent, skipped.contains(where: { $0.entityType == parent.rawValue }) {
                     // Listed per parent record, with the parent's permission: skipped with it.
+                    first?.fetch.cancel()
                     let skip = SkippedType(entityType: type.rawValue, permission: type.listEndpoint.permission, at: clock.now())
                     try await recordSkip(skip)
                     skipped.append(skip)
                     continue
                 }
+                let next = i + 1 < types.count ? types[i + 1] : nil
                 do {
-                    commits.append(try await startSync(type, options: options, after: commits.last))
+                    commits.append(try await startSync(type, options: options, client: client, first: first, after: commits.last) {
+                        if let next, prefetched == nil { prefetched = self.firstPage(next, options: options, client: client) }
+                    })
                 } catch let error as SyncError {
                     guard case .missingPermission(let permission, _, _)? = error.underlying as? AshbyError else { throw error }
                     let skip = SkippedType(entityType: type.rawValue, permission: permission ?? type.listEndpoint.permission, at: clock.now())
@@ -98,6 +112,7 @@ public final class SyncService: Sendable {
             }
             for commit in commits { runs.append(try await commit.value) }
         } catch {
+            prefetched?.fetch.cancel()
             // Nothing of this sync is still being written when the error reaches the caller; an earlier
             // pass's failed commit is the failure to report (a later pass stopped because of it).
             for commit in commits {
@@ -153,7 +168,31 @@ public final class SyncService: Sendable {
     /// One pass of one entity type, falling back to a full pass when Ashby refuses the stored token.
     @discardableResult
     public func sync(_ type: AshbyEntityType, options: SyncOptions = SyncOptions()) async throws -> SyncRun {
-        try await startSync(type, options: options, after: nil).value
+        try await startSync(type, options: options, client: budgeted(options), first: nil, after: nil, whenListed: {}).value
+    }
+
+    /// The client with a request budget (`SyncOptions.maxConcurrentRequests`), unless it has one already.
+    private func budgeted(_ options: SyncOptions) -> AshbyClient {
+        client.requestBudget != nil ? client
+            : client.withRequestBudget(RequestBudget(maxConcurrentRequests: options.maxConcurrentRequests, clock: client.clock))
+    }
+
+    /// A pass's first page, requested before the pass starts, and the plan it was requested under.
+    private struct FirstPage {
+        let type: AshbyEntityType
+        let token: String?
+        let reason: String?
+        let fetch: Task<(AshbyRawPage?, AshbyPager), any Error>
+    }
+
+    /// Requests `type`'s first page now, under the plan its pass will follow; nil for a type not listed
+    /// by pages (interview stages), or when the plan cannot be read (the pass then reports why).
+    private func firstPage(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient) -> FirstPage? {
+        guard type != .interviewStages, SyncPlan.kind(of: type) != nil, let plan = try? plan(type, options: options) else {
+            return nil
+        }
+        let pager = client.pager(type.listEndpoint, syncToken: plan.token, pageSize: options.pageSize)
+        return FirstPage(type: type, token: plan.token, reason: plan.reason, fetch: Self.fetchNext(pager))
     }
 
     /// A pass's last write transaction, committing on the writer thread, and then the pass's run.
@@ -161,8 +200,35 @@ public final class SyncService: Sendable {
 
     /// `sync(_:options:)` after `previous` (the previous pass's `Commit`, maybe still committing): returns
     /// once the pass has fetched and compared everything, with its last transaction committing.
-    private func startSync(_ type: AshbyEntityType, options: SyncOptions, after previous: Commit?) async throws -> Commit {
+    /// `whenListed` is called once the pass has its last page (the next pass's first may be requested then).
+    private func startSync(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient, first: FirstPage?,
+                           after previous: Commit?, whenListed: () -> Void) async throws -> Commit {
         precondition(SyncPlan.kind(of: type) != nil, "\(type) is not a list of records")
+        let endpoint = type.listEndpoint
+        let (token, reason) = try first.map { ($0.token, $0.reason) } ?? plan(type, options: options)
+        guard let token else {
+            return try await fullPass(type, options: options, client: client, first: first, reason: reason, afterRefusal: false,
+                                      after: previous, whenListed: whenListed)
+        }
+        do {
+            return try await pass(type, token: token, options: options, client: client, first: first, reason: nil, after: previous,
+                                  whenListed: whenListed)
+        } catch let error as SyncError {
+            // Only a listing request's refusal: every page of an incremental pass carries the token.
+            guard case .fetchingPage = error.step, let ashby = error.underlying as? AshbyError,
+                  let code = ashby.refusedTokenCode else { throw error }
+            let store = self.store
+            _ = try await previous?.value
+            try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
+            let why = "Ashby refused the stored sync token (\(code)); dropped it and listed every record"
+            observer?(.fellBackToFull(entityType: type, reason: why))
+            return try await fullPass(type, options: options, client: client, first: nil, reason: why, afterRefusal: true,
+                                      after: previous, whenListed: whenListed)
+        }
+    }
+
+    /// The pass `type` is due: incremental from its stored `syncToken` (the token), or full, and why.
+    private func plan(_ type: AshbyEntityType, options: SyncOptions) throws -> (token: String?, reason: String?) {
         let endpoint = type.listEndpoint
         var token = options.forceFull || !endpoint.supportsSyncToken ? nil : try store.syncToken(endpoint: endpoint.method)
         var reason: String?
@@ -185,31 +251,17 @@ public final class SyncService: Sendable {
             token = nil
             reason = "deletion check on every sync (\(listed) records at the last full pass, at most \(limit))"
         }
-        guard let token else {
-            return try await fullPass(type, options: options, reason: reason, afterRefusal: false, after: previous)
-        }
-        do {
-            return try await pass(type, token: token, options: options, reason: nil, after: previous)
-        } catch let error as SyncError {
-            // Only a listing request's refusal: every page of an incremental pass carries the token.
-            guard case .fetchingPage = error.step, let ashby = error.underlying as? AshbyError,
-                  let code = ashby.refusedTokenCode else { throw error }
-            let store = self.store
-            _ = try await previous?.value
-            try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
-            let why = "Ashby refused the stored sync token (\(code)); dropped it and listed every record"
-            observer?(.fellBackToFull(entityType: type, reason: why))
-            return try await fullPass(type, options: options, reason: why, afterRefusal: true, after: previous)
-        }
+        return (token, reason)
     }
 
     /// A full pass; a cursor Ashby refuses part-way (any `refusedTokenCode`) restarts it from the first
     /// page, once. After a refusal (`afterRefusal`, or that restart) a further one is
     /// `SyncError.repeatedRefusal`: running again would not help.
-    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, reason: String?, afterRefusal: Bool,
-                          after previous: Commit?) async throws -> Commit {
+    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient, first: FirstPage?, reason: String?,
+                          afterRefusal: Bool, after previous: Commit?, whenListed: () -> Void) async throws -> Commit {
         do {
-            return try await pass(type, token: nil, options: options, reason: reason, after: previous)
+            return try await pass(type, token: nil, options: options, client: client, first: first, reason: reason, after: previous,
+                                  whenListed: whenListed)
         } catch var error as SyncError {
             // A cursor was sent from page 2 on; a refusal of page 1 is about something else.
             guard case .fetchingPage = error.step, error.page > 1, let ashby = error.underlying as? AshbyError,
@@ -220,7 +272,8 @@ public final class SyncService: Sendable {
             }
             let why = "Ashby refused the listing's cursor (\(code)) on page \(error.page); listed again from the first page"
             observer?(.fellBackToFull(entityType: type, reason: why))
-            return try await fullPass(type, options: options, reason: why, afterRefusal: true, after: previous)
+            return try await fullPass(type, options: options, client: client, first: nil, reason: why, afterRefusal: true,
+                                      after: previous, whenListed: whenListed)
         }
     }
 
@@ -280,13 +333,11 @@ public final class SyncService: Sendable {
         var isEmpty: Bool { observations.isEmpty }
     }
 
-    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, reason: String?,
-                      after previous: Commit?) async throws -> Commit {
+    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, client: AshbyClient, first: FirstPage?,
+                      reason: String?, after previous: Commit?, whenListed: () -> Void) async throws -> Commit {
         let kind = SyncPlan.kind(of: type)!
-        // One budget per pass (passes run one after another): the page read ahead and the application
-        // histories share it, and a rate-limited reply pauses all of them.
-        let client = self.client.requestBudget != nil ? self.client
-            : self.client.withRequestBudget(RequestBudget(maxConcurrentRequests: options.maxConcurrentRequests, clock: self.client.clock))
+        // `client` carries the sync's request budget: the page read ahead, the application histories and
+        // the next pass's first page share it, and a rate-limited reply pauses all of them.
         var state = PassState(type: type, kind: kind, mode: token == nil ? .full : .incremental, startedAt: clock.now(),
                               client: client, transactionBytes: options.transactionBytes,
                               transactionSeconds: options.transactionSeconds)
@@ -301,7 +352,7 @@ public final class SyncService: Sendable {
         let endpoint = type.listEndpoint
 
         do {
-            try await readPages(type, token: token, options: options, endpoint: endpoint, &state)
+            try await readPages(type, token: token, options: options, endpoint: endpoint, first: first, whenListed: whenListed, &state)
         } catch {
             // A write still in flight commits (or fails) on its own; the error reaches the caller only once
             // it is over, so nothing of this pass is still being written then, and says what it committed.
@@ -329,7 +380,7 @@ public final class SyncService: Sendable {
 
     /// Fetches the pass's pages (the next one while this one is recorded) and records them in order.
     private func readPages(_ type: AshbyEntityType, token: String?, options: SyncOptions, endpoint: AshbyEndpoint,
-                           _ state: inout PassState) async throws {
+                           first: FirstPage?, whenListed: () -> Void, _ state: inout PassState) async throws {
         let client = state.client
         if type == .interviewStages {
             // Listed per plan, without pages or tokens: one "page" per live plan (as the plans pass recorded them).
@@ -354,11 +405,13 @@ public final class SyncService: Sendable {
                 } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingStages(interviewPlanId: plan.id))
                 }
+                if i == plans.count - 1 { whenListed() }
                 // Written canonically into a page of their own: their raw hashes are then of those bytes.
                 let page = AshbyRawPage(endpoint: endpoint.method, records: records, moreDataAvailable: false)
                 try await recordPage(page, isLast: i == plans.count - 1, finalToken: nil, endpoint: endpoint, &state)
             }
             if plans.isEmpty {
+                whenListed()
                 let empty = AshbyRawPage(endpoint: endpoint.method, records: [], moreDataAvailable: false)
                 try await recordPage(empty, isLast: true, finalToken: nil, endpoint: endpoint, &state)
             }
@@ -366,7 +419,7 @@ public final class SyncService: Sendable {
             // The next page is fetched while this one is compared and recorded: Ashby's response time and
             // our hashing and LMDB work overlap instead of adding up. Pages are still recorded strictly in
             // order, and a failure drops the page in flight (nothing of it was recorded).
-            var inFlight = Self.fetchNext(client.pager(endpoint, syncToken: token, pageSize: options.pageSize))
+            var inFlight = first?.fetch ?? Self.fetchNext(client.pager(endpoint, syncToken: token, pageSize: options.pageSize))
             while true {
                 let page: AshbyRawPage?
                 let pager: AshbyPager
@@ -374,7 +427,7 @@ public final class SyncService: Sendable {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingPage)
                 }
                 guard let page else { break }
-                if !pager.isFinished { inFlight = Self.fetchNext(pager) }
+                if !pager.isFinished { inFlight = Self.fetchNext(pager) } else { whenListed() }
                 do {
                     try await recordPage(page, isLast: pager.isFinished, finalToken: pager.finalSyncToken,
                                          endpoint: endpoint, &state)

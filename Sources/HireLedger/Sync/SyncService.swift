@@ -21,7 +21,7 @@ import HireLedgerCore
 /// parsing); parse, normalise and hash the others and compare them with the state index in a read
 /// transaction, fetch `application.listHistory` for every application that changed at all, unless it
 /// cannot change what is recorded (`historyCanAddMoves`; so moves between two polls, A→B→A included, are
-/// recorded with their real `enteredStageAt`, flagged backfilled), concurrently within the pass's
+/// recorded with their real `enteredStageAt`, flagged backfilled), concurrently within the sync's
 /// `RequestBudget` (`SyncOptions.maxConcurrentRequests`), then hold the page's changes. Held pages are
 /// recorded in ONE write transaction (`LedgerStore.record`) once they reach `SyncOptions.transactionBytes`
 /// or `transactionSeconds`, and always with the pass's last page: events, state, indexes and, with the
@@ -284,7 +284,7 @@ public final class SyncService: Sendable {
         let kind: EntityKind
         let mode: SyncRun.Mode
         let startedAt: Timestamp
-        /// The client with this pass's request budget (`SyncOptions.maxConcurrentRequests`).
+        /// The client with the sync's request budget (`SyncOptions.maxConcurrentRequests`).
         let client: AshbyClient
         /// When held changes are due for a write transaction (`SyncOptions`).
         let transactionBytes: Int

@@ -112,6 +112,10 @@ final class CurlTransfer: @unchecked Sendable {
         check(ccurl_setopt_pointer(h, CURLOPT_HEADERDATA, context))
         // "" offers every decoder this libcurl has (gzip, deflate, br, zstd) and decodes transparently.
         check(ccurl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, ""))
+        // Reads of up to 128 KiB instead of libcurl's 16 KiB: an Ashby page is 100-400 KB, and each read
+        // is a trip through libcurl's loop and our write callback. Measured: the demo (13k small history
+        // requests and 7k pages) in 0.94x the time, five alternated pairs, every pair faster.
+        check(ccurl_setopt_long(h, CURLOPT_BUFFERSIZE, 128 * 1024))
         check(ccurl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1))
         check(ccurl_setopt_long(h, CURLOPT_TCP_KEEPIDLE, configuration.tcpKeepAliveIdleSeconds))
         check(ccurl_setopt_long(h, CURLOPT_TCP_KEEPINTVL, configuration.tcpKeepAliveIdleSeconds))

@@ -618,8 +618,9 @@ public final class SyncService: Sendable {
             if isLast {
                 // Committed on the writer thread while the next pass starts (`Commit`); the page's progress
                 // and the pass's end are reported once it is.
-                let before = appended, progress = (state.type, state.mode, page.count, state.records + page.count,
-                                                   histories.count, historiesSkipped)
+                let progress = SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
+                                                recordsInPass: state.records + page.count, events: appended,
+                                                historiesFetched: histories.count, historiesSkipped: historiesSkipped)
                 let store = self.store, observer = self.observer, type = state.type, mode = state.mode
                 let recordedBefore = state.committedPages
                 let fallback = SyncRun(entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt,
@@ -627,24 +628,16 @@ public final class SyncService: Sendable {
                                        events: state.events, tombstones: state.tombstones + tombstoneCount,
                                        fullPassReason: state.reason)
                 state.commit = Task {
-                    let events: Int
-                    do { events = try await write() } catch {
-                        if error is CancellationError || error is SyncError { throw error }
-                        throw SyncError(entityType: type, mode: mode, page: pageNumber, step: .recording,
-                                        pagesRecorded: recordedBefore, underlying: error)
+                    var committed = progress
+                    do { committed.events += try await write() } catch {
+                        throw Self.wrap(error, type, mode, page: pageNumber, step: .recording, pagesRecorded: recordedBefore)
                     }
-                    observer?(.page(SyncPageProgress(entityType: progress.0, mode: progress.1, page: pageNumber, records: progress.2,
-                                                     recordsInPass: progress.3, events: before + events,
-                                                     historiesFetched: progress.4, historiesSkipped: progress.5)))
+                    observer?(.page(committed))
                     // Written in that transaction; a pass always writes its run with its last page.
                     let run = try store.lastSyncRun(entityType: type.rawValue) ?? fallback
                     observer?(.passFinished(run))
                     return run
                 }
-                state.pages = pageNumber
-                state.records += page.count
-                state.tombstones += tombstoneCount
-                return
             } else {
                 // Committed on the writer thread while the next pages are fetched, parsed and compared: the
                 // two overlap on two cores instead of taking turns (measured in the README's sync figures).
@@ -659,6 +652,8 @@ public final class SyncService: Sendable {
         state.pages = pageNumber
         state.records += page.count
         state.tombstones += tombstoneCount
+        // The last page's progress is reported by its `Commit`, once the transaction is in.
+        guard !isLast else { return }
         observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                          recordsInPass: state.records, events: appended,
                                          historiesFetched: histories.count, historiesSkipped: historiesSkipped)))
@@ -812,9 +807,14 @@ public final class SyncService: Sendable {
     }
 
     private func wrap(_ error: any Error, _ state: PassState, page: Int, step: SyncError.Step) -> any Error {
+        Self.wrap(error, state.type, state.mode, page: page, step: step, pagesRecorded: state.committedPages)
+    }
+
+    /// `error` as a `SyncError` of that pass and step (cancellations and `SyncError`s pass through).
+    private static func wrap(_ error: any Error, _ type: AshbyEntityType, _ mode: SyncRun.Mode, page: Int,
+                             step: SyncError.Step, pagesRecorded: Int) -> any Error {
         if error is CancellationError || error is SyncError { return error }
-        return SyncError(entityType: state.type, mode: state.mode, page: page, step: step, pagesRecorded: state.committedPages,
-                         underlying: error)
+        return SyncError(entityType: type, mode: mode, page: page, step: step, pagesRecorded: pagesRecorded, underlying: error)
     }
 }
 

@@ -485,13 +485,3 @@ struct APIHandler {
         }
     }
 }
-
-extension Array {
-    /// Calls `body` with the element at `index` read in place. A record copied out of its array (`let a =
-    /// rows[i]`) retains and releases every string and array it holds, which showed in a full listing's
-    /// profile; the listing filters and renderers read rows this way instead.
-    @inline(__always)
-    func withElement<R>(at index: Int, _ body: (Element) throws -> R) rethrows -> R {
-        try withUnsafeBufferPointer { try body($0[index]) }
-    }
-}

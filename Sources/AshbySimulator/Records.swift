@@ -129,3 +129,13 @@ struct ScheduleRec {
     var id: SimID, status: String, application: Int32, stage: Int32, scheduledBy: Int32
     var events: [InterviewEventRec], createdAt: Int64, updatedAt: Int64, changeSeq: UInt64 = 0, deleted: Bool = false
 }
+
+extension Array {
+    /// Calls `body` with the element at `index` read in place. A record copied out of its array (`let a =
+    /// rows[i]`) retains and releases every string and array it holds, which showed in a full listing's
+    /// profile; the listing filters and renderers read rows this way instead.
+    @inline(__always)
+    func withElement<R>(at index: Int, _ body: (Element) throws -> R) rethrows -> R {
+        try withUnsafeBufferPointer { try body($0[index]) }
+    }
+}

@@ -10,6 +10,12 @@ extension World {
 
     private func renderUser(_ u: UserRec, _ w: inout JSONOut) {
         w.beginObject()
+        renderUserFields(u, &w)
+        w.endObject()
+    }
+
+    /// A user's members, shared by the user object and an interview event's interviewer (which adds its own).
+    private func renderUserFields(_ u: UserRec, _ w: inout JSONOut) {
         w.key("id"); w.id(u.id)
         w.key("firstName"); w.string(u.firstName)
         w.key("lastName"); w.string(u.lastName)
@@ -17,7 +23,6 @@ extension World {
         w.key("globalRole"); w.string(u.globalRole)
         w.key("isEnabled"); w.bool(u.isEnabled)
         w.key("updatedAt"); w.time(u.updatedAt)
-        w.endObject()
     }
 
     func renderUserOrNull(_ i: Int32, _ w: inout JSONOut) { if i >= 0 { renderUser(i, &w) } else { w.null() } }
@@ -511,11 +516,10 @@ extension World {
     }
 
     func renderApplication(_ i: Int32, _ w: inout JSONOut, info: Bool, expandOpenings: Bool) {
-        applications.withUnsafeBufferPointer { a in
-            candidates.withUnsafeBufferPointer { c in
-                jobs.withUnsafeBufferPointer { j in
-                    let a = a[Int(i)]
-                    renderApplication(a, c[Int(a.candidate)], j[Int(a.job)], &w, info: info, expandOpenings: expandOpenings)
+        applications.withElement(at: Int(i)) { a in
+            candidates.withElement(at: Int(a.candidate)) { c in
+                jobs.withElement(at: Int(a.job)) { j in
+                    renderApplication(a, c, j, &w, info: info, expandOpenings: expandOpenings)
                 }
             }
         }
@@ -626,16 +630,10 @@ extension World {
             w.key("interviewerUserIds"); w.beginArray(); for u in e.interviewers { w.id(users[Int(u)].id) }; w.endArray()
             w.key("interviewers"); w.beginArray()
             for u in e.interviewers {
-                users.withUnsafeBufferPointer { users in
-                    let user = users.baseAddress! + Int(u)
-                    w.beginObject()
-                    w.key("id"); w.id(user.pointee.id); w.key("firstName"); w.string(user.pointee.firstName)
-                    w.key("lastName"); w.string(user.pointee.lastName)
-                    w.key("email"); w.string(user.pointee.email); w.key("globalRole"); w.string(user.pointee.globalRole)
-                    w.key("isEnabled"); w.bool(user.pointee.isEnabled); w.key("updatedAt"); w.time(user.pointee.updatedAt)
-                    w.key("trainingRole"); w.null(); w.key("interviewerPool"); w.null(); w.key("isFeedbackRequired"); w.bool(true)
-                    w.endObject()
-                }
+                w.beginObject()
+                users.withElement(at: Int(u)) { renderUserFields($0, &w) }
+                w.key("trainingRole"); w.null(); w.key("interviewerPool"); w.null(); w.key("isFeedbackRequired"); w.bool(true)
+                w.endObject()
             }
             w.endArray()
             w.key("createdAt"); w.time(e.createdAt)

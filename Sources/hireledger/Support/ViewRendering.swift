@@ -11,7 +11,7 @@ enum Views {
     /// snapshots at their boundaries), so later reads and `serve` start from it.
     /// The fold (and the checkpoint's commit and fsync, when asked) runs on the store's writer thread, a
     /// dedicated thread, never on the cooperative pool (`ProjectionRunner`).
-    static func current<P: Projection>(_: P.Type, _ store: LedgerStore, writeCheckpoint: Bool = false) async throws -> P.State {
+    static func current<P: Projection & SendableMetatype>(_: P.Type, _ store: LedgerStore, writeCheckpoint: Bool = false) async throws -> P.State {
         let options = writeCheckpoint ? ProjectionRunnerOptions(checkpointAfter: 0) : .inMemory
         return try await store.onWriterThread {
             let runner = ProjectionRunner<P>(store: store, options: options)

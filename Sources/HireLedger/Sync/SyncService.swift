@@ -326,11 +326,19 @@ public final class SyncService: Sendable {
     /// Changes of pages held for one write transaction.
     private struct PendingPages {
         var observations: [Observation] = []
-        var histories: [String: [JSONValue]] = [:]
+        /// The application histories of held pages, being fetched, in page order. Their transaction waits
+        /// for them (`collectHistories`), not the listing: it goes on meanwhile.
+        var historyFetches: [HistoryFetch] = []
         var rawHashes: [EntityKey: ContentHash] = [:]
         /// Canonical bytes of the records held.
         var bytes = 0
         var isEmpty: Bool { observations.isEmpty }
+    }
+
+    /// The histories one page asked for, being fetched (`fetchHistories`).
+    private struct HistoryFetch: Sendable {
+        let page: Int
+        let task: Task<[String: [JSONValue]], any Error>
     }
 
     private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, client: AshbyClient, first: FirstPage?,
@@ -354,6 +362,11 @@ public final class SyncService: Sendable {
         do {
             try await readPages(type, token: token, options: options, endpoint: endpoint, first: first, whenListed: whenListed, &state)
         } catch {
+            // Histories of pages that will not be recorded now are not needed.
+            for fetch in state.pending.historyFetches { fetch.task.cancel() }
+            state.pending.historyFetches = []
+            // A cancelled sync does not wait for the histories a write in flight still waits for.
+            if error is CancellationError { state.writing?.task.cancel() }
             // A write still in flight commits (or fails) on its own; the error reaches the caller only once
             // it is over, so nothing of this pass is still being written then, and says what it committed.
             guard let writing = state.writing else { throw error }
@@ -521,9 +534,11 @@ public final class SyncService: Sendable {
         }
 
         // Application histories for stage moves (and new applications after the first pass), fetched
-        // concurrently within the pass's request budget; the page is recorded once all are in, so what is
-        // recorded does not depend on the order the replies arrive in.
-        var histories: [String: [JSONValue]] = [:]
+        // concurrently within the pass's request budget while the listing goes on; the page is recorded
+        // once all are in (`collectHistories`), so what is recorded does not depend on the order the
+        // replies arrive in.
+        var historyFetch: HistoryFetch?
+        var historiesWanted = 0
         var historiesSkipped = 0
         if state.kind == .application {
             var wanted: [String] = []
@@ -542,7 +557,13 @@ public final class SyncService: Sendable {
                     historiesSkipped += 1
                 }
             }
-            histories = try await fetchHistories(wanted, client: state.client, state, page: pageNumber)
+            historiesWanted = wanted.count
+            if !wanted.isEmpty {
+                let client = state.client, limiter = historyRateLimiter
+                historyFetch = HistoryFetch(page: pageNumber, task: Task {
+                    try await Self.fetchHistories(wanted, client: client, limiter: limiter)
+                })
+            }
         }
 
         // Records parsed but unchanged once normalised still get their new raw hash written, so the next
@@ -553,7 +574,7 @@ public final class SyncService: Sendable {
             // pass's last page): pages are recorded in order, several to a transaction.
             if state.pending.isEmpty { state.pendingSince = ContinuousClock.now }
             state.pending.observations += observations
-            state.pending.histories.merge(histories) { _, new in new }
+            if let historyFetch { state.pending.historyFetches.append(historyFetch) }
             state.pending.rawHashes.merge(newRawHashes) { _, new in new }
             state.pending.bytes += seenRecords.reduce(0) { $0 + $1.record.canonicalBytes.count }
             observations = []
@@ -606,9 +627,13 @@ public final class SyncService: Sendable {
             }
             let finalCheckpoints = isLast ? runRecord : nil
             let store = self.store, pending = state.pending, checkpointWrites = isLast ? checkpoints : []
+            let type = state.type, mode = state.mode, recordedBefore = state.committedPages
+            // The held pages' histories are waited for here, in the task, so the listing (and with the last
+            // page, the next pass) goes on while they arrive.
             let write: @Sendable () async throws -> Int = {
-                try await store.onWriterThread {
-                    try store.record(pending.observations, observedAt: observedAt, histories: pending.histories,
+                let histories = try await Self.collectHistories(pending.historyFetches, type, mode, pagesRecorded: recordedBefore)
+                return try await store.onWriterThread {
+                    try store.record(pending.observations, observedAt: observedAt, histories: histories,
                                      checkpoints: checkpointWrites, finalCheckpoints: finalCheckpoints,
                                      rawHashes: pending.rawHashes).eventCount
                 }
@@ -620,9 +645,8 @@ public final class SyncService: Sendable {
                 // and the pass's end are reported once it is.
                 let progress = SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                                 recordsInPass: state.records + page.count, events: appended,
-                                                historiesFetched: histories.count, historiesSkipped: historiesSkipped)
-                let store = self.store, observer = self.observer, type = state.type, mode = state.mode
-                let recordedBefore = state.committedPages
+                                                historiesFetched: historiesWanted, historiesSkipped: historiesSkipped)
+                let observer = self.observer
                 let fallback = SyncRun(entityType: type.rawValue, mode: state.mode, startedAt: state.startedAt,
                                        finishedAt: state.startedAt, pages: pageNumber, records: state.records + page.count,
                                        events: state.events, tombstones: state.tombstones + tombstoneCount,
@@ -656,7 +680,7 @@ public final class SyncService: Sendable {
         guard !isLast else { return }
         observer?(.page(SyncPageProgress(entityType: state.type, mode: state.mode, page: pageNumber, records: page.count,
                                          recordsInPass: state.records, events: appended,
-                                         historiesFetched: histories.count, historiesSkipped: historiesSkipped)))
+                                         historiesFetched: historiesWanted, historiesSkipped: historiesSkipped)))
     }
 
     /// Whether a record missing from a full pass belongs to a confidential job, as last recorded: the job
@@ -721,13 +745,42 @@ public final class SyncService: Sendable {
         return before != after
     }
 
+    /// Waits for the histories of held pages, in page order. The first failure, in page and then
+    /// application order, cancels the rest and is thrown as a `SyncError` naming that page and
+    /// application. A cancelled task cancels the fetches it waits for.
+    private static func collectHistories(_ fetches: [HistoryFetch], _ type: AshbyEntityType, _ mode: SyncRun.Mode,
+                                         pagesRecorded: Int) async throws -> [String: [JSONValue]] {
+        var histories: [String: [JSONValue]] = [:]
+        for (i, fetch) in fetches.enumerated() {
+            do {
+                let fetched = try await withTaskCancellationHandler {
+                    try await fetch.task.value
+                } onCancel: {
+                    for f in fetches[i...] { f.task.cancel() }
+                }
+                histories.merge(fetched) { _, new in new }
+            } catch {
+                for later in fetches[(i + 1)...] { later.task.cancel() }
+                guard let failure = error as? HistoryFailure else { throw error }
+                throw wrap(failure.underlying, type, mode, page: fetch.page,
+                           step: .fetchingHistory(applicationId: failure.applicationId), pagesRecorded: pagesRecorded)
+            }
+        }
+        return histories
+    }
+
+    /// Why one application's history could not be fetched (made a `SyncError` by `collectHistories`).
+    private struct HistoryFailure: Error {
+        let applicationId: String
+        let underlying: any Error
+    }
+
     /// Fetches the histories of `ids` with up to the budget's number of requests at once (each
     /// waiting for `historyRateLimiter` too). The first failure, in `ids` order, cancels the rest and is
-    /// thrown (as a `SyncError` naming that application).
-    private func fetchHistories(_ ids: [String], client: AshbyClient, _ state: PassState, page: Int) async throws
+    /// thrown (a `HistoryFailure` naming that application).
+    private static func fetchHistories(_ ids: [String], client: AshbyClient, limiter: RequestRateLimiter?) async throws
         -> [String: [JSONValue]] {
         guard !ids.isEmpty else { return [:] }
-        let limiter = historyRateLimiter
         let workers = min(ids.count, client.requestBudget?.maxConcurrentRequests ?? 1)
         let results = await withTaskGroup(of: (Int, HistoryResult).self) { group -> [HistoryResult?] in
             var results = [HistoryResult?](repeating: nil, count: ids.count)
@@ -757,7 +810,7 @@ public final class SyncService: Sendable {
             case .success(let history)?: histories[id] = history
             case .failure(let error)?:
                 if error is CancellationError { cancelled = cancelled ?? error; continue }
-                throw wrap(error, state, page: page, step: .fetchingHistory(applicationId: id))
+                throw HistoryFailure(applicationId: id, underlying: error)
             case nil: continue
             }
         }
@@ -987,7 +1040,8 @@ public struct SyncPageProgress: Sendable, Hashable {
     /// Events appended by the write transaction this page closed: its own changes and those of the
     /// changed pages held before it (`SyncOptions.transactionBytes`); 0 when the page closed none.
     public var events: Int
-    /// Application histories fetched for this page.
+    /// Application histories this page asked for. They are fetched while the listing goes on, and are
+    /// all in before the page's transaction is recorded (a failure fails the sync instead).
     public var historiesFetched: Int
     /// Changed (or new) applications of this page whose history was not fetched because it could not
     /// change what is recorded (`SyncService.historyCanAddMoves`).

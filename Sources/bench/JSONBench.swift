@@ -91,6 +91,21 @@ enum JSONBench {
             }
             return n
         }
+        // The records by kind (the generator's order: application, candidate, job by serial % 3).
+        let kinds: [EntityKind] = [.application, .candidate, .job]
+        let kindedRecords: [(value: JSONValue, kind: EntityKind)] = values.enumerated().flatMap { p, page in
+            (page["results"]?.arrayValue ?? []).enumerated().map { r, record in
+                (record, kinds[(p * AshbyShapedPages.recordsPerPage + r + 1) % 3])
+            }
+        }
+        let normalizer = RecordNormalizer.standard
+        func members(_ v: JSONValue) -> Int { if case .object(let o) = v { o.count } else { 0 } }
+        report("normalise every record, rules compiled (normalizedValue)") {
+            kindedRecords.reduce(0) { $0 &+ members(normalizer.normalizedValue($1.value, kind: $1.kind)) }
+        }
+        report("normalise every record, rules one by one") {
+            kindedRecords.reduce(0) { $0 &+ members(normalizer.normalizedValueRuleByRule($1.value, kind: $1.kind)) }
+        }
 
         guard withFoundation else { return }
         print("\n-- Foundation")

@@ -29,9 +29,17 @@ public struct RecordNormalizer: Sendable {
     /// Embedded copies of other entities per kind, each kept as a reference.
     public let references: [EntityKind: [EmbeddedReference]]
 
+    /// The rules compiled per kind (`NormalizationPlan`); a kind without one has no rules, or a `*` step.
+    private let plans: [EntityKind: NormalizationPlan]
+
     public init(volatileFields: [EntityKind: [FieldPath]], references: [EntityKind: [EmbeddedReference]] = [:]) {
         self.volatileFields = volatileFields
         self.references = references
+        var plans: [EntityKind: NormalizationPlan] = [:]
+        for kind in Set(volatileFields.keys).union(references.keys) {
+            plans[kind] = NormalizationPlan(volatileFields: volatileFields[kind] ?? [], references: references[kind] ?? [])
+        }
+        self.plans = plans
     }
 
     /// The fields known to change on every read of Ashby's API.
@@ -119,6 +127,14 @@ public struct RecordNormalizer: Sendable {
     /// Idempotent: a normalised record (of this or any earlier version of the rules) normalises to itself
     /// or to what a fresh read of the same record normalises to.
     public func normalizedValue(_ record: JSONValue, kind: EntityKind) -> JSONValue {
+        if let plan = plans[kind] { return plan.apply(to: record) ?? record }
+        return normalizedValueRuleByRule(record, kind: kind)
+    }
+
+    /// `normalizedValue` by applying the rules one after another: the volatile fields in order, then
+    /// the references in order. The definition the compiled plans are tested against, and the path for
+    /// rules with a `*` step.
+    public func normalizedValueRuleByRule(_ record: JSONValue, kind: EntityKind) -> JSONValue {
         var value = record
         if let paths = volatileFields[kind] { value = paths.reduce(value) { $1.removing(from: $0) } }
         if let refs = references[kind] { value = refs.reduce(value) { $1.apply(to: $0) } }

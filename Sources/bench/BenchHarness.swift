@@ -1,3 +1,4 @@
+import CJemalloc
 import Foundation
 import HireLedger
 import HireLedgerCore
@@ -30,7 +31,16 @@ enum Bench {
 
     /// "AMD EPYC, nproc 2, load 1.52 1.93 1.97": the load average says how busy the shared machine was.
     static func machine() -> String {
-        "\(cpuModel()), nproc \(ProcessInfo.processInfo.activeProcessorCount), load \(loadAverage())"
+        "\(cpuModel()), nproc \(ProcessInfo.processInfo.activeProcessorCount), load \(loadAverage()), allocator \(allocator())"
+    }
+
+    /// The malloc serving this process: jemalloc's version when it is the one linked (Package.swift,
+    /// CJemalloc), else glibc's.
+    static func allocator() -> String {
+        var version: UnsafePointer<CChar>?
+        var size = MemoryLayout<UnsafePointer<CChar>?>.size
+        guard mallctl("version", &version, &size, nil, 0) == 0, let version else { return "glibc malloc" }
+        return "jemalloc " + String(String(cString: version).prefix { $0 != "-" })
     }
 
     static func cpuModel() -> String {

@@ -78,6 +78,9 @@ public final class LedgerStore: Sendable {
 
     /// Runs the writes of async callers (`onWriterThread`).
     let writer = WriterThread()
+    /// Compresses half of a large write's values while the writing thread compresses the other half
+    /// (`encodeValues`).
+    let compressor = WriterThread(name: "ledger-compress")
     /// The compression of event data and state records, with the dictionaries loaded so far.
     let codec: ValueCodec
     /// `codec.decode`, as the closure event decoding takes (`dataDecoder`).
@@ -198,7 +201,10 @@ public final class LedgerStore: Sendable {
         _ = chmod(path, 0o700)
     }
 
-    deinit { writer.stop() }
+    deinit {
+        writer.stop()
+        compressor.stop()
+    }
 
     /// The key of `key` in `state` (and the start of its keys in `by_entity`), in this store's form.
     func entityKeyBytes(_ key: EntityKey) -> [UInt8] {

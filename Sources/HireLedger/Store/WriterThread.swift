@@ -15,6 +15,10 @@ final class WriterThread: @unchecked Sendable {
     private var jobs: [@Sendable () -> Void] = []
     private var started = false
     private var stopped = false
+    /// The thread's name (on Linux, what `top -H` and perf show).
+    private let name: String
+
+    init(name: String = "ledger-writer") { self.name = name }
 
     /// Runs `body` on the writer thread and returns its result to the awaiting task.
     func perform<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
@@ -42,6 +46,37 @@ final class WriterThread: @unchecked Sendable {
         return try outcome!.get()
     }
 
+    /// Starts `body` on this thread and returns at once; the result's `wait()` blocks until it has run.
+    /// For a dedicated thread that shares out its work (the writer's compression), never for async code.
+    func start<R: Sendable>(_ body: @escaping @Sendable () -> R) -> Started<R> {
+        let started = Started<R>()
+        submit { started.finish(body()) }
+        return started
+    }
+
+    /// The result of a job `start` began.
+    final class Started<R: Sendable>: @unchecked Sendable {
+        // Invariant: `value` is only touched with `done` locked.
+        private let done = NSCondition()
+        private var value: R?
+
+        fileprivate func finish(_ result: R) {
+            done.lock()
+            value = result
+            done.signal()
+            done.unlock()
+        }
+
+        /// Blocks until the job has run, and returns what it returned.
+        func wait() -> R {
+            assert(withUnsafeCurrentTask { $0 == nil }, "WriterThread.Started.wait blocks its thread; not for a task")
+            done.lock()
+            defer { done.unlock() }
+            while value == nil { done.wait() }
+            return value!
+        }
+    }
+
     private func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         defer { condition.unlock() }
@@ -52,7 +87,7 @@ final class WriterThread: @unchecked Sendable {
             // The thread holds this object until its loop ends (after `stop()`).
             let thread = Thread { [self] in
                 // Named from inside: on Linux a name set before `start()` is not applied.
-                Thread.current.name = "ledger-writer"
+                Thread.current.name = name
                 run()
             }
             thread.start()

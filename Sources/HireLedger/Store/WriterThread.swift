@@ -54,6 +54,20 @@ final class WriterThread: @unchecked Sendable {
         return started
     }
 
+    /// Releases `values` on this thread: whatever only they hold is freed here, not on the caller's
+    /// thread. The caller must not use them afterwards.
+    func release(_ values: Any) {
+        let box = Discarded(values)
+        submit { box.drop() }
+    }
+
+    /// What `release` hands over: touched by the receiving thread only once handed over.
+    private final class Discarded: @unchecked Sendable {
+        private var value: Any?
+        init(_ value: Any) { self.value = value }
+        func drop() { value = nil }
+    }
+
     /// The result of a job `start` began.
     final class Started<R: Sendable>: @unchecked Sendable {
         // Invariant: `value` is only touched with `done` locked.

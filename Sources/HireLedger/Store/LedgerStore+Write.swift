@@ -62,10 +62,9 @@ extension LedgerStore {
                 try txn.put(state, entityKeyBytes(key), bytes)
             }
             try applyCheckpoints(txn, checkpoints)
-            let result = recorded.last.map { lastEvent in
-                AppendResult(positions: first...lastEvent.seq, observedAt: at,
-                             recordChanges: recorded.count { if case .record = $0.type { true } else { false } })
-            } ?? .empty
+            let result = recorded.isEmpty ? AppendResult.empty
+                : AppendResult(positions: first...recorded[recorded.count - 1].seq, observedAt: at,
+                               recordChanges: Self.recordChanges(recorded))
             if let finalCheckpoints { try applyCheckpoints(txn, finalCheckpoints(result)) }
             // The batch's trees, events and encoded values are freed on the compressor thread, which is
             // idle now: freeing them was a tenth of the writer thread's time in a first sync, the
@@ -173,23 +172,34 @@ extension LedgerStore {
             let encoded = try encode(txn, events: recorded, rows: [])
             try writeEvents(txn, recorded, encoded: encoded.events, expectedFirst: first)
             try applyCheckpoints(txn, checkpoints)
-            guard let lastEvent = recorded.last else { return .empty }
-            return AppendResult(positions: first...lastEvent.seq, observedAt: lastEvent.observedAt,
-                                recordChanges: recorded.count { if case .record = $0.type { true } else { false } })
+            guard !recorded.isEmpty else { return .empty }
+            let lastIndex = recorded.count - 1
+            return AppendResult(positions: first...recorded[lastIndex].seq, observedAt: recorded[lastIndex].observedAt,
+                                recordChanges: Self.recordChanges(recorded))
         }
     }
 
+    /// How many of `events` are record events. (Read in place: a loop binding each event copied it,
+    /// retaining its strings and data, for every event of a write.)
+    private static func recordChanges(_ events: [RecordedEvent]) -> Int {
+        var n = 0
+        for i in events.indices { if case .record = events[i].type { n += 1 } }
+        return n
+    }
+
     /// Puts events at the end of the log (`MDB_APPEND`, so a position not after the last fails) and
-    /// their index entries.
+    /// their index entries. The events are read in place, not copied (see `recordChanges`).
     private func writeEvents(_ txn: borrowing WriteTransaction, _ events: [RecordedEvent], encoded: [[UInt8]],
                              expectedFirst: LogPosition) throws {
+        precondition(events.count == encoded.count, "one encoded value per event")
         var expected = expectedFirst
-        for (event, bytes) in zip(events, encoded) {
-            guard event.seq == expected else {
-                throw LedgerStoreError.inconsistentAppend(path: path, what: "event at \(event.seq) where \(expected) was due")
+        for i in events.indices {
+            let seq = events[i].seq
+            guard seq == expected else {
+                throw LedgerStoreError.inconsistentAppend(path: path, what: "event at \(seq) where \(expected) was due")
             }
-            try txn.put(log, event.seq.value, bytes, flags: .append)
-            try txn.put(byEntity, byEntityKey(event.subject, event.seq), [UInt8]())
+            try txn.put(log, seq.value, encoded[i], flags: .append)
+            try txn.put(byEntity, byEntityKey(events[i].subject, seq), [UInt8]())
             expected = expected.next
         }
     }

@@ -46,12 +46,13 @@ extension Array where Element == PendingEvent {
     /// a `causationIndex` `j` becomes position `first + j`. Precondition: every causation index is
     /// smaller than its event's own index (as `EventBatch` builds them).
     public func recorded(startingAt first: LogPosition, storeId: String) -> [RecordedEvent] {
-        enumerated().map { i, e in
-            let causation = e.causationIndex.map { j in
+        // By index, each event read in place: binding it (`enumerated().map`) copied it first.
+        indices.map { i in
+            let causation = self[i].causationIndex.map { j in
                 precondition(j >= 0 && j < i, "causation index \(j) of event #\(i) must point to an earlier event of the batch")
                 return first.advanced(by: UInt64(j))
             }
-            return e.recorded(at: first.advanced(by: UInt64(i)), storeId: storeId, causation: causation)
+            return self[i].recorded(at: first.advanced(by: UInt64(i)), storeId: storeId, causation: causation)
         }
     }
 }

@@ -6,21 +6,6 @@ import Testing
 struct NormalizationPlanTests {
     static let keys = ["a", "b", "id", "é", "zz"]
 
-    /// Random values over few keys, so random paths often reach something.
-    static func value(_ g: inout SplitMix64, depth: Int = 0) -> JSONValue {
-        switch Int.random(in: 0..<(depth >= 4 ? 3 : 6), using: &g) {
-        case 0: return .null
-        case 1: return .string(["x", "", "é"].randomElement(using: &g)!)
-        case 2: return JSONValue(Int.random(in: 0...2, using: &g))
-        case 3, 4:
-            let n = Int.random(in: 0...4, using: &g)
-            return .object(JSONObject((0..<n).map { _ in (keys.randomElement(using: &g)!, value(&g, depth: depth + 1)) }))
-        default:
-            let n = Int.random(in: 0...3, using: &g)
-            return .array((0..<n).map { _ in value(&g, depth: depth + 1) })
-        }
-    }
-
     /// A random path of one to three members, each maybe followed by `[*]`.
     static func path(_ g: inout SplitMix64) -> FieldPath {
         let segments = (0..<Int.random(in: 1...3, using: &g)).map { _ in
@@ -43,7 +28,7 @@ struct NormalizationPlanTests {
         for _ in 0..<400 {
             let n = Self.normalizer(&g)
             for _ in 0..<50 {
-                var record = Self.value(&g, depth: 0)
+                var record = RandomJSON.value(&g, keys: Self.keys)
                 if case .object = record {} else { record = ["a": record] }
                 let expected = n.normalizedValueRuleByRule(record, kind: .application)
                 let got = n.normalizedValue(record, kind: .application)

@@ -8,7 +8,8 @@ typealias SeededGenerator = SplitMix64
 enum RandomJSON {
     static let keys = ["a", "b", "id", "", "x/y", "~", "~1", "a~0b", "é", "0", "-", "name", "stages"]
 
-    static func value(_ g: inout SeededGenerator, depth: Int = 0) -> JSONValue {
+    /// A random value; objects' keys are drawn from `keys` (few keys make random paths reach something).
+    static func value(_ g: inout SeededGenerator, depth: Int = 0, keys: [String] = keys) -> JSONValue {
         let leafOnly = depth >= 4
         switch Int.random(in: 0..<(leafOnly ? 5 : 8), using: &g) {
         case 0: return .null
@@ -18,10 +19,10 @@ enum RandomJSON {
         case 4: return .number(JSONNumber(unchecked: ["1.0", "1", "-0.5e3"].randomElement(using: &g)!))
         case 5, 6:
             let n = Int.random(in: 0...4, using: &g)
-            return .object(JSONObject((0..<n).map { _ in (keys.randomElement(using: &g)!, value(&g, depth: depth + 1)) }))
+            return .object(JSONObject((0..<n).map { _ in (keys.randomElement(using: &g)!, value(&g, depth: depth + 1, keys: keys)) }))
         default:
             let n = Int.random(in: 0...5, using: &g)
-            return .array((0..<n).map { _ in value(&g, depth: depth + 1) })
+            return .array((0..<n).map { _ in value(&g, depth: depth + 1, keys: keys) })
         }
     }
 

@@ -81,7 +81,7 @@ extension LedgerStore {
 
     /// Trains a dictionary for each family with enough samples and stores it in this transaction.
     private func addDictionaries(_ txn: borrowing WriteTransaction, trainedFrom byFamily: [String: [[UInt8]]]) throws {
-        guard let dictionaries, !byFamily.isEmpty else { return }
+        guard dictionaries != nil, !byFamily.isEmpty else { return }
         var nextId = try lastDictionaryId(txn).map { $0 + 1 } ?? 1
         for (family, samples) in byFamily.sorted(by: { $0.key < $1.key }) {
             guard samples.count >= ValueCodec.minimumSamples, let dictionary = ValueCodec.train(samples: samples) else { continue }

@@ -110,7 +110,7 @@ public enum LedgerStoreMigration {
             }
             guard header.version < 3, let type = header.type else { return nil }
             guard let (subject, _) = EntityKey.decodePrefix(UnsafeRawBufferPointer(rebasing: b[header.subjectOffset..<header.dataOffset])) else {
-                throw LedgerStoreError.damagedEntry(path: path, database: "log", what: "malformed subject at seq \(header.seq)")
+                throw LedgerStoreError.damagedEntry(path: path, database: "log", what: "malformed subject at seq \(header.seq.map { String(describing: $0) } ?? "unknown")")
             }
             var out: [UInt8] = []
             out.reserveCapacity(value.count)

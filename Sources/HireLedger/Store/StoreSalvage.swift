@@ -88,7 +88,7 @@ public enum StoreSalvage {
         let runs = (try? source.syncRuns().values.map { $0 }) ?? []
         // The redaction list travels with the salvage, so a later sync does not bring erased data back.
         var erasures: [([UInt8], [UInt8])] = []
-        try? source.environment.read { txn in
+        _ = try? source.environment.read { txn in
             try txn.scan(source.checkpoints, prefix: Array(CandidateErasure.keyPrefix.utf8)) { k, v in erasures.append((Array(k), Array(v))) }
         }
         return try build(storeId: source.storeId, createdAt: source.createdAt, runs: runs, erasures: erasures, staging: staging,

@@ -18,6 +18,9 @@ struct HistoryPipelineTests {
             var applications: [JSONValue] = []
             var failing: String?
             var holdHistories = false
+            /// Every history reply waits until its request is cancelled (at most 10 s, so a sync that does
+            /// not cancel it fails the test instead of hanging it).
+            var holdUntilCancelled = false
             var lastPageAsked = false
             var historyAnsweredBeforeLastPage = false
             var asked: [String] = []
@@ -42,6 +45,10 @@ struct HistoryPipelineTests {
             let (failing, hold) = state.withLock { s in
                 s.asked.append(id)
                 return (s.failing, s.holdHistories)
+            }
+            if state.withLock({ $0.holdUntilCancelled }) {
+                let until = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < until { try await Task.sleep(for: .milliseconds(5)) }
             }
             if hold {
                 let deadline = ContinuousClock.now + .seconds(5)
@@ -108,6 +115,39 @@ struct HistoryPipelineTests {
             #expect(run.pages == 3)
             #expect(try Self.moves(store) == Dictionary(uniqueKeysWithValues: (1...6).map { ("app-\($0)", 2) }),
                     "the first sync's stay and the move the history shows, for every application")
+        }
+    }
+
+    @Test func aCancelledSyncStopsWaitingForItsHistoriesAndRecordsNothingOfTheirPages() async throws {
+        try await withTemporaryDirectory { path in
+            let now = Timestamp(iso8601: "2026-03-05T09:00:00Z")!
+            let store = try openTestStore(path, now: now)
+            let transport = PagedApplications()
+            let service = try Self.service(store, transport, now: now)
+            transport.state.withLock { $0.applications = Self.applications(count: 6, stage: "stage-a", updatedAt: "2026-03-01T09:00:00.000Z") }
+            try await service.sync(.applications)
+            let before = try store.lastPosition
+            transport.state.withLock { s in
+                s.applications = Self.applications(count: 6, stage: "stage-b", updatedAt: "2026-03-02T09:00:00.000Z")
+                s.holdUntilCancelled = true
+            }
+            let sync = Task { try await service.sync(.applications) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            // Four held histories take the budget's four slots.
+            while transport.state.withLock({ $0.asked.count < 4 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(transport.state.withLock { $0.asked.count } == 4)
+            let cancelledAt = ContinuousClock.now
+            sync.cancel()
+            let result = await sync.result
+            #expect(ContinuousClock.now - cancelledAt < .seconds(3), "the sync waited for its held histories after being cancelled")
+            #expect(throws: CancellationError.self) { try result.get() }
+            #expect(try store.lastPosition == before, "nothing of the pages whose histories never came is recorded")
+
+            transport.state.withLock { $0.holdUntilCancelled = false }
+            try await service.sync(.applications)
+            #expect(try Self.moves(store) == Dictionary(uniqueKeysWithValues: (1...6).map { ("app-\($0)", 2) }))
         }
     }
 

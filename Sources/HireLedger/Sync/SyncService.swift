@@ -110,7 +110,7 @@ public final class SyncService: Sendable {
                     skipped.append(skip)
                 }
             }
-            for commit in commits { runs.append(try await commit.value) }
+            for commit in commits { runs.append(try await Self.value(of: commit)) }
         } catch {
             prefetched?.fetch.cancel()
             // Nothing of this sync is still being written when the error reaches the caller; an earlier
@@ -168,7 +168,7 @@ public final class SyncService: Sendable {
     /// One pass of one entity type, falling back to a full pass when Ashby refuses the stored token.
     @discardableResult
     public func sync(_ type: AshbyEntityType, options: SyncOptions = SyncOptions()) async throws -> SyncRun {
-        try await startSync(type, options: options, client: budgeted(options), first: nil, after: nil, whenListed: {}).value
+        try await Self.value(of: startSync(type, options: options, client: budgeted(options), first: nil, after: nil, whenListed: {}))
     }
 
     /// The client with a request budget (`SyncOptions.maxConcurrentRequests`), unless it has one already.
@@ -218,7 +218,7 @@ public final class SyncService: Sendable {
             guard case .fetchingPage = error.step, let ashby = error.underlying as? AshbyError,
                   let code = ashby.refusedTokenCode else { throw error }
             let store = self.store
-            _ = try await previous?.value
+            if let previous { _ = try await Self.value(of: previous) }
             try await store.onWriterThread { try store.setCheckpoints([.syncToken(nil, endpoint: endpoint.method)]) }
             let why = "Ashby refused the stored sync token (\(code)); dropped it and listed every record"
             observer?(.fellBackToFull(entityType: type, reason: why))
@@ -388,7 +388,7 @@ public final class SyncService: Sendable {
     private func settlePrevious(_ state: inout PassState) async throws {
         guard !state.previousSettled else { return }
         state.previousSettled = true
-        _ = try await state.previous?.value
+        if let previous = state.previous { _ = try await Self.value(of: previous) }
     }
 
     /// Fetches the pass's pages (the next one while this one is recorded) and records them in order.
@@ -414,7 +414,7 @@ public final class SyncService: Sendable {
                 }
                 let records: [JSONValue]
                 do {
-                    records = try await fetching.removeFirst().value
+                    records = try await Self.value(of: fetching.removeFirst())
                 } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingStages(interviewPlanId: plan.id))
                 }
@@ -436,7 +436,7 @@ public final class SyncService: Sendable {
             while true {
                 let page: AshbyRawPage?
                 let pager: AshbyPager
-                do { (page, pager) = try await inFlight.value } catch {
+                do { (page, pager) = try await Self.value(of: inFlight) } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingPage)
                 }
                 guard let page else { break }
@@ -460,7 +460,7 @@ public final class SyncService: Sendable {
         guard let writing = state.writing else { return 0 }
         state.writing = nil
         let events: Int
-        do { events = try await writing.task.value } catch {
+        do { events = try await Self.value(of: writing.task) } catch {
             throw wrap(error, state, page: writing.lastPage, step: .recording)
         }
         state.committedPages = writing.lastPage
@@ -830,6 +830,14 @@ public final class SyncService: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// `task`'s value, cancelling `task` when the awaiting task is cancelled. The sync's page fetches,
+    /// writes and commits are tasks of their own (so they overlap); without this a cancelled sync would
+    /// still wait for a page request or a history fetch in one of them. A write already on the writer
+    /// thread finishes either way.
+    private static func value<T: Sendable>(of task: Task<T, any Error>) async throws -> T {
+        try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     /// Starts fetching the pager's next page; the task returns the page (nil when the listing is done)

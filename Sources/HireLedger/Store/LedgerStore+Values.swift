@@ -247,8 +247,8 @@ extension LedgerStore {
     /// `values` encoded (`ValueCodec.encode`), in order. Compression is a fifth of a first sync's write
     /// transactions, so a large batch is shared: the `compressor` thread encodes every other value
     /// while the calling thread (the writer) encodes the rest. zstd is deterministic, so the bytes are
-    /// those one thread makes. A sync's other threads leave a core
-    /// partly idle meanwhile (release, files mode: about three quarters of two cores busy).
+    /// those one thread makes. A sync's other threads leave a core partly idle meanwhile (release,
+    /// files mode: about three quarters of two cores busy).
     func encodeValues(_ values: [(family: String, plain: [UInt8])]) -> [[UInt8]] {
         let codec = self.codec
         // Shared only off the cooperative pool (the writer thread, a tool's own thread): a task does not

@@ -11,7 +11,7 @@ fi
 # webhook sent on time beside a backlog) run on their own after the rest, one test at a time: on a
 # 2-core machine the hundreds of tests running in parallel beside them would measure the machine,
 # not HireLedger.
-timed='RequestBudgetTests|ViewsOffTheRequestPathTests|ProjectionServiceTests|WebhookHardeningTests|SyncSchedulerTests|WebhookCrashTests|ServeCrashTests|PlannerPageBrowserTests|StoreAccessTests|CurlTransportTests'
+timed='RequestBudgetTests|HistoryCancellationTests|ViewsOffTheRequestPathTests|ProjectionServiceTests|WebhookHardeningTests|SyncSchedulerTests|WebhookCrashTests|ServeCrashTests|PlannerPageBrowserTests|StoreAccessTests|CurlTransportTests'
 swift test --skip-build --skip "$timed"
 swift test --skip-build --no-parallel --filter "$timed"
 # The HTTP API against its OpenAPI document with schemathesis (bounded: about a minute).

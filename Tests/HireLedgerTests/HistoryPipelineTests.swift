@@ -118,39 +118,6 @@ struct HistoryPipelineTests {
         }
     }
 
-    @Test func aCancelledSyncStopsWaitingForItsHistoriesAndRecordsNothingOfTheirPages() async throws {
-        try await withTemporaryDirectory { path in
-            let now = Timestamp(iso8601: "2026-03-05T09:00:00Z")!
-            let store = try openTestStore(path, now: now)
-            let transport = PagedApplications()
-            let service = try Self.service(store, transport, now: now)
-            transport.state.withLock { $0.applications = Self.applications(count: 6, stage: "stage-a", updatedAt: "2026-03-01T09:00:00.000Z") }
-            try await service.sync(.applications)
-            let before = try store.lastPosition
-            transport.state.withLock { s in
-                s.applications = Self.applications(count: 6, stage: "stage-b", updatedAt: "2026-03-02T09:00:00.000Z")
-                s.holdUntilCancelled = true
-            }
-            let sync = Task { try await service.sync(.applications) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            // Four held histories take the budget's four slots.
-            while transport.state.withLock({ $0.asked.count < 4 }), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            #expect(transport.state.withLock { $0.asked.count } == 4)
-            let cancelledAt = ContinuousClock.now
-            sync.cancel()
-            let result = await sync.result
-            #expect(ContinuousClock.now - cancelledAt < .seconds(3), "the sync waited for its held histories after being cancelled")
-            #expect(throws: CancellationError.self) { try result.get() }
-            #expect(try store.lastPosition == before, "nothing of the pages whose histories never came is recorded")
-
-            transport.state.withLock { $0.holdUntilCancelled = false }
-            try await service.sync(.applications)
-            #expect(try Self.moves(store) == Dictionary(uniqueKeysWithValues: (1...6).map { ("app-\($0)", 2) }))
-        }
-    }
-
     @Test func aFailedHistoryFailsTheSyncNamingItsApplicationAndTheNextSyncRecordsThePage() async throws {
         try await withTemporaryDirectory { path in
             try await withTemporaryDirectory { referencePath in
@@ -192,6 +159,44 @@ struct HistoryPipelineTests {
                 }
                 #expect(try payloads(store) == payloads(reference), "the recovered store holds what a store that never failed holds")
             }
+        }
+    }
+}
+
+/// A cancelled sync stops waiting for the histories its transactions wait for. Its time bound makes it
+/// one of the suites `tools/test.sh` runs alone, after the parallel phase: with every cooperative thread
+/// busy with other suites, a cancellation's tasks wait their turn for seconds.
+struct HistoryCancellationTests {
+    @Test func aCancelledSyncStopsWaitingForItsHistoriesAndRecordsNothingOfTheirPages() async throws {
+        try await withTemporaryDirectory { path in
+            let now = Timestamp(iso8601: "2026-03-05T09:00:00Z")!
+            let store = try openTestStore(path, now: now)
+            let transport = HistoryPipelineTests.PagedApplications()
+            let service = try HistoryPipelineTests.service(store, transport, now: now)
+            transport.state.withLock { $0.applications = HistoryPipelineTests.applications(count: 6, stage: "stage-a", updatedAt: "2026-03-01T09:00:00.000Z") }
+            try await service.sync(.applications)
+            let before = try store.lastPosition
+            transport.state.withLock { s in
+                s.applications = HistoryPipelineTests.applications(count: 6, stage: "stage-b", updatedAt: "2026-03-02T09:00:00.000Z")
+                s.holdUntilCancelled = true
+            }
+            let sync = Task { try await service.sync(.applications) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            // Four held histories take the budget's four slots.
+            while transport.state.withLock({ $0.asked.count < 4 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(transport.state.withLock { $0.asked.count } == 4)
+            let cancelledAt = ContinuousClock.now
+            sync.cancel()
+            let result = await sync.result
+            #expect(ContinuousClock.now - cancelledAt < .seconds(3), "the sync waited for its held histories after being cancelled")
+            #expect(throws: CancellationError.self) { try result.get() }
+            #expect(try store.lastPosition == before, "nothing of the pages whose histories never came is recorded")
+
+            transport.state.withLock { $0.holdUntilCancelled = false }
+            try await service.sync(.applications)
+            #expect(try HistoryPipelineTests.moves(store) == Dictionary(uniqueKeysWithValues: (1...6).map { ("app-\($0)", 2) }))
         }
     }
 }

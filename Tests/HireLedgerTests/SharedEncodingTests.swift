@@ -29,3 +29,35 @@ struct SharedEncodingTests {
         }
     }
 }
+
+/// `WriterThread.release` hands values over only while the thread keeps up.
+struct WriterThreadReleaseTests {
+    final class Gate: @unchecked Sendable {
+        let semaphore = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+    }
+
+    @Test func releasesAreHandedOverOnlyWhileFewerThanTheLimitWait() async throws {
+        let thread = WriterThread(name: "test-release")
+        defer { thread.stop() }
+        let gate = Gate()
+        // The thread is busy with a job that waits for the gate.
+        _ = thread.start { gate.started.signal(); gate.semaphore.wait(); return 1 }
+        gate.started.wait()
+        final class Tracked: @unchecked Sendable {}
+        weak var first: Tracked?, second: Tracked?
+        do {
+            let a = Tracked(), b = Tracked()
+            first = a
+            second = b
+            #expect(thread.release(a, unlessQueued: 1), "nothing waits: handed over")
+            #expect(!thread.release(b, unlessQueued: 1), "one release waits: kept by the caller")
+        }
+        #expect(second == nil, "the refused value was freed by the caller's own references")
+        #expect(first != nil, "the handed-over value waits for the busy thread")
+        gate.semaphore.signal()
+        // The release queued after the busy job has run once a job queued after it has.
+        #expect(try await thread.perform { 2 } == 2)
+        #expect(first == nil, "the handed-over value was freed on the thread")
+    }
+}

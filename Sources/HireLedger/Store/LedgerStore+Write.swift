@@ -68,8 +68,9 @@ extension LedgerStore {
             if let finalCheckpoints { try applyCheckpoints(txn, finalCheckpoints(result)) }
             // The batch's trees, events and encoded values are freed on the compressor thread, which is
             // idle now: freeing them was a tenth of the writer thread's time in a first sync, the
-            // critical path.
-            compressor.release((built, recorded, encoded, cache, observations))
+            // critical path. Not when an earlier batch still waits there (they are freed here then),
+            // so at most one batch's memory waits to be freed.
+            compressor.release((built, recorded, encoded, cache, observations), unlessQueued: 1)
             return result
         }
     }

@@ -55,10 +55,18 @@ final class WriterThread: @unchecked Sendable {
     }
 
     /// Releases `values` on this thread: whatever only they hold is freed here, not on the caller's
-    /// thread. The caller must not use them afterwards.
-    func release(_ values: Any) {
+    /// thread. The caller must not use them afterwards. When `maxQueued` jobs already wait, nothing is
+    /// handed over and false is returned: the caller's own references free them where it drops them,
+    /// so memory waiting to be freed stays bounded when this thread falls behind.
+    @discardableResult
+    func release(_ values: Any, unlessQueued maxQueued: Int) -> Bool {
+        condition.lock()
+        let queued = jobs.count
+        condition.unlock()
+        guard queued < maxQueued else { return false }
         let box = Discarded(values)
         submit { box.drop() }
+        return true
     }
 
     /// What `release` hands over: touched by the receiving thread only once handed over.

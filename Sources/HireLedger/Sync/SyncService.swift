@@ -365,12 +365,12 @@ public final class SyncService: Sendable {
             // Histories of pages that will not be recorded now are not needed.
             for fetch in state.pending.historyFetches { fetch.task.cancel() }
             state.pending.historyFetches = []
-            // A cancelled sync does not wait for the histories a write in flight still waits for.
-            if error is CancellationError { state.writing?.task.cancel() }
             // A write still in flight commits (or fails) on its own; the error reaches the caller only once
             // it is over, so nothing of this pass is still being written then, and says what it committed.
             guard let writing = state.writing else { throw error }
-            do { _ = try await writing.task.value } catch let writeError {
+            // Through `value(of:)`: a cancelled sync (whatever error its cancellation surfaced as) cancels
+            // the write too, which may still be waiting for its pages' histories.
+            do { _ = try await Self.value(of: writing.task) } catch let writeError {
                 // The earlier pages could not be recorded either: that is the failure to report first.
                 throw wrap(writeError, state, page: writing.lastPage, step: .recording)
             }

@@ -31,19 +31,7 @@ final class WriterThread: @unchecked Sendable {
     /// callers on a dedicated thread of their own (the projection service), never for async code.
     func performAndWait<R: Sendable>(_ body: @escaping @Sendable () throws -> R) throws -> R {
         assert(withUnsafeCurrentTask { $0 == nil }, "WriterThread.performAndWait blocks its thread; call it from a dedicated thread, not a task")
-        let done = NSCondition()
-        nonisolated(unsafe) var outcome: Result<R, any Error>?
-        submit {
-            let result = Result { try body() }
-            done.lock()
-            outcome = result
-            done.signal()
-            done.unlock()
-        }
-        done.lock()
-        defer { done.unlock() }
-        while outcome == nil { done.wait() }
-        return try outcome!.get()
+        return try start { Result { try body() } }.wait().get()
     }
 
     /// Starts `body` on this thread and returns at once; the result's `wait()` blocks until it has run.

@@ -22,7 +22,8 @@ import HireLedgerCore
 /// transaction, fetch `application.listHistory` for every application that changed at all, unless it
 /// cannot change what is recorded (`historyCanAddMoves`; so moves between two polls, A→B→A included, are
 /// recorded with their real `enteredStageAt`, flagged backfilled), concurrently within the sync's
-/// `RequestBudget` (`SyncOptions.maxConcurrentRequests`), then hold the page's changes. Held pages are
+/// `RequestBudget` (`SyncOptions.maxConcurrentRequests`) while the listing goes on, then hold the page's
+/// changes (the transaction that records them waits for those histories). Held pages are
 /// recorded in ONE write transaction (`LedgerStore.record`) once they reach `SyncOptions.transactionBytes`
 /// or `transactionSeconds`, and always with the pass's last page: events, state, indexes and, with the
 /// last page, the new `syncToken` and run record. Pages without changes add nothing to a transaction.
@@ -753,12 +754,8 @@ public final class SyncService: Sendable {
         var histories: [String: [JSONValue]] = [:]
         for (i, fetch) in fetches.enumerated() {
             do {
-                let fetched = try await withTaskCancellationHandler {
-                    try await fetch.task.value
-                } onCancel: {
-                    for f in fetches[i...] { f.task.cancel() }
-                }
-                histories.merge(fetched) { _, new in new }
+                // A cancelled task cancels this fetch (`value(of:)`), and the catch below the later ones.
+                histories.merge(try await value(of: fetch.task)) { _, new in new }
             } catch {
                 for later in fetches[(i + 1)...] { later.task.cancel() }
                 guard let failure = error as? HistoryFailure else { throw error }

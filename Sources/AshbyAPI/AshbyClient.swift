@@ -63,9 +63,10 @@ public struct AshbyClient: Sendable {
         fixedHeaders = headers
     }
 
-    /// A copy of this client whose requests go through `budget` (nil: none): at most
-    /// `budget.maxConcurrentRequests` at once, and all of them held off while a rate-limited reply's
-    /// wait runs. Copies share the budget, so tasks calling through them share its slots.
+    /// A copy of this client whose requests go through `budget` (nil: none): at most the budget's cap at
+    /// once (adaptive, never above `budget.maxConcurrentRequests`), and all of them held off while a
+    /// rate-limited reply's wait runs. Copies share the budget, so tasks calling through them share its
+    /// slots.
     public func withRequestBudget(_ budget: RequestBudget?) -> AshbyClient {
         var copy = self
         copy.requestBudget = budget
@@ -303,8 +304,9 @@ public struct AshbyClient: Sendable {
             attempt += 1
             try Task.checkCancellation()
             let outcome: Outcome
+            var slot: RequestBudget.Slot?
             do {
-                outcome = classify(try await send(request), method: method, attempt: attempt,
+                outcome = classify(try await send(request, slot: &slot), method: method, attempt: attempt,
                                    rawResults: rawResults)
             } catch let error as CancellationError {
                 throw error
@@ -331,19 +333,29 @@ public struct AshbyClient: Sendable {
                 guard clock.monotonicNow() - started + delay <= retryPolicy.giveUpAfter else {
                     throw reason.error(endpoint: method, attempts: attempt, failures: failures)
                 }
-                // A rate limit is the key's, not this request's: every request of the budget waits it out.
-                if case .rateLimited = reason { requestBudget?.pause(seconds: delay) }
+                // A rate limit is the key's, not this request's: every request of the budget waits it out,
+                // and the budget's cap halves (`RequestBudget.rateLimited`).
+                if case .rateLimited = reason, let requestBudget, let slot {
+                    requestBudget.rateLimited(slot, pauseSeconds: delay)
+                }
                 try await clock.sleep(seconds: delay)
             }
         }
     }
 
-    /// One attempt on the wire, holding a slot of the budget (if any) only while it is.
-    private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// One attempt on the wire, holding a slot of the budget (if any) only while it is; `slot` is set to
+    /// it. A 2xx reply counts as a success towards the budget's growth.
+    private func send(_ request: HTTPRequest, slot: inout RequestBudget.Slot?) async throws -> HTTPResponse {
         guard let requestBudget else { return try await transport.send(request) }
-        try await requestBudget.acquire()
-        defer { requestBudget.release() }
-        return try await transport.send(request)
+        let held = try await requestBudget.acquire()
+        slot = held
+        let response: HTTPResponse
+        do { response = try await transport.send(request) } catch {
+            requestBudget.release(held, succeeded: false)
+            throw error
+        }
+        requestBudget.release(held, succeeded: (200...299).contains(response.status))
+        return response
     }
 
     private func classify(_ response: HTTPResponse, method: String, attempt: Int, rawResults: Bool) -> Outcome {

@@ -15,7 +15,7 @@ import TOMLKit
 /// key_file = "keys/acme.key"             # the account's read-only Ashby key (owner-only file)
 /// sync_every = "1h"                      # 90s, 15m, 1h, 1d
 /// requests_per_second = 5                # this key's budget at Ashby (default 5)
-/// max_concurrent_requests = 4            # requests in flight at once during a sync (default 4)
+/// max_concurrent_requests = 16           # most requests in flight at once during a sync (default 16)
 /// # base_url = "http://127.0.0.1:4010"   # another Ashby (a simulator); default https://api.ashbyhq.com
 /// # token_file = "stores/acme/api-token" # this account's bearer token (default <store>/api-token)
 /// # simulator_seed = 7                   # no key: an embedded simulator world (for trying it out)
@@ -31,7 +31,7 @@ public struct AccountsDeployment: Sendable, Hashable, Codable {
         public var baseURL: String?
         public var syncEvery: String
         public var requestsPerSecond: Double?
-        /// Requests to Ashby in flight at once during a sync (`SyncOptions.maxConcurrentRequests`); nil: 4.
+        /// The most requests to Ashby in flight at once during a sync (`SyncOptions.maxConcurrentRequests`); nil: 16.
         public var maxConcurrentRequests: Int?
         public var tokenFile: String?
         public var simulatorSeed: UInt64?

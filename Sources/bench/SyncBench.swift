@@ -18,13 +18,14 @@ import Synchronization
 ///
 /// With `--latency-ms N` (d): every simulator reply then takes N ms, as a real Ashby's would, and the
 /// day-1 incremental sync of (c) is run again from a copy of the store as it was after (a), once per
-/// `--concurrency` value (default 1,4,8; `SyncOptions.maxConcurrentRequests`), next to the time to
+/// `--concurrency` value (default 4,8,16; `SyncOptions.maxConcurrentRequests`, the budget's ceiling: it
+/// starts at `SyncOptions.startingConcurrentRequests` and grows), next to the time to
 /// merely download the changed pages (the same listing requests, sequential, nothing recorded). The logs
 /// of the runs are compared: they must be byte-identical.
 enum SyncBench {
     static func run(_ arguments: [String]) async throws {
         var size = WorldSize.large, seed: UInt64 = 1, inProcess = false
-        var latencyMillis = 0, concurrencies = [1, 4, 8]
+        var latencyMillis = 0, concurrencies = [4, 8, 16]
         var transactionBytes: Int?, transactionSeconds: Double?, noSync = false, resyncs = 1
         var i = 0
         // The value after the current flag, which must satisfy `valid` (else `message`), and moves past both.
@@ -54,7 +55,7 @@ enum SyncBench {
                 }
                 concurrencies = list; i += 2
             default:
-                print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process] [--latency-ms N [--concurrency 1,4,8]]\n"
+                print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process] [--latency-ms N [--concurrency 4,8,16]]\n"
                     + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync] [--resyncs N]\n"
                     + "       bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]")
                 exit(2)

@@ -62,7 +62,9 @@ enum SyncLatencyBench {
             let (fetched, skipped) = counts.withLock { ($0.fetched, $0.skipped) }
             let hash = try logHash(store)
             logHashes.append(hash)
-            print("    --max-concurrent-requests \(n): \(SyncBench.format(seconds)) s (\(String(format: "%.2f", seconds / download))x the download), "
+            let label = n == SyncOptions.defaultMaxConcurrentRequests
+                ? " (the default; the cap starts at \(min(n, SyncOptions.startingConcurrentRequests)))" : ""
+            print("    --max-concurrent-requests \(n)\(label): \(SyncBench.format(seconds)) s (\(String(format: "%.2f", seconds / download))x the download), "
                 + "\(requests) requests, \(fetched) histories fetched, \(skipped) skipped, \(report.appendedEvents) events")
         }
         try await simulator.setLatency(millis: 0)

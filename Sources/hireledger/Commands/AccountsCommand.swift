@@ -66,7 +66,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(name: .customLong("simulator-size"), help: "The embedded simulator's world size.") var simulatorSize: String?
         @Option(name: .customLong("sync-every"), help: "How often to sync: 15m, 1h, 1d.") var syncEvery: String = "1h"
         @Option(name: .customLong("requests-per-second"), help: "This key's Ashby request budget.") var requestsPerSecond: Double?
-        @Option(name: .customLong("max-concurrent-requests"), help: "Requests to Ashby in flight at once during its syncs (default 4).") var maxConcurrentRequests: Int?
+        @Option(name: .customLong("max-concurrent-requests"), help: "Most requests to Ashby in flight at once during its syncs (default 16; the cap starts at 4 and adapts).") var maxConcurrentRequests: Int?
         @Option(name: .customLong("token-file"), help: "Its API token file (default <store>/api-token, created on first serve).") var tokenFile: String?
 
         func run() throws {

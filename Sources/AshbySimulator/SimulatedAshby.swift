@@ -27,7 +27,7 @@ import Synchronization
 /// - `GET|POST /_sim/journal {"after": N, "limit": M}` → `{entries: [JournalEntry.json], last, total}`
 /// - `POST /_sim/faults {rate429, retryAfterSeconds, rate5xx, rateTruncated, rateMalformed, rateReset,
 ///   rateSlow, slowMillis, failNext: ["rateLimited"|"serverError"|"truncated"|"malformed"|"reset"|"slow"],
-///   refuseNextToken: ["cursor_invalid", ...]}` (replaces the whole fault configuration; omitted fields are 0/empty)
+///   refuseNextToken: ["cursor_invalid", ...], targetEndpoints: ["department.list", ...]}` (replaces the whole fault configuration; omitted fields are 0/empty)
 /// - `POST /_sim/latency {"millis": N, "jitterMillis": M}` → the same: every API reply from then on
 ///   takes N ms plus up to M more (seeded); 0 switches it off.
 /// - `POST /_sim/behaviours {"resignFileHandles": true|false}` → `{resignFileHandles}` (the behaviour that can
@@ -217,8 +217,13 @@ public final class SimulatedAshby: @unchecked Sendable {
         return SimulatorResponse(status: e.status, headers: baseHeaders(requestId) + extraHeaders, body: w.bytes)
     }
 
-    private func nextFault() -> FaultKind? {
-        if !faultState.failNext.isEmpty { return faultState.failNext.removeFirst() }
+    /// Whether `failNext` and `refuseNextToken` apply to a request for `path` (`/method`).
+    private func isTargeted(_ path: String) -> Bool {
+        faultState.targetEndpoints.isEmpty || faultState.targetEndpoints.contains(String(path.drop { $0 == "/" }))
+    }
+
+    private func nextFault(_ path: String) -> FaultKind? {
+        if !faultState.failNext.isEmpty, isTargeted(path) { return faultState.failNext.removeFirst() }
         let f = faultState
         let total = f.rate429 + f.rate5xx + f.rateTruncated + f.rateMalformed + f.rateReset + f.rateSlow
         guard total > 0 else { return nil }
@@ -243,7 +248,7 @@ public final class SimulatedAshby: @unchecked Sendable {
 
     private func answerAPI(method: String, path: String, headers: [String: String], body: [UInt8]) -> SimulatorResponse {
         let rid = requestId()
-        let fault = nextFault()
+        let fault = nextFault(path)
         switch fault {
         case .rateLimited?:
             var e = APIError(code: "rate_limit_exceeded", message: "Rate limit exceeded")
@@ -298,7 +303,7 @@ public final class SimulatedAshby: @unchecked Sendable {
             }
             params = o
         }
-        if !faultState.refuseNextToken.isEmpty, params["syncToken"] != nil || params["cursor"] != nil {
+        if !faultState.refuseNextToken.isEmpty, params["syncToken"] != nil || params["cursor"] != nil, isTargeted(path) {
             let code = faultState.refuseNextToken.removeFirst()
             let what = params["cursor"] != nil ? "cursor" : "syncToken"
             return errorResponse(APIError(code: code, message: "\(what): refused (\(code)); run a full sync without it"), requestId: rid)
@@ -375,6 +380,7 @@ public final class SimulatedAshby: @unchecked Sendable {
             }
             f.failNext = next
             f.refuseNextToken = (params["refuseNextToken"]?.arrayValue ?? []).compactMap(\.stringValue)
+            f.targetEndpoints = Set((params["targetEndpoints"]?.arrayValue ?? []).compactMap(\.stringValue))
             faultState = f
             return reply(["ok": true])
         case ("POST", "/_sim/behaviours"):

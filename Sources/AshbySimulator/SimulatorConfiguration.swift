@@ -117,6 +117,9 @@ public struct FaultConfiguration: Sendable, Equatable {
     /// `sync_token_expired`, `incremental_sync_too_large`, `invalid_input`, `cursor_invalid`,
     /// `sync_token_invalid`, `next_cursor_expired` (see `refusalCodes`).
     public var refuseNextToken: [String]
+    /// The API methods `failNext` and `refuseNextToken` apply to (e.g. `department.list`); empty: any.
+    /// A sync lists several types at once, so "the next request" alone does not say which one.
+    public var targetEndpoints: Set<String>
 
     /// Every code Ashby (or a client written against it) is known to refuse a token or cursor with.
     public static let refusalCodes = ["sync_token_expired", "incremental_sync_too_large", "invalid_input", "cursor_invalid",
@@ -124,7 +127,7 @@ public struct FaultConfiguration: Sendable, Equatable {
 
     public init(rate429: Double = 0, retryAfterSeconds: Int = 1, rate5xx: Double = 0, rateTruncated: Double = 0,
                 rateMalformed: Double = 0, rateReset: Double = 0, rateSlow: Double = 0, slowMillis: Int = 0,
-                failNext: [FaultKind] = [], refuseNextToken: [String] = []) {
+                failNext: [FaultKind] = [], refuseNextToken: [String] = [], targetEndpoints: Set<String> = []) {
         self.rate429 = rate429
         self.retryAfterSeconds = retryAfterSeconds
         self.rate5xx = rate5xx
@@ -135,11 +138,12 @@ public struct FaultConfiguration: Sendable, Equatable {
         self.slowMillis = slowMillis
         self.failNext = failNext
         self.refuseNextToken = refuseNextToken
+        self.targetEndpoints = targetEndpoints
     }
 
     /// Convenience: fail the next `count` requests with `kind`.
-    public static func failing(next count: Int, with kind: FaultKind) -> FaultConfiguration {
-        FaultConfiguration(failNext: Array(repeating: kind, count: count))
+    public static func failing(next count: Int, with kind: FaultKind, of endpoints: Set<String> = []) -> FaultConfiguration {
+        FaultConfiguration(failNext: Array(repeating: kind, count: count), targetEndpoints: endpoints)
     }
 }
 

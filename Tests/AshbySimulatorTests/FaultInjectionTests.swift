@@ -26,6 +26,16 @@ struct FaultInjectionTests {
         #expect(normal.status == 200 && normal.transportFault == nil && normal.delayMillis == 0)
     }
 
+    @Test func targetedFaultsPassOverOtherEndpoints() throws {
+        let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 31, size: .tiny))
+        let c = Caller(sim)
+        sim.faults = .failing(next: 1, with: .serverError, of: ["candidate.list"])
+        #expect(c.raw("job.list").status == 200)
+        #expect(c.raw("department.list").status == 200)
+        #expect((500...599).contains(c.raw("candidate.list").status))
+        #expect(c.raw("candidate.list").status == 200)
+    }
+
     @Test func randomFaultsFollowTheSeed() throws {
         func statuses(_ seed: UInt64) -> [Int] {
             let sim = SimulatedAshby(configuration: SimulatorConfiguration(

@@ -181,7 +181,8 @@ struct SyncSourceAndPermissionTests {
             let h = try SyncHarness(sim: sim, storePath: path)
             try await h.service().sync()
             sim.advance(days: 1)
-            sim.faults = FaultConfiguration(refuseNextToken: [code])
+            // Departments' token (the sync lists several types at once: the refusal is aimed at one).
+            sim.faults = FaultConfiguration(refuseNextToken: [code], targetEndpoints: ["department.list"])
             let log = ProgressLog()
             let report = try await h.service(observer: { log.add($0) }).sync()
             // The first type with a token (departments) fell back; the others stayed incremental.
@@ -223,7 +224,7 @@ struct SyncSourceAndPermissionTests {
             let h = try SyncHarness(sim: sim, storePath: path)
             try await h.service().sync(SyncOptions(pageSize: 2))
             sim.advance(days: 1)
-            sim.faults = FaultConfiguration(refuseNextToken: ["cursor_invalid", "cursor_invalid"])
+            sim.faults = FaultConfiguration(refuseNextToken: ["cursor_invalid", "cursor_invalid"], targetEndpoints: ["department.list"])
             await #expect {
                 try await h.service().sync(SyncOptions(pageSize: 2))
             } throws: { error in

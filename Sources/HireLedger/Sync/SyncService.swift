@@ -85,24 +85,32 @@ public final class SyncService: Sendable {
         // One budget for the whole sync: the next type's first page shares it with this pass's requests.
         let client = budgeted(options)
         let types = SyncPlan.order.filter { options.types.contains($0) }
-        // The next pass's first page, requested while the pass before it runs.
-        var prefetched: FirstPage?
+        // The listings of the next types, fetched while the passes before them run (`SyncOptions.listingWindow`).
+        var prefetched: [AshbyEntityType: FirstPage] = [:]
+        defer { for ahead in prefetched.values { ahead.listing.cancel() } }
+        func listAhead(after i: Int, through last: Int) {
+            let end = min(last, types.count - 1)
+            guard i + 1 <= end else { return }
+            for next in types[(i + 1)...end] where prefetched[next] == nil {
+                if let first = firstPage(next, options: options, client: client) { prefetched[next] = first }
+            }
+        }
         do {
             for (i, type) in types.enumerated() {
-                let first = prefetched?.type == type ? prefetched : nil
-                prefetched = nil
+                let first = prefetched.removeValue(forKey: type)
                 if let parent = type.parent, skipped.contains(where: { $0.entityType == parent.rawValue }) {
                     // Listed per parent record, with the parent's permission: skipped with it.
-                    first?.fetch.cancel()
+                    first?.listing.cancel()
                     let skip = SkippedType(entityType: type.rawValue, permission: type.listEndpoint.permission, at: clock.now())
                     try await recordSkip(skip)
                     skipped.append(skip)
                     continue
                 }
-                let next = i + 1 < types.count ? types[i + 1] : nil
+                // The next types' listings start now; once this one has its last page, one more.
+                listAhead(after: i, through: i + options.listingWindow)
                 do {
                     commits.append(try await startSync(type, options: options, client: client, first: first, after: commits.last) {
-                        if let next, prefetched == nil { prefetched = self.firstPage(next, options: options, client: client) }
+                        listAhead(after: i, through: i + options.listingWindow + 1)
                     })
                 } catch let error as SyncError {
                     guard case .missingPermission(let permission, _, _)? = error.underlying as? AshbyError else { throw error }
@@ -113,7 +121,6 @@ public final class SyncService: Sendable {
             }
             for commit in commits { runs.append(try await Self.value(of: commit)) }
         } catch {
-            prefetched?.fetch.cancel()
             // Nothing of this sync is still being written when the error reaches the caller; an earlier
             // pass's failed commit is the failure to report (a later pass stopped because of it).
             for commit in commits {
@@ -180,22 +187,23 @@ public final class SyncService: Sendable {
                                                      clock: client.clock))
     }
 
-    /// A pass's first page, requested before the pass starts, and the plan it was requested under.
+    /// A pass's listing, started before the pass, and the plan it was started under.
     private struct FirstPage {
         let type: AshbyEntityType
         let token: String?
         let reason: String?
-        let fetch: Task<(AshbyRawPage?, AshbyPager), any Error>
+        let listing: Listing
     }
 
-    /// Requests `type`'s first page now, under the plan its pass will follow; nil for a type not listed
-    /// by pages (interview stages), or when the plan cannot be read (the pass then reports why).
+    /// Starts listing `type` now, under the plan its pass will follow; nil for a type not listed by
+    /// pages (interview stages), or when the plan cannot be read (the pass then reports why).
     private func firstPage(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient) -> FirstPage? {
         guard type != .interviewStages, SyncPlan.kind(of: type) != nil, let plan = try? plan(type, options: options) else {
             return nil
         }
         let pager = client.pager(type.listEndpoint, syncToken: plan.token, pageSize: options.pageSize)
-        return FirstPage(type: type, token: plan.token, reason: plan.reason, fetch: Self.fetchNext(pager))
+        return FirstPage(type: type, token: plan.token, reason: plan.reason,
+                         listing: Listing(pager, aheadBytes: options.listingAheadBytes))
     }
 
     /// A pass's last write transaction, committing on the writer thread, and then the pass's run.
@@ -432,26 +440,22 @@ public final class SyncService: Sendable {
                 try await recordPage(empty, isLast: true, finalToken: nil, endpoint: endpoint, &state)
             }
         } else {
-            // The next page is fetched while this one is compared and recorded: Ashby's response time and
-            // our hashing and LMDB work overlap instead of adding up. Pages are still recorded strictly in
-            // order, and a failure drops the page in flight (nothing of it was recorded).
-            var inFlight = first?.fetch ?? Self.fetchNext(client.pager(endpoint, syncToken: token, pageSize: options.pageSize))
+            // The next pages are fetched while this one is compared and recorded (`Listing`, up to
+            // `SyncOptions.listingAheadBytes` ahead): Ashby's response time and our hashing and LMDB work
+            // overlap instead of adding up. Pages are still recorded strictly in order, and a failure drops
+            // the pages fetched ahead (nothing of them was recorded).
+            let listing = first?.listing
+                ?? Listing(client.pager(endpoint, syncToken: token, pageSize: options.pageSize), aheadBytes: options.listingAheadBytes)
+            defer { listing.cancel() }
             while true {
-                let page: AshbyRawPage?
-                let pager: AshbyPager
-                do { (page, pager) = try await Self.value(of: inFlight) } catch {
+                let item: Listing.Item
+                do { item = try await listing.next() } catch {
                     throw wrap(error, state, page: state.pages + 1, step: .fetchingPage)
                 }
-                guard let page else { break }
-                if !pager.isFinished { inFlight = Self.fetchNext(pager) } else { whenListed() }
-                do {
-                    try await recordPage(page, isLast: pager.isFinished, finalToken: pager.finalSyncToken,
-                                         endpoint: endpoint, &state)
-                } catch {
-                    inFlight.cancel()
-                    throw error
-                }
-                if pager.isFinished { break }
+                guard let page = item.page else { break }
+                if item.isLast { whenListed() }
+                try await recordPage(page, isLast: item.isLast, finalToken: item.finalToken, endpoint: endpoint, &state)
+                if item.isLast { break }
             }
         }
     }
@@ -839,16 +843,6 @@ public final class SyncService: Sendable {
         try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
-    /// Starts fetching the pager's next page; the task returns the page (nil when the listing is done)
-    /// with the pager advanced past it.
-    private static func fetchNext(_ pager: AshbyPager) -> Task<(AshbyRawPage?, AshbyPager), any Error> {
-        Task {
-            var pager = pager
-            let page = try await pager.nextRaw()
-            return (page, pager)
-        }
-    }
-
     /// The seed of a kind's raw hashes: a hash of the kind and the normaliser's rules for it (volatile
     /// fields and embedded references), so raw hashes recorded under another normaliser never match and
     /// those records take the full path once. A kind whose raw hashes leave `handle` values out gets
@@ -992,6 +986,14 @@ public struct SyncOptions: Sendable {
     public var transactionBytes: Int = 4 << 20
     /// See `transactionBytes`. Default 1 s.
     public var transactionSeconds: Double = 1
+    /// How many types after the one being recorded are listed at the same time (their pages fetched
+    /// and held, up to `listingAheadBytes` each, until their pass takes them); one more once the current
+    /// type's listing is complete. Cursor pagination allows one request at a time per type, so this is
+    /// what keeps several requests on the wire on a full pass. Default 2; 0: only the next type's
+    /// listing, once the current one has its last page.
+    public var listingWindow: Int = 2
+    /// Page bodies one listing fetches ahead of its pass at most (one page always). Default 4 MiB.
+    public var listingAheadBytes: Int = 4 << 20
 
     public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
                 pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,

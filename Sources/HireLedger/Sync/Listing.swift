@@ -32,10 +32,10 @@ final class Listing: Sendable {
     private let aheadBytes: Int
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    /// Starts fetching `pager`'s pages now.
-    init(_ pager: AshbyPager, aheadBytes: Int) {
+    /// Starts fetching `pager`'s pages now, at `priority` (nil: the caller's).
+    init(_ pager: AshbyPager, aheadBytes: Int, priority: TaskPriority? = nil) {
         self.aheadBytes = max(1, aheadBytes)
-        let fetching = Task { [self] in await self.fetch(pager) }
+        let fetching = Task(priority: priority) { [self] in await self.fetch(pager) }
         task.withLock { $0 = fetching }
     }
 

@@ -32,10 +32,12 @@ import HireLedgerCore
 /// pass of the same sync fetches and compares its first pages (`Commit`): that pass waits for it before
 /// it writes anything or reads another type's records (the interview plans, a confidential job), so
 /// transactions still commit in pass order and each pass sees every earlier one; `sync(_:)` returns,
-/// or throws, only once every transaction it started has committed or failed. The next type's first
-/// page is requested as soon as a pass has its own last page (`FirstPage`; on a daily sync most passes
-/// are that one page), within the sync's one `RequestBudget`, so its wait overlaps this pass's last work
-/// (requests still go out in pass order: a pass's pages before the next pass's first).
+/// or throws, only once every transaction it started has committed or failed. Each type is listed by a
+/// task of its own (`Listing`), a page ahead of its pass, and the next `SyncOptions.listingWindow` types'
+/// listings start when a pass starts (one more once it has its last page; `FirstPage`, at low priority,
+/// within the sync's one `RequestBudget`): cursor pagination allows one request per type at a time, so
+/// this is what keeps several requests on the wire, and their waits overlap the passes' work. On a daily
+/// sync most passes are one page.
 /// A full pass tracks the ids it saw and, only once complete, tombstones the live
 /// records it did not see (reason `absent_from_full_sync`; for a candidate whose applications another
 /// candidate now lists, `merged` into that one, so `candidate.merged` is recorded with `mergedInto`); a full
@@ -108,6 +110,9 @@ public final class SyncService: Sendable {
                 }
                 // The next types' listings start now; once this one has its last page, one more.
                 listAhead(after: i, through: i + options.listingWindow)
+                // The pass has taken all it needs of its listing when it returns or throws; a pass that failed
+                // before reading it must not leave its task waiting for room.
+                defer { first?.listing.cancel() }
                 do {
                     commits.append(try await startSync(type, options: options, client: client, first: first, after: commits.last) {
                         listAhead(after: i, through: i + options.listingWindow + 1)
@@ -958,8 +963,8 @@ public struct SyncOptions: Sendable {
     /// The source this sync reads. Set: the store is bound to it on its first sync and a sync from
     /// another source is refused (`SourceMismatchError`); nil: no check (tests, tools that know better).
     public var source: SyncSource?
-    /// The most requests to Ashby in flight at once during a pass (the next list page read ahead and the
-    /// application histories together), at least 1. The sync's `RequestBudget` starts at
+    /// The most requests to Ashby in flight at once during a sync (list pages read ahead, the listings
+    /// of the next types and the application histories together), at least 1. The sync's `RequestBudget` starts at
     /// `startingConcurrentRequests` (or this, if lower), grows by one per as many successful replies as
     /// its cap up to this, and halves on a rate-limited reply, which also pauses every request. Ignored
     /// when the service's client already has a `RequestBudget`. Default 16.

@@ -28,4 +28,11 @@ guard let name = arguments.first, let run = benchmarks[name] else {
 #else
 print("warning: debug build; figures are meaningless (use tools/bench-*.sh)")
 #endif
-try await run(Array(arguments.dropFirst()))
+// An error (a bad flag, a usage request, a failed step) is printed and exits 1, never trapped: a
+// top-level throw would end the process by a signal.
+do {
+    try await run(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("bench \(name): \(error)\n".utf8))
+    exit(1)
+}

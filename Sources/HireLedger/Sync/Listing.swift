@@ -29,12 +29,25 @@ final class Listing: Sendable {
         var cancelled = false
     }
     private let state = Mutex(State())
-    private let aheadBytes: Int
+    private let fastAheadBytes: Int, slowAheadBytes: Int, slowReply: Duration
+    /// The bound now: `slowAheadBytes` while the replies' moving average is `slowReply` or longer, else
+    /// `fastAheadBytes`.
+    private let bound: Mutex<Int>
+    private var aheadBytes: Int { bound.withLock { $0 } }
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    /// Starts fetching `pager`'s pages now, at `priority` (nil: the caller's).
-    init(_ pager: AshbyPager, aheadBytes: Int, priority: TaskPriority? = nil) {
-        self.aheadBytes = max(1, aheadBytes)
+    /// Starts fetching `pager`'s pages now, at `priority` (nil: the caller's). At most `aheadBytes` of
+    /// pages are held for the pass (one page always) while replies come fast; while their moving
+    /// average (each reply weighing a fifth, the first all) is `slowReply` or longer, up to
+    /// `slowAheadBytes`. An average, so that one reply slowed by a busy machine does not count: against a slow Ashby a listing waiting for its pass
+    /// gathers pages meanwhile, while on loopback (CPU-bound) pages are not scanned long before they are
+    /// read again.
+    init(_ pager: AshbyPager, aheadBytes: Int, slowAheadBytes: Int? = nil, slowReply: Duration = .milliseconds(20),
+         priority: TaskPriority? = nil) {
+        fastAheadBytes = max(1, aheadBytes)
+        self.slowAheadBytes = max(fastAheadBytes, slowAheadBytes ?? aheadBytes)
+        self.slowReply = slowReply
+        bound = Mutex(max(1, aheadBytes))
         let fetching = Task(priority: priority) { [self] in await self.fetch(pager) }
         task.withLock { $0 = fetching }
     }
@@ -86,6 +99,7 @@ final class Listing: Sendable {
 
     private func fetch(_ pager: AshbyPager) async {
         var pager = pager
+        var averageReply: Duration?
         while true {
             // Room first: at most `aheadBytes` queued (one page always fits).
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -101,7 +115,12 @@ final class Listing: Sendable {
                 result = .failure(CancellationError())
             } else {
                 do {
+                    let started = ContinuousClock.now
                     let page = try await pager.nextRaw()
+                    let took = ContinuousClock.now - started
+                    let average = averageReply.map { $0 * 0.8 + took * 0.2 } ?? took
+                    averageReply = average
+                    bound.withLock { $0 = average >= slowReply ? slowAheadBytes : fastAheadBytes }
                     result = .success(Item(page: page, isLast: pager.isFinished || page == nil, finalToken: pager.finalSyncToken))
                 } catch {
                     result = .failure(error)

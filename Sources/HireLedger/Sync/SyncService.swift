@@ -208,7 +208,8 @@ public final class SyncService: Sendable {
         }
         let pager = client.pager(type.listEndpoint, syncToken: plan.token, pageSize: options.pageSize)
         return FirstPage(type: type, token: plan.token, reason: plan.reason,
-                         listing: Listing(pager, aheadBytes: options.listingAheadBytes, priority: .low))
+                         listing: Listing(pager, aheadBytes: options.listingAheadBytes,
+                                          slowAheadBytes: options.listingAheadBytesWhenSlow, priority: .low))
     }
 
     /// A pass's last write transaction, committing on the writer thread, and then the pass's run.
@@ -450,7 +451,8 @@ public final class SyncService: Sendable {
             // overlap instead of adding up. Pages are still recorded strictly in order, and a failure drops
             // the pages fetched ahead (nothing of them was recorded).
             let listing = first?.listing
-                ?? Listing(client.pager(endpoint, syncToken: token, pageSize: options.pageSize), aheadBytes: options.listingAheadBytes)
+                ?? Listing(client.pager(endpoint, syncToken: token, pageSize: options.pageSize), aheadBytes: options.listingAheadBytes,
+                           slowAheadBytes: options.listingAheadBytesWhenSlow)
             defer { listing.cancel() }
             while true {
                 let item: Listing.Item
@@ -1002,6 +1004,10 @@ public struct SyncOptions: Sendable {
     /// sync 4-14 % more CPU (pages scanned long before they are read again, out of the cache) and 4 MiB
     /// 30-60 MB of peak heap; the types listed ahead (`listingWindow`) are what overlaps requests.
     public var listingAheadBytes: Int = 1
+    /// The bound instead of `listingAheadBytes` once one of the listing's replies took 20 ms or more (a
+    /// real Ashby, not loopback): the listings of the next types then gather their pages while the
+    /// current type is recorded, instead of one each. Default 8 MiB (three listings: 24 MiB at most).
+    public var listingAheadBytesWhenSlow: Int = 8 << 20
 
     public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
                 pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,

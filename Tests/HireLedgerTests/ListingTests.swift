@@ -107,6 +107,19 @@ struct ListingTests {
         other.cancel()
     }
 
+    @Test func replyPaceIsAMovingAverageSoOneSlowReplyDoesNotCount() {
+        let pace = ReplyPace()
+        #expect(!pace.isSlow(.milliseconds(20)))
+        #expect(pace.isSlow(.zero))
+        for _ in 0..<4 { pace.record(.milliseconds(5)) }
+        pace.record(.milliseconds(60))  // 0.8 x 5 + 0.2 x 60 = 16 ms
+        #expect(!pace.isSlow(.milliseconds(20)))
+        pace.record(.milliseconds(60))  // 0.8 x 16 + 0.2 x 60 = 24.8 ms
+        #expect(pace.isSlow(.milliseconds(20)))
+        for _ in 0..<10 { pace.record(.milliseconds(2)) }
+        #expect(!pace.isSlow(.milliseconds(20)))
+    }
+
     @Test func aFailedRequestComesOutAfterThePagesBeforeItAndEndsTheListing() async throws {
         let transport = PagingTransport(pages: 6, failing: 3)
         let listing = Listing(pager(transport), aheadBytes: 1 << 20)
@@ -170,6 +183,7 @@ struct ListingTests {
                     sim.latency = SimulatorLatency(millis: 5, jitterMillis: 5)
                     var windowed = SyncOptions(pageSize: 20)
                     windowed.listingWindow = 2
+                    windowed.slowReply = .zero  // the window opens for slow replies; these take 5-10 ms
                     var plain = SyncOptions(pageSize: 20)
                     plain.listingWindow = 0
                     plain.listingAheadBytes = 1

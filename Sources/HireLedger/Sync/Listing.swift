@@ -29,25 +29,24 @@ final class Listing: Sendable {
         var cancelled = false
     }
     private let state = Mutex(State())
-    private let fastAheadBytes: Int, slowAheadBytes: Int, slowReply: Duration
-    /// The bound now: `slowAheadBytes` while the replies' moving average is `slowReply` or longer, else
-    /// `fastAheadBytes`.
-    private let bound: Mutex<Int>
-    private var aheadBytes: Int { bound.withLock { $0 } }
+    private let fastAheadBytes: Int, slowAheadBytes: Int
+    /// How long replies take (shared by a service's listings), and from when they are slow.
+    let pace: ReplyPace
+    let slowReply: Duration
+    /// The bound now: `slowAheadBytes` while replies are slow, else `fastAheadBytes`.
+    private var aheadBytes: Int { pace.isSlow(slowReply) ? slowAheadBytes : fastAheadBytes }
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// Starts fetching `pager`'s pages now, at `priority` (nil: the caller's). At most `aheadBytes` of
-    /// pages are held for the pass (one page always) while replies come fast; while their moving
-    /// average (each reply weighing a fifth, the first all) is `slowReply` or longer, up to
-    /// `slowAheadBytes`. An average, so that one reply slowed by a busy machine does not count: against a slow Ashby a listing waiting for its pass
-    /// gathers pages meanwhile, while on loopback (CPU-bound) pages are not scanned long before they are
-    /// read again.
-    init(_ pager: AshbyPager, aheadBytes: Int, slowAheadBytes: Int? = nil, slowReply: Duration = .milliseconds(20),
-         priority: TaskPriority? = nil) {
+    /// pages are held for the pass (one page always) while replies come fast; while they are slow
+    /// (`pace`), up to `slowAheadBytes`: against a slow Ashby a listing waiting for its pass gathers pages
+    /// meanwhile, while on loopback (CPU-bound) pages are not scanned long before they are read again.
+    init(_ pager: AshbyPager, aheadBytes: Int, slowAheadBytes: Int? = nil, pace: ReplyPace = ReplyPace(),
+         slowReply: Duration = .milliseconds(20), priority: TaskPriority? = nil) {
         fastAheadBytes = max(1, aheadBytes)
         self.slowAheadBytes = max(fastAheadBytes, slowAheadBytes ?? aheadBytes)
+        self.pace = pace
         self.slowReply = slowReply
-        bound = Mutex(max(1, aheadBytes))
         let fetching = Task(priority: priority) { [self] in await self.fetch(pager) }
         task.withLock { $0 = fetching }
     }
@@ -99,7 +98,6 @@ final class Listing: Sendable {
 
     private func fetch(_ pager: AshbyPager) async {
         var pager = pager
-        var averageReply: Duration?
         while true {
             // Room first: at most `aheadBytes` queued (one page always fits).
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -117,10 +115,7 @@ final class Listing: Sendable {
                 do {
                     let started = ContinuousClock.now
                     let page = try await pager.nextRaw()
-                    let took = ContinuousClock.now - started
-                    let average = averageReply.map { $0 * 0.8 + took * 0.2 } ?? took
-                    averageReply = average
-                    bound.withLock { $0 = average >= slowReply ? slowAheadBytes : fastAheadBytes }
+                    pace.record(ContinuousClock.now - started)
                     result = .success(Item(page: page, isLast: pager.isFinished || page == nil, finalToken: pager.finalSyncToken))
                 } catch {
                     result = .failure(error)
@@ -141,5 +136,25 @@ final class Listing: Sendable {
             case .success(let item): if item.isLast { return }
             }
         }
+    }
+}
+
+/// How long list replies take: a moving average (each reply weighing a fifth, the first all), so one
+/// reply slowed by a busy machine does not count. One per `SyncService`, so a daily sync starts from
+/// what the last one saw. Slow replies (a real Ashby, not loopback) make the sync list the next types
+/// ahead and its listings gather pages (`SyncOptions.listingWindow`, `listingAheadBytesWhenSlow`).
+final class ReplyPace: Sendable {
+    private let average = Mutex<Duration?>(nil)
+
+    init() {}
+
+    func record(_ took: Duration) {
+        average.withLock { $0 = $0.map { $0 * 0.8 + took * 0.2 } ?? took }
+    }
+
+    /// Whether the average so far is `slowReply` or more (false before any reply, unless `slowReply` is 0).
+    func isSlow(_ slowReply: Duration) -> Bool {
+        guard let average = average.withLock({ $0 }) else { return slowReply <= .zero }
+        return average >= slowReply
     }
 }

@@ -61,6 +61,8 @@ public final class SyncService: Sendable {
     public let observer: SyncObserver?
     /// Paces the per-application history requests, if set.
     public let historyRateLimiter: RequestRateLimiter?
+    /// How long list replies take, across this service's syncs (`SyncOptions.slowReply`).
+    let replyPace = ReplyPace()
 
     public init(store: LedgerStore, client: AshbyClient, clock: any LedgerClock = SystemLedgerClock(),
                 normalizer: RecordNormalizer = .standard, historyRateLimiter: RequestRateLimiter? = nil,
@@ -89,6 +91,8 @@ public final class SyncService: Sendable {
         let types = SyncPlan.order.filter { options.types.contains($0) }
         // The listings of the next types, fetched while the passes before them run (`SyncOptions.listingWindow`).
         var prefetched: [AshbyEntityType: FirstPage] = [:]
+        // No type synced yet: every record will be new.
+        let firstSync = try types.allSatisfy { try store.lastSyncRun(entityType: $0.rawValue) == nil }
         defer { for ahead in prefetched.values { ahead.listing.cancel() } }
         func listAhead(after i: Int, through last: Int) {
             let end = min(last, types.count - 1)
@@ -109,13 +113,17 @@ public final class SyncService: Sendable {
                     continue
                 }
                 // The next types' listings start now; once this one has its last page, one more.
-                listAhead(after: i, through: i + options.listingWindow)
+                // While replies are slow, or on any sync but the store's first; a first sync from a fast source
+                // (loopback) is CPU-bound, and the listings ahead cost it about 5 %: there the next type's
+                // listing starts once this one is listed.
+                let slow = !firstSync || replyPace.isSlow(options.slowReply)
+                if slow { listAhead(after: i, through: i + options.listingWindow) }
                 // The pass has taken all it needs of its listing when it returns or throws; a pass that failed
                 // before reading it must not leave its task waiting for room.
                 defer { first?.listing.cancel() }
                 do {
                     commits.append(try await startSync(type, options: options, client: client, first: first, after: commits.last) {
-                        listAhead(after: i, through: i + options.listingWindow + 1)
+                        listAhead(after: i, through: i + (slow ? options.listingWindow + 1 : 1))
                     })
                 } catch let error as SyncError {
                     guard case .missingPermission(let permission, _, _)? = error.underlying as? AshbyError else { throw error }
@@ -209,7 +217,8 @@ public final class SyncService: Sendable {
         let pager = client.pager(type.listEndpoint, syncToken: plan.token, pageSize: options.pageSize)
         return FirstPage(type: type, token: plan.token, reason: plan.reason,
                          listing: Listing(pager, aheadBytes: options.listingAheadBytes,
-                                          slowAheadBytes: options.listingAheadBytesWhenSlow, priority: .low))
+                                          slowAheadBytes: options.listingAheadBytesWhenSlow, pace: replyPace,
+                                          slowReply: options.slowReply, priority: .low))
     }
 
     /// A pass's last write transaction, committing on the writer thread, and then the pass's run.
@@ -452,7 +461,7 @@ public final class SyncService: Sendable {
             // the pages fetched ahead (nothing of them was recorded).
             let listing = first?.listing
                 ?? Listing(client.pager(endpoint, syncToken: token, pageSize: options.pageSize), aheadBytes: options.listingAheadBytes,
-                           slowAheadBytes: options.listingAheadBytesWhenSlow)
+                           slowAheadBytes: options.listingAheadBytesWhenSlow, pace: replyPace, slowReply: options.slowReply)
             defer { listing.cancel() }
             while true {
                 let item: Listing.Item
@@ -993,11 +1002,13 @@ public struct SyncOptions: Sendable {
     public var transactionBytes: Int = 4 << 20
     /// See `transactionBytes`. Default 1 s.
     public var transactionSeconds: Double = 1
-    /// How many types after the one being recorded are listed at the same time (their pages fetched
-    /// and held, up to `listingAheadBytes` each, until their pass takes them); one more once the current
-    /// type's listing is complete. Cursor pagination allows one request at a time per type, so this is
-    /// what keeps several requests on the wire on a full pass. Default 2; 0: only the next type's
-    /// listing, once the current one has its last page.
+    /// While list replies are slow (`slowReply`), and on every sync but a store's first (which is
+    /// CPU-bound against a fast source): how many types after the one being recorded are listed
+    /// at the same time (their pages fetched and held, up to `listingAheadBytesWhenSlow` each, until their
+    /// pass takes them); one more once the current type's listing is complete. Cursor pagination allows
+    /// one request at a time per type, so this is what keeps several requests on the wire. Default 2; 0,
+    /// or a first sync with fast replies: only the next type's listing, once the current one has its last
+    /// page.
     public var listingWindow: Int = 2
     /// Page bodies one listing fetches ahead of its pass at most (one page always). Default 1 byte: one
     /// page ahead, fetched while the one before it is recorded. Deeper (1-4 MiB) cost the CPU-bound first
@@ -1008,6 +1019,10 @@ public struct SyncOptions: Sendable {
     /// real Ashby, not loopback): the listings of the next types then gather their pages while the
     /// current type is recorded, instead of one each. Default 8 MiB (three listings: 24 MiB at most).
     public var listingAheadBytesWhenSlow: Int = 8 << 20
+    /// From which moving average of list replies (the service's `ReplyPace`) they count as slow: the
+    /// listing window opens and listings gather up to `listingAheadBytesWhenSlow`. Default 20 ms
+    /// (loopback answers a page in a few); `.zero`: always.
+    public var slowReply: Duration = .milliseconds(20)
 
     public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
                 pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,

@@ -46,7 +46,7 @@ struct SyncCommand: AsyncParsableCommand {
     var historyRate: Double = 5
 
     @Option(name: .customLong("max-concurrent-requests"),
-            help: "Most requests to Ashby in flight at once (the next list page and application histories), 1 to 32, default 16. The cap starts at 4 and grows while Ashby answers; a rate-limited reply halves it and pauses them all.")
+            help: "Most requests to Ashby in flight at once (list pages, the next types' listings and application histories), 1 to 32, default 16. The cap starts at 4 and grows while Ashby answers; a rate-limited reply halves it and pauses them all.")
     var maxConcurrentRequests: Int = SyncOptions.defaultMaxConcurrentRequests
 
     @Option(name: .customLong("type"), help: "Only these entity types (repeatable), e.g. applications, offers.")

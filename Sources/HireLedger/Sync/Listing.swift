@@ -31,8 +31,8 @@ final class Listing: Sendable {
     private let state = Mutex(State())
     private let fastAheadBytes: Int, slowAheadBytes: Int
     /// How long replies take (shared by a service's listings), and from when they are slow.
-    let pace: ReplyPace
-    let slowReply: Duration
+    private let pace: ReplyPace
+    private let slowReply: Duration
     /// The bound now: `slowAheadBytes` while replies are slow, else `fastAheadBytes`.
     private var aheadBytes: Int { pace.isSlow(slowReply) ? slowAheadBytes : fastAheadBytes }
     private let task = Mutex<Task<Void, Never>?>(nil)

@@ -34,7 +34,7 @@ import HireLedgerCore
 /// transactions still commit in pass order and each pass sees every earlier one; `sync(_:)` returns,
 /// or throws, only once every transaction it started has committed or failed. Each type is listed by a
 /// task of its own (`Listing`), a page ahead of its pass, and the next `SyncOptions.listingWindow` types'
-/// listings start when a pass starts (one more once it has its last page; `FirstPage`, at low priority,
+/// listings start when a pass starts (one more once it has its last page; `PlannedListing`, at low priority,
 /// within the sync's one `RequestBudget`): cursor pagination allows one request per type at a time, so
 /// this is what keeps several requests on the wire, and their waits overlap the passes' work. On a daily
 /// sync most passes are one page.
@@ -90,7 +90,7 @@ public final class SyncService: Sendable {
         let client = budgeted(options)
         let types = SyncPlan.order.filter { options.types.contains($0) }
         // The listings of the next types, fetched while the passes before them run (`SyncOptions.listingWindow`).
-        var prefetched: [AshbyEntityType: FirstPage] = [:]
+        var prefetched: [AshbyEntityType: PlannedListing] = [:]
         // No type synced yet: every record will be new.
         let firstSync = try types.allSatisfy { try store.lastSyncRun(entityType: $0.rawValue) == nil }
         defer { for ahead in prefetched.values { ahead.listing.cancel() } }
@@ -98,7 +98,7 @@ public final class SyncService: Sendable {
             let end = min(last, types.count - 1)
             guard i + 1 <= end else { return }
             for next in types[(i + 1)...end] where prefetched[next] == nil {
-                if let first = firstPage(next, options: options, client: client) { prefetched[next] = first }
+                if let first = plannedListing(next, options: options, client: client) { prefetched[next] = first }
             }
         }
         do {
@@ -201,7 +201,7 @@ public final class SyncService: Sendable {
     }
 
     /// A pass's listing, started before the pass, and the plan it was started under.
-    private struct FirstPage {
+    private struct PlannedListing {
         let type: AshbyEntityType
         let token: String?
         let reason: String?
@@ -210,15 +210,19 @@ public final class SyncService: Sendable {
 
     /// Starts listing `type` now, under the plan its pass will follow; nil for a type not listed by
     /// pages (interview stages), or when the plan cannot be read (the pass then reports why).
-    private func firstPage(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient) -> FirstPage? {
+    private func plannedListing(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient) -> PlannedListing? {
         guard type != .interviewStages, SyncPlan.kind(of: type) != nil, let plan = try? plan(type, options: options) else {
             return nil
         }
         let pager = client.pager(type.listEndpoint, syncToken: plan.token, pageSize: options.pageSize)
-        return FirstPage(type: type, token: plan.token, reason: plan.reason,
-                         listing: Listing(pager, aheadBytes: options.listingAheadBytes,
-                                          slowAheadBytes: options.listingAheadBytesWhenSlow, pace: replyPace,
-                                          slowReply: options.slowReply, priority: .low))
+        return PlannedListing(type: type, token: plan.token, reason: plan.reason,
+                              listing: listing(pager, options, priority: .low))
+    }
+
+    /// Starts a listing of `pager` with the options' bounds and this service's reply pace.
+    private func listing(_ pager: AshbyPager, _ options: SyncOptions, priority: TaskPriority? = nil) -> Listing {
+        Listing(pager, aheadBytes: options.listingAheadBytes, slowAheadBytes: options.listingAheadBytesWhenSlow,
+                pace: replyPace, slowReply: options.slowReply, priority: priority)
     }
 
     /// A pass's last write transaction, committing on the writer thread, and then the pass's run.
@@ -227,7 +231,7 @@ public final class SyncService: Sendable {
     /// `sync(_:options:)` after `previous` (the previous pass's `Commit`, maybe still committing): returns
     /// once the pass has fetched and compared everything, with its last transaction committing.
     /// `whenListed` is called once the pass has its last page (the next pass's first may be requested then).
-    private func startSync(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient, first: FirstPage?,
+    private func startSync(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient, first: PlannedListing?,
                            after previous: Commit?, whenListed: () -> Void) async throws -> Commit {
         precondition(SyncPlan.kind(of: type) != nil, "\(type) is not a list of records")
         let endpoint = type.listEndpoint
@@ -283,7 +287,7 @@ public final class SyncService: Sendable {
     /// A full pass; a cursor Ashby refuses part-way (any `refusedTokenCode`) restarts it from the first
     /// page, once. After a refusal (`afterRefusal`, or that restart) a further one is
     /// `SyncError.repeatedRefusal`: running again would not help.
-    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient, first: FirstPage?, reason: String?,
+    private func fullPass(_ type: AshbyEntityType, options: SyncOptions, client: AshbyClient, first: PlannedListing?, reason: String?,
                           afterRefusal: Bool, after previous: Commit?, whenListed: () -> Void) async throws -> Commit {
         do {
             return try await pass(type, token: nil, options: options, client: client, first: first, reason: reason, after: previous,
@@ -367,7 +371,7 @@ public final class SyncService: Sendable {
         let task: Task<[String: [JSONValue]], any Error>
     }
 
-    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, client: AshbyClient, first: FirstPage?,
+    private func pass(_ type: AshbyEntityType, token: String?, options: SyncOptions, client: AshbyClient, first: PlannedListing?,
                       reason: String?, after previous: Commit?, whenListed: () -> Void) async throws -> Commit {
         let kind = SyncPlan.kind(of: type)!
         // `client` carries the sync's request budget: the page read ahead, the application histories and
@@ -419,7 +423,7 @@ public final class SyncService: Sendable {
 
     /// Fetches the pass's pages (the next one while this one is recorded) and records them in order.
     private func readPages(_ type: AshbyEntityType, token: String?, options: SyncOptions, endpoint: AshbyEndpoint,
-                           first: FirstPage?, whenListed: () -> Void, _ state: inout PassState) async throws {
+                           first: PlannedListing?, whenListed: () -> Void, _ state: inout PassState) async throws {
         let client = state.client
         if type == .interviewStages {
             // Listed per plan, without pages or tokens: one "page" per live plan (as the plans pass recorded them).
@@ -459,9 +463,7 @@ public final class SyncService: Sendable {
             // `SyncOptions.listingAheadBytes` ahead): Ashby's response time and our hashing and LMDB work
             // overlap instead of adding up. Pages are still recorded strictly in order, and a failure drops
             // the pages fetched ahead (nothing of them was recorded).
-            let listing = first?.listing
-                ?? Listing(client.pager(endpoint, syncToken: token, pageSize: options.pageSize), aheadBytes: options.listingAheadBytes,
-                           slowAheadBytes: options.listingAheadBytesWhenSlow, pace: replyPace, slowReply: options.slowReply)
+            let listing = first?.listing ?? self.listing(client.pager(endpoint, syncToken: token, pageSize: options.pageSize), options)
             defer { listing.cancel() }
             while true {
                 let item: Listing.Item

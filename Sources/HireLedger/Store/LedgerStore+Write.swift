@@ -19,6 +19,8 @@ extension LedgerStore {
     ///     from, by key. The row written for such a key keeps it; a row whose record is unchanged but
     ///     whose raw hash differs is rewritten with the new one (no event). A `.seen` key without an
     ///     entry here gets no raw hash, since the bytes behind the record are unknown.
+    ///   - prepared: domain events classified ahead for records that were new (`PreparedCreation`), by key;
+    ///     used for a record this batch still creates while they hold, else the record is classified here.
     /// Observations that change nothing append nothing; when nothing changes and there are no
     /// checkpoints, no write transaction is opened at all. The classifier sees the state as it is
     /// after the batch's earlier changes (an application after its job sees the job's new record).
@@ -26,7 +28,8 @@ extension LedgerStore {
     public func record(_ observations: [Observation], observedAt: Timestamp, histories: [String: [JSONValue]] = [:],
                        checkpoints: [CheckpointWrite] = [],
                        finalCheckpoints: (@Sendable (AppendResult) -> [CheckpointWrite])? = nil,
-                       rawHashes: [EntityKey: ContentHash] = [:]) throws -> AppendResult {
+                       rawHashes: [EntityKey: ContentHash] = [:],
+                       prepared: [EntityKey: PreparedCreation] = [:]) throws -> AppendResult {
         if observations.isEmpty && checkpoints.isEmpty && finalCheckpoints == nil { return .empty }
         let storeId = self.storeId
         return try environment.write { txn in
@@ -43,7 +46,8 @@ extension LedgerStore {
             let cache = LookupCache(histories: histories)
             var built: (batch: EventBatch, rows: [EntityKey: StateRow], order: [EntityKey], knownData: [Int: [UInt8]])
             while true {
-                built = try buildBatch(txn, observations, first: first, observedAt: at, cache: cache, rawHashes: rawHashes)
+                built = try buildBatch(txn, observations, first: first, observedAt: at, cache: cache, rawHashes: rawHashes,
+                                       prepared: prepared)
                 if cache.misses.isEmpty { break }
                 for key in cache.misses {
                     if let row = try readRow(txn, key), !row.deleted {
@@ -55,6 +59,10 @@ extension LedgerStore {
                 cache.misses = []
             }
             let (batch, pending, order, knownData) = built
+            if cache.prepared != (0, 0) {
+                let counts = cache.prepared
+                preparedCreations.withLock { $0.used += counts.used; $0.reclassified += counts.reclassified }
+            }
             let recorded = batch.recorded(startingAt: first, storeId: storeId)
             let encoded = try encode(txn, events: recorded, rows: order.map { ($0, pending[$0]!) }, knownData: knownData)
             try writeEvents(txn, recorded, encoded: encoded.events, expectedFirst: first)
@@ -80,9 +88,11 @@ extension LedgerStore {
     /// their index in the batch (`{"record":` + the record's canonical bytes, which the sync already wrote
     /// to hash it: writing them again took about a sixth of the writer thread's time in a first sync).
     private func buildBatch(_ txn: borrowing WriteTransaction, _ observations: [Observation], first: LogPosition,
-                            observedAt at: Timestamp, cache: LookupCache, rawHashes: [EntityKey: ContentHash])
+                            observedAt at: Timestamp, cache: LookupCache, rawHashes: [EntityKey: ContentHash],
+                            prepared: [EntityKey: PreparedCreation])
         throws -> (batch: EventBatch, rows: [EntityKey: StateRow], order: [EntityKey], knownData: [Int: [UInt8]]) {
         cache.overlay = [:]
+        cache.prepared = (0, 0)
         var batch = EventBatch(classifier: classifier)
         var knownData: [Int: [UInt8]] = [:]
         // Rows written by this batch, consulted before the store so repeated keys chain correctly.
@@ -94,6 +104,7 @@ extension LedgerStore {
             let row = try pending[key] ?? readRow(txn, key)
             let change: RecordChange
             var newRow: StateRow
+            var classified: PreparedCreation?
             switch observation {
             case .seen(_, let record):
                 let rawHash = rawHashes[key]
@@ -114,6 +125,9 @@ extension LedgerStore {
                 } else {
                     change = .created(record.value)
                     newRow = StateRow(record, lastSeq: .none, rawHash: rawHash)
+                    if let p = prepared[key] {
+                        if try preparedHolds(txn, p, key: key, record: record, cache: cache) { classified = p } else { cache.prepared.reclassified += 1 }
+                    }
                 }
             case .absent(_, let reason):
                 guard let row, !row.deleted else { continue }
@@ -121,7 +135,14 @@ extension LedgerStore {
                 newRow = row
                 newRow.deleted = true
             }
-            let range = batch.append(change, of: key, observedAt: at, context: cache)
+            let range: Range<Int>
+            if let classified {
+                range = batch.append(change, of: key, observedAt: at, classified: classified.events)
+                cache.prepared.used += 1
+                for (j, data) in classified.data.enumerated() { knownData[range.lowerBound + 1 + j] = data }
+            } else {
+                range = batch.append(change, of: key, observedAt: at, context: cache)
+            }
             if !range.isEmpty {
                 // The record event comes first in its range (`EventBatch.append`).
                 newRow.lastSeq = first.advanced(by: UInt64(range.lowerBound))

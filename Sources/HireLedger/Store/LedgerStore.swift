@@ -7,6 +7,7 @@ import Darwin
 #endif
 import HireLedgerCore
 import LMDB
+import Synchronization
 
 /// The HireLedger store: one LMDB environment holding the append-only event log, the state index,
 /// the secondary indexes and the sync checkpoints (docs/ARCHITECTURE.md §6).
@@ -81,6 +82,10 @@ public final class LedgerStore: Sendable {
     /// Compresses half of a large write's values while the writing thread compresses the other half
     /// (`encodeValues`).
     let compressor = WriterThread(name: "ledger-compress")
+    /// Created records whose domain events a write took as classified ahead (`PreparedCreation`), and those
+    /// it classified itself although they came prepared, since this store was opened (a write re-run after
+    /// the map grew counts twice). For tests and the sync benchmark.
+    let preparedCreations = Mutex((used: 0, reclassified: 0))
     /// The compression of event data and state records, with the dictionaries loaded so far.
     let codec: ValueCodec
     /// `codec.decode`, as the closure event decoding takes (`dataDecoder`).

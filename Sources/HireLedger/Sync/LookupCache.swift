@@ -12,6 +12,11 @@ final class LookupCache: ClassificationContext {
     /// The state after the batch's earlier changes (`.some(nil)` after a deletion).
     var overlay: [EntityKey: JSONValue?] = [:]
     var misses: Set<EntityKey> = []
+    /// Content hashes of committed rows (nil: absent or deleted), read to check prepared creations
+    /// (`LedgerStore.preparedHolds`); the transaction's committed part does not change while a batch is built.
+    var committedHashes: [EntityKey: ContentHash?] = [:]
+    /// This round's created records that came classified ahead: taken as they were, or classified again.
+    var prepared = (used: 0, reclassified: 0)
 
     init(histories: [String: [JSONValue]]) { self.histories = histories }
 

@@ -351,6 +351,8 @@ public final class SyncService: Sendable {
         var previousSettled = false
         /// This pass's last transaction, once its last page is compared.
         var commit: Commit?
+        /// Classifies the pass's new records ahead of their transaction (`SyncOptions.classifyNewRecordsAhead`).
+        var preparer: CreationPreparer?
     }
 
     /// Changes of pages held for one write transaction.
@@ -360,6 +362,8 @@ public final class SyncService: Sendable {
         /// for them (`collectHistories`), not the listing: it goes on meanwhile.
         var historyFetches: [HistoryFetch] = []
         var rawHashes: [EntityKey: ContentHash] = [:]
+        /// The held new records' domain events, classified ahead (`PreparedCreation`).
+        var prepared: [EntityKey: PreparedCreation] = [:]
         /// Canonical bytes of the records held.
         var bytes = 0
         var isEmpty: Bool { observations.isEmpty }
@@ -381,6 +385,7 @@ public final class SyncService: Sendable {
                               transactionSeconds: options.transactionSeconds)
         state.reason = token == nil ? reason : nil
         state.previous = previous
+        if options.classifyNewRecordsAhead { state.preparer = CreationPreparer(store: store) }
         state.rawSeed = Self.rawHashSeed(kind, normalizer)
         state.maskHandles = RawRecordHash.masksHandles(kind, normalizer)
         if type == .applications {
@@ -565,6 +570,7 @@ public final class SyncService: Sendable {
         var historyFetch: HistoryFetch?
         var historiesWanted = 0
         var historiesSkipped = 0
+        var historyWanted: Set<String> = []
         if state.kind == .application {
             var wanted: [String] = []
             for ((key, record), difference) in zip(seenRecords, differences) {
@@ -583,11 +589,25 @@ public final class SyncService: Sendable {
                 }
             }
             historiesWanted = wanted.count
+            historyWanted = Set(wanted)
             if !wanted.isEmpty {
                 let client = state.client, limiter = historyRateLimiter
                 historyFetch = HistoryFetch(page: pageNumber, task: Task {
                     try await Self.fetchHistories(wanted, client: client, limiter: limiter)
                 })
+            }
+        }
+
+        // New records are classified here, off the writer thread (`PreparedCreation`); not those whose history
+        // is being fetched, which their classification reads.
+        var prepared: [EntityKey: PreparedCreation] = [:]
+        if let preparer = state.preparer {
+            var new: [(key: EntityKey, record: NormalizedRecord)] = []
+            for (seen, difference) in zip(seenRecords, differences) where difference == .new && !historyWanted.contains(seen.key.id) {
+                new.append(seen)
+            }
+            do { prepared = try preparer.prepare(new) } catch {
+                throw wrap(error, state, page: pageNumber, step: .recording)
             }
         }
 
@@ -601,6 +621,7 @@ public final class SyncService: Sendable {
             state.pending.observations += observations
             if let historyFetch { state.pending.historyFetches.append(historyFetch) }
             state.pending.rawHashes.merge(newRawHashes) { _, new in new }
+            state.pending.prepared.merge(prepared) { _, new in new }
             state.pending.bytes += seenRecords.reduce(0) { $0 + $1.record.canonicalBytes.count }
             observations = []
         }
@@ -660,7 +681,7 @@ public final class SyncService: Sendable {
                 return try await store.onWriterThread {
                     try store.record(pending.observations, observedAt: observedAt, histories: histories,
                                      checkpoints: checkpointWrites, finalCheckpoints: finalCheckpoints,
-                                     rawHashes: pending.rawHashes).eventCount
+                                     rawHashes: pending.rawHashes, prepared: pending.prepared).eventCount
                 }
             }
             state.pending = PendingPages()
@@ -1025,6 +1046,10 @@ public struct SyncOptions: Sendable {
     /// listing window opens and listings gather up to `listingAheadBytesWhenSlow`. Default 20 ms
     /// (loopback answers a page in a few); `.zero`: always.
     public var slowReply: Duration = .milliseconds(20)
+    /// Classify records new to the store on the pass's task, before their write transaction
+    /// (`PreparedCreation`), so the writer thread only checks and appends their events. Default true; false
+    /// classifies every record on the writer thread (the logs are the same: tests compare the two).
+    public var classifyNewRecordsAhead = true
 
     public init(forceFull: Bool = false, types: Set<AshbyEntityType> = Set(SyncPlan.order),
                 pageSize: Int = AshbyEndpoint.maximumPageSize, historyForNewApplications: Bool = true,

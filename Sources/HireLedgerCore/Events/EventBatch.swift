@@ -31,6 +31,24 @@ public struct EventBatch: Sendable {
         return start..<events.count
     }
 
+    /// Appends the record event for `change` of `subject` followed by domain events classified from it
+    /// earlier (`EventClassifier.classify` with the same change and lookups, and any `observedAt`):
+    /// each gets `observedAt` and points back to the record event, as `append(_:of:observedAt:context:)`
+    /// would have made them. The caller vouches that classifying now would give these events.
+    @discardableResult
+    public mutating func append(_ change: RecordChange, of subject: EntityKey, observedAt: Timestamp,
+                                classified: [PendingEvent]) -> Range<Int> {
+        let start = events.count
+        guard let recordEvent = change.recordEvent(subject: subject, observedAt: observedAt) else { return start..<start }
+        events.append(recordEvent)
+        for var e in classified {
+            e.observedAt = observedAt
+            e.causationIndex = start
+            events.append(e)
+        }
+        return start..<events.count
+    }
+
     /// Appends an event built elsewhere (e.g. backfilled stage moves from `EventClassifier.backfill`).
     /// Precondition: its causation index, if any, points to an earlier event of this batch.
     public mutating func append(_ event: PendingEvent) {

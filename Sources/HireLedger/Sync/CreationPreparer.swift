@@ -1,0 +1,150 @@
+import HireLedgerCore
+import LMDB
+
+/// The domain events of a record that is new to the store, classified before its write transaction
+/// (`CreationPreparer`, on the pass's task) instead of inside it on the writer thread. `LedgerStore.record`
+/// uses them only while they still hold: the record is still new and unchanged, no history was fetched
+/// for it, and every record the classifier looked up is still as it was then; otherwise it classifies
+/// the record itself, as it does every other change.
+///
+/// Why: in a first sync nearly every record is new, and classifying them (with the canonical form of each
+/// event's data) was about a third of the writer thread's time, which is the sync's critical path, while
+/// the pass's own task left most of the other core idle.
+public struct PreparedCreation: Sendable {
+    /// The content hash of the normalised record the events were classified from.
+    public var recordHash: ContentHash
+    /// The domain events, in order, with `observedAt` unset (`LedgerStore.record` sets it) and no causation.
+    public var events: [PendingEvent]
+    /// The canonical bytes of each event's data.
+    public var data: [[UInt8]]
+    /// Every record the classifier looked up, with the content hash it had then (nil: absent or deleted).
+    public var lookups: [(key: EntityKey, hash: ContentHash?)]
+
+    /// The `observedAt` the events are classified with: the transaction decides the real one. An event whose
+    /// time falls back to it (`occurredAt`, when neither the source nor the record states one) cannot be
+    /// prepared, so such records are left to the writer.
+    static let unsetObservedAt = Timestamp(millisecondsSinceEpoch: .min)
+}
+
+/// Classifies the new records of a pass's pages ahead of their write transaction (`PreparedCreation`).
+///
+/// Lookups are answered from the store's committed state, read in one transaction per round: like the
+/// writer's `LookupCache`, a lookup it cannot answer yet is noted, the misses are read, and the records that
+/// missed are classified again. Records found are kept for the pass (a lookup that has changed since is
+/// caught by the writer's check, which then classifies that record itself); absent ones are asked again
+/// on each page, since the transaction in flight may be writing them.
+final class CreationPreparer {
+    private let store: LedgerStore
+    private let classifier: EventClassifier
+    /// Live records looked up during the pass, with their content hashes.
+    private var found: [EntityKey: (hash: ContentHash, record: JSONValue)] = [:]
+
+    init(store: LedgerStore) {
+        self.store = store
+        self.classifier = store.classifier
+    }
+
+    /// The prepared creations of `records` (all new to the store when compared), by key. A record whose
+    /// classification yields no domain events gets none: the writer's record event is all it needs.
+    func prepare(_ records: [(key: EntityKey, record: NormalizedRecord)]) throws -> [EntityKey: PreparedCreation] {
+        guard !records.isEmpty else { return [:] }
+        let context = Context(found: found)
+        var prepared: [EntityKey: PreparedCreation] = [:]
+        var todo = Array(records.indices)
+        while !todo.isEmpty {
+            var missed: [Int] = []
+            for i in todo {
+                let (key, record) = records[i]
+                context.begin()
+                let events = classifier.classify(.created(record.value), subject: key,
+                                                 observedAt: PreparedCreation.unsetObservedAt, context: context)
+                if context.missed { missed.append(i); continue }
+                guard !events.isEmpty,
+                      !events.contains(where: { $0.occurredAt == PreparedCreation.unsetObservedAt }) else { continue }
+                prepared[key] = PreparedCreation(recordHash: record.hash, events: events,
+                                                 data: events.map { $0.data.canonicalBytes() }, lookups: context.used)
+            }
+            if !context.misses.isEmpty {
+                for (key, answer) in try store.lookupRecords(Array(context.misses)) {
+                    context.answers[key] = .some(answer)
+                    if let answer { found[key] = answer }
+                }
+                context.misses = []
+            }
+            todo = missed
+        }
+        return prepared
+    }
+
+    /// The classifier's view for one page: the pass's found records, then this page's reads.
+    private final class Context: ClassificationContext {
+        /// The pass's live records found before this page.
+        let found: [EntityKey: (hash: ContentHash, record: JSONValue)]
+        /// This page's reads, `.some(nil)` for a record absent (or deleted) when read.
+        var answers: [EntityKey: (hash: ContentHash, record: JSONValue)?] = [:]
+        var misses: Set<EntityKey> = []
+        /// The current classification's lookups and whether one of them could not be answered.
+        private(set) var used: [(key: EntityKey, hash: ContentHash?)] = []
+        private(set) var missed = false
+
+        init(found: [EntityKey: (hash: ContentHash, record: JSONValue)]) { self.found = found }
+
+        func begin() {
+            used = []
+            missed = false
+        }
+
+        func currentRecord(_ key: EntityKey) -> JSONValue? {
+            if let live = found[key] {
+                used.append((key, live.hash))
+                return live.record
+            }
+            guard let answer = answers[key] else {
+                misses.insert(key)
+                missed = true
+                return nil
+            }
+            used.append((key, answer?.hash))
+            return answer?.record
+        }
+    }
+}
+
+extension LedgerStore {
+    /// The live records of `keys` with their content hashes (nil for absent or deleted ones), read in
+    /// one transaction: `currentRecord` for many keys.
+    func lookupRecords(_ keys: [EntityKey]) throws -> [(EntityKey, (hash: ContentHash, record: JSONValue)?)] {
+        try environment.read { txn in
+            try keys.map { key in
+                guard let row = try readRow(txn, key), !row.deleted else { return (key, nil) }
+                return (key, (row.hash, try parseRecord(row.canonicalBytes, key)))
+            }
+        }
+    }
+
+    /// Whether `prepared` still holds for `record` of `key` in the transaction being built: the same
+    /// record, no history fetched for it, and every record looked up unchanged since (none of them
+    /// touched by this batch). Committed hashes are memoised in `cache` for the batch.
+    func preparedHolds(_ txn: borrowing WriteTransaction, _ prepared: PreparedCreation, key: EntityKey,
+                       record: NormalizedRecord, cache: LookupCache) throws -> Bool {
+        guard prepared.recordHash == record.hash, cache.histories[key.id] == nil else { return false }
+        for (lookedUp, hash) in prepared.lookups {
+            if cache.overlay[lookedUp] != nil { return false }
+            let current: ContentHash?
+            if let memo = cache.committedHashes[lookedUp] {
+                current = memo
+            } else {
+                let peeked = try txn.withValue(state, entityKeyBytes(lookedUp)) { StateRow.peek($0) }
+                switch peeked {
+                case nil: current = nil
+                case .some(nil):
+                    throw LedgerStoreError.damagedEntry(path: path, database: "state", what: "unreadable row for \(lookedUp)")
+                case .some(.some(let row)): current = row.deleted ? nil : row.hash
+                }
+                cache.committedHashes[lookedUp] = .some(current)
+            }
+            if current != hash { return false }
+        }
+        return true
+    }
+}

@@ -51,9 +51,7 @@ struct ConcurrentHistorySyncTests {
         var configuration = SimulatorConfiguration(seed: 23, size: .small)
         configuration.behaviours = .all  // out-and-back moves too: only the history shows them
         let sim = SimulatedAshby(configuration: configuration)
-        let server = SimulatorServer(simulator: sim)
-        let url = try await server.start()
-        do {
+        try await withSimulatorServer(sim) { url in
             try await withTemporaryDirectory { sequentialPath in
                 try await withTemporaryDirectory { concurrentPath in
                     let transport = try CurlTransport(configuration: CurlTransport.Configuration(maximumConnectionsPerHost: 16))
@@ -97,11 +95,7 @@ struct ConcurrentHistorySyncTests {
                     }
                 }
             }
-        } catch {
-            await server.stop()
-            throw error
         }
-        await server.stop()
     }
 
     /// An Ashby stand-in for `application.list` (the body the test sets) and `application.listHistory`

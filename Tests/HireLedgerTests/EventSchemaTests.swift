@@ -17,11 +17,8 @@ struct EventSchemaTests {
                                                registry: registry)
 
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 11, size: .tiny))
-        let server = SimulatorServer(simulator: sim)
-        let url = try await server.start(host: "127.0.0.1", port: 0)
-        let events: [RecordedEvent]
-        do {
-            events = try await withTemporaryDirectory { path in
+        let events = try await withSimulatorServer(sim) { url in
+            try await withTemporaryDirectory { path in
                 let store = try LedgerStore.open(directory: path, options: Environment.Options(mapSize: 256 << 20, noSync: true),
                                                  now: sim.now)
                 let client = AshbyClient(baseURL: url, apiKey: try APIKey(sim.fullAccessKey), transport: try CurlTransport())
@@ -36,10 +33,6 @@ struct EventSchemaTests {
                 try await service.sync(SyncOptions(forceFull: true))
                 return try store.events()
             }
-            await server.stop()
-        } catch {
-            await server.stop()
-            throw error
         }
 
         var validators: [String: JSONSchemaValidator] = [:]

@@ -172,9 +172,7 @@ struct ListingTests {
 
     @Test func theNextTypesAreListedWhileEarlierOnesAreRecordedAndTheLogIsTheSame() async throws {
         let sim = SimulatedAshby(configuration: SimulatorConfiguration(seed: 41, size: .small))
-        let server = SimulatorServer(simulator: sim)
-        let url = try await server.start()
-        do {
+        try await withSimulatorServer(sim) { url in
             try await withTemporaryDirectory { windowPath in
                 try await withTemporaryDirectory { plainPath in
                     let curl = try CurlTransport(configuration: CurlTransport.Configuration(maximumConnectionsPerHost: 16))
@@ -205,10 +203,6 @@ struct ListingTests {
                     }
                 }
             }
-        } catch {
-            await server.stop()
-            throw error
         }
-        await server.stop()
     }
 }

@@ -121,9 +121,7 @@ struct PreparedCreationTests {
         var configuration = SimulatorConfiguration(seed: 31, size: .small)
         configuration.behaviours = .all
         let sim = SimulatedAshby(configuration: configuration)
-        let server = SimulatorServer(simulator: sim)
-        let url = try await server.start()
-        do {
+        try await withSimulatorServer(sim) { url in
             try await withTemporaryDirectory { writerPath in
                 try await withTemporaryDirectory { aheadPath in
                     let transport = try CurlTransport()
@@ -165,10 +163,6 @@ struct PreparedCreationTests {
                     }
                 }
             }
-        } catch {
-            await server.stop()
-            throw error
         }
-        await server.stop()
     }
 }

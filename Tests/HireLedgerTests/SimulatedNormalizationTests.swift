@@ -14,9 +14,7 @@ struct SimulatedNormalizationTests {
         configuration.behaviours = .all
         let sim = SimulatedAshby(configuration: configuration)
         sim.advance(days: 30)
-        let server = SimulatorServer(simulator: sim)
-        let url = try await server.start()
-        do {
+        try await withSimulatorServer(sim) { url in
             let client = AshbyClient(baseURL: url, apiKey: try APIKey(sim.fullAccessKey), transport: try CurlTransport())
             let normalizer = RecordNormalizer.standard
             var checked = 0, changed = 0
@@ -30,10 +28,6 @@ struct SimulatedNormalizationTests {
                 }
             }
             #expect(checked > 1_000 && changed > 500, "checked \(checked), changed \(changed)")
-        } catch {
-            await server.stop()
-            throw error
         }
-        await server.stop()
     }
 }

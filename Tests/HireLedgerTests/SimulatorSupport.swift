@@ -66,3 +66,18 @@ final class ProgressLog: Sendable {
 func tinySimulator(seed: UInt64 = 11, openings: Bool = true) -> SimulatedAshby {
     SimulatedAshby(configuration: SimulatorConfiguration(seed: seed, size: .tiny, openingsEnabled: openings))
 }
+
+/// Serves `sim` over HTTP on 127.0.0.1 (a free port) while `body` runs with its base URL, and stops the
+/// server afterwards, also when `body` throws.
+func withSimulatorServer<R>(_ sim: SimulatedAshby, _ body: (String) async throws -> R) async throws -> R {
+    let server = SimulatorServer(simulator: sim)
+    let url = try await server.start(host: "127.0.0.1", port: 0)
+    do {
+        let result = try await body(url)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}

@@ -169,9 +169,7 @@ struct SyncRecoveryTests {
         try await withTemporaryDirectory { path in
             let sim = tinySimulator(seed: 12)
             sim.faults = FaultConfiguration(rate429: 0.05, rate5xx: 0.05, rateTruncated: 0.04, rateMalformed: 0.02, rateReset: 0.04)
-            let server = SimulatorServer(simulator: sim)
-            let url = try await server.start()
-            do {
+            try await withSimulatorServer(sim) { url in
                 let transport = try CurlTransport()
                 let h = try SyncHarness(sim: sim, storePath: path, transport: transport, baseURL: url,
                                         retryPolicy: RetryPolicy.ashbyClient(maxAttempts: 3, seed: 3))
@@ -189,11 +187,7 @@ struct SyncRecoveryTests {
                     #expect(Self.comparable(try h.store.events()) == Self.comparable(try clean.store.events()))
                 }
                 #expect(transport.statistics.requestsFailed > 0, "faults should have reached the transport")
-            } catch {
-                await server.stop()
-                throw error
             }
-            await server.stop()
         }
     }
 }

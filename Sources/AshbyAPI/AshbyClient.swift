@@ -304,10 +304,12 @@ public struct AshbyClient: Sendable {
             attempt += 1
             try Task.checkCancellation()
             let outcome: Outcome
+            // The budget's slot the reply came in on, so a refusal tells the budget which window it is from.
             var slot: RequestBudget.Slot?
             do {
-                outcome = classify(try await send(request, slot: &slot), method: method, attempt: attempt,
-                                   rawResults: rawResults)
+                let sent = try await send(request)
+                slot = sent.slot
+                outcome = classify(sent.response, method: method, attempt: attempt, rawResults: rawResults)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -343,19 +345,18 @@ public struct AshbyClient: Sendable {
         }
     }
 
-    /// One attempt on the wire, holding a slot of the budget (if any) only while it is; `slot` is set to
-    /// it. A 2xx reply counts as a success towards the budget's growth.
-    private func send(_ request: HTTPRequest, slot: inout RequestBudget.Slot?) async throws -> HTTPResponse {
-        guard let requestBudget else { return try await transport.send(request) }
+    /// One attempt on the wire, holding a slot of the budget (if any) only while it is; returns the reply
+    /// and that slot. A 2xx reply counts as a success towards the budget's growth.
+    private func send(_ request: HTTPRequest) async throws -> (response: HTTPResponse, slot: RequestBudget.Slot?) {
+        guard let requestBudget else { return (try await transport.send(request), nil) }
         let held = try await requestBudget.acquire()
-        slot = held
         let response: HTTPResponse
         do { response = try await transport.send(request) } catch {
             requestBudget.release(held, succeeded: false)
             throw error
         }
         requestBudget.release(held, succeeded: (200...299).contains(response.status))
-        return response
+        return (response, held)
     }
 
     private func classify(_ response: HTTPResponse, method: String, attempt: Int, rawResults: Bool) -> Outcome {

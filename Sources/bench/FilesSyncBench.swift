@@ -12,10 +12,12 @@ import LMDB
 /// full sync's records/s, (b) an unchanged full resync, (c) with `--day1` the incremental sync of the
 /// second folder, and for each the bytes this process wrote to disk (`write_bytes` of /proc/self/io), the
 /// write transactions and peak memory; then the store's size and bytes per record and per event.
+/// `--classify-on-writer` switches `SyncOptions.classifyNewRecordsAhead` off, for paired runs of one binary.
 enum FilesSyncBench {
     static func run(_ arguments: [String]) async throws {
         var directory: String?, day1: String?, inProcess = false, latencyMillis = 0
         var concurrency = SyncOptions.defaultMaxConcurrentRequests
+        var classifyAhead = true
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
@@ -28,8 +30,10 @@ enum FilesSyncBench {
             case "--concurrency" where i + 1 < arguments.count:
                 guard let n = Int(arguments[i + 1]), (1...32).contains(n) else { throw BenchError("--concurrency takes 1 to 32") }
                 concurrency = n; i += 2
+            case "--classify-on-writer": classifyAhead = false; i += 1
             default:
-                throw BenchError("usage: bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]; "
+                throw BenchError("usage: bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N] "
+                    + "[--classify-on-writer]; "
                     + "unknown or incomplete argument '\(arguments[i])'")
             }
         }
@@ -53,6 +57,10 @@ enum FilesSyncBench {
         let service = SyncService(store: store, client: client)
         // As `hireledger sync` runs by default.
         var options = SyncOptions(deletionCheckMaxRecords: 20_000, maxConcurrentRequests: concurrency)
+        // With --classify-on-writer, new records are classified inside their transactions, as before
+        // `SyncOptions.classifyNewRecordsAhead`: the same binary's figures with and without it.
+        options.classifyNewRecordsAhead = classifyAhead
+        if !classifyAhead { print("new records classified on the writer thread (--classify-on-writer)") }
 
         let steps = SyncSteps(service: service, store: store, memory: memory)
         func step(_ title: String, _ options: SyncOptions) async throws -> SyncReport { try await steps.run(title, options) }

@@ -57,7 +57,7 @@ enum SyncBench {
             default:
                 print("usage: bench sync [--size tiny|small|medium|large] [--seed N] [--in-process] [--latency-ms N [--concurrency 4,8,16]]\n"
                     + "       [--txn-bytes N] [--txn-seconds S] [--no-fsync] [--resyncs N]\n"
-                    + "       bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N]")
+                    + "       bench sync --files DIR [--day1 DIR2] [--in-process] [--latency-ms N] [--concurrency N] [--classify-on-writer]")
                 exit(2)
             }
         }

@@ -126,7 +126,11 @@ extension LedgerStore {
                     change = .created(record.value)
                     newRow = StateRow(record, lastSeq: .none, rawHash: rawHash)
                     if let p = prepared[key] {
-                        if try preparedHolds(txn, p, key: key, record: record, cache: cache) { classified = p } else { cache.prepared.reclassified += 1 }
+                        if try preparedHolds(txn, p, key: key, record: record, cache: cache) {
+                            classified = p
+                        } else {
+                            cache.prepared.reclassified += 1
+                        }
                     }
                 }
             case .absent(_, let reason):

@@ -570,7 +570,7 @@ public final class SyncService: Sendable {
         var historyFetch: HistoryFetch?
         var historiesWanted = 0
         var historiesSkipped = 0
-        var historyWanted: Set<String> = []
+        var historyFetchedFor: Set<String> = []
         if state.kind == .application {
             var wanted: [String] = []
             for ((key, record), difference) in zip(seenRecords, differences) {
@@ -589,7 +589,7 @@ public final class SyncService: Sendable {
                 }
             }
             historiesWanted = wanted.count
-            historyWanted = Set(wanted)
+            historyFetchedFor = Set(wanted)
             if !wanted.isEmpty {
                 let client = state.client, limiter = historyRateLimiter
                 historyFetch = HistoryFetch(page: pageNumber, task: Task {
@@ -603,7 +603,7 @@ public final class SyncService: Sendable {
         var prepared: [EntityKey: PreparedCreation] = [:]
         if let preparer = state.preparer {
             var new: [(key: EntityKey, record: NormalizedRecord)] = []
-            for (seen, difference) in zip(seenRecords, differences) where difference == .new && !historyWanted.contains(seen.key.id) {
+            for (seen, difference) in zip(seenRecords, differences) where difference == .new && !historyFetchedFor.contains(seen.key.id) {
                 new.append(seen)
             }
             do { prepared = try preparer.prepare(new) } catch {

@@ -71,8 +71,7 @@ extension LedgerStore {
 
     /// The current normalised record of `key`; nil when unknown or tombstoned.
     public func currentRecord(_ key: EntityKey) throws -> JSONValue? {
-        guard let row = try stateRow(key), !row.deleted else { return nil }
-        return try parseRecord(row.canonicalBytes, key)
+        try environment.read { txn in try liveRecord(txn, key)?.record }
     }
 
     /// The state row of `key` (also for a tombstoned record), or nil.
@@ -283,6 +282,13 @@ extension LedgerStore {
 
     func readRow(_ txn: borrowing some ReadableTransaction & ~Copyable, _ key: EntityKey) throws -> StateRow? {
         try txn.withValue(state, entityKeyBytes(key)) { try decodeRow(txn, key, $0) }
+    }
+
+    /// The live record of `key` with its content hash; nil when unknown or tombstoned. (What the classifier's
+    /// lookups see: `currentRecord`, the write's `LookupCache`, `CreationPreparer`.)
+    func liveRecord(_ txn: borrowing some ReadableTransaction & ~Copyable, _ key: EntityKey) throws -> (hash: ContentHash, record: JSONValue)? {
+        guard let row = try readRow(txn, key), !row.deleted else { return nil }
+        return (row.hash, try parseRecord(row.canonicalBytes, key))
     }
 
     func parseRecord(_ bytes: [UInt8], _ key: EntityKey) throws -> JSONValue {

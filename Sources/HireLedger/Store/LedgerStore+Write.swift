@@ -49,13 +49,7 @@ extension LedgerStore {
                 built = try buildBatch(txn, observations, first: first, observedAt: at, cache: cache, rawHashes: rawHashes,
                                        prepared: prepared)
                 if cache.misses.isEmpty { break }
-                for key in cache.misses {
-                    if let row = try readRow(txn, key), !row.deleted {
-                        cache.records[key] = .some(try parseRecord(row.canonicalBytes, key))
-                    } else {
-                        cache.records[key] = .some(nil)
-                    }
-                }
+                for key in cache.misses { cache.records[key] = .some(try liveRecord(txn, key)?.record) }
                 cache.misses = []
             }
             let (batch, pending, order, knownData) = built

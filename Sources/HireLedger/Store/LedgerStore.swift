@@ -84,7 +84,7 @@ public final class LedgerStore: Sendable {
     let compressor = WriterThread(name: "ledger-compress")
     /// Created records whose domain events a write took as classified ahead (`PreparedCreation`), and those
     /// it classified itself although they came prepared, since this store was opened (a write re-run after
-    /// the map grew counts twice). For tests and the sync benchmark.
+    /// the map grew counts twice). For tests.
     let preparedCreations = Mutex((used: 0, reclassified: 0))
     /// The compression of event data and state records, with the dictionaries loaded so far.
     let codec: ValueCodec

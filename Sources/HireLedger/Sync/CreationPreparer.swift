@@ -114,12 +114,7 @@ extension LedgerStore {
     /// The live records of `keys` with their content hashes (nil for absent or deleted ones), read in
     /// one transaction: `currentRecord` for many keys.
     func lookupRecords(_ keys: [EntityKey]) throws -> [(EntityKey, (hash: ContentHash, record: JSONValue)?)] {
-        try environment.read { txn in
-            try keys.map { key in
-                guard let row = try readRow(txn, key), !row.deleted else { return (key, nil) }
-                return (key, (row.hash, try parseRecord(row.canonicalBytes, key)))
-            }
-        }
+        try environment.read { txn in try keys.map { key in (key, try liveRecord(txn, key)) } }
     }
 
     /// Whether `prepared` still holds for `record` of `key` in the transaction being built: the same

@@ -52,9 +52,10 @@ extension SplitMix64 {
 /// random (but correct) escapes, including `\u` escapes and surrogate pairs. An independent writer,
 /// so the parser is tested against text the canonical writer would never produce.
 enum LooseJSONWriter {
-    static func write(_ value: JSONValue, using rng: inout TestRandom) -> [UInt8] {
+    /// With `escapeKeys` false, keys are written without escapes (when they need none).
+    static func write(_ value: JSONValue, using rng: inout TestRandom, escapeKeys: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
-        write(value, into: &out, &rng)
+        write(value, into: &out, &rng, escapeKeys: escapeKeys)
         space(&out, &rng)
         return out
     }
@@ -63,7 +64,7 @@ enum LooseJSONWriter {
         for _ in 0..<rng.below(3) { out.append(rng.pick([0x20, 0x0A, 0x0D, 0x09])) }
     }
 
-    static func write(_ value: JSONValue, into out: inout [UInt8], _ rng: inout TestRandom) {
+    static func write(_ value: JSONValue, into out: inout [UInt8], _ rng: inout TestRandom, escapeKeys: Bool = true) {
         space(&out, &rng)
         switch value {
         case .null: out += Array("null".utf8)
@@ -74,7 +75,7 @@ enum LooseJSONWriter {
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { space(&out, &rng); out.append(UInt8(ascii: ",")) }
-                write(item, into: &out, &rng)
+                write(item, into: &out, &rng, escapeKeys: escapeKeys)
             }
             space(&out, &rng)
             out.append(UInt8(ascii: "]"))
@@ -85,22 +86,23 @@ enum LooseJSONWriter {
             for (i, m) in members.enumerated() {
                 if i > 0 { space(&out, &rng); out.append(UInt8(ascii: ",")) }
                 space(&out, &rng)
-                string(m.key, into: &out, &rng)
+                string(m.key, into: &out, &rng, escapes: escapeKeys)
                 space(&out, &rng)
                 out.append(UInt8(ascii: ":"))
-                write(m.value, into: &out, &rng)
+                write(m.value, into: &out, &rng, escapeKeys: escapeKeys)
             }
             space(&out, &rng)
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    static func string(_ s: String, into out: inout [UInt8], _ rng: inout TestRandom) {
+    /// With `escapes` false, only the characters that must be escaped are.
+    static func string(_ s: String, into out: inout [UInt8], _ rng: inout TestRandom, escapes: Bool = true) {
         out.append(UInt8(ascii: "\""))
         for scalar in s.unicodeScalars {
             let v = scalar.value
             let mustEscape = v < 0x20 || v == 0x22 || v == 0x5C
-            if mustEscape || rng.oneIn(8) {
+            if mustEscape || (escapes && rng.oneIn(8)) {
                 if v == 0x2F, rng.oneIn(2) {
                     out += Array("\\/".utf8)
                 } else if v >= 0x10000 {

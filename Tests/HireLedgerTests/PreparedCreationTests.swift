@@ -101,16 +101,22 @@ struct PreparedCreationTests {
         }
     }
 
-    @Test func aRecordWhoseEventsWouldTakeTheTransactionsTimeIsLeftToTheWriter() async throws {
+    @Test func whatIsLeftToTheWriterAndWhatIsNotClassified() async throws {
         try await withTemporaryDirectory { path in
             let store = try openTestStore(path, now: Self.t0)
             let key = EntityKey(.application, "app-1")
             // No updatedAt and no history: the stage move's time would be the transaction's observedAt.
             let prepared = try CreationPreparer(store: store).prepare([(key, Self.application("app-1", updatedAt: nil))])
             #expect(prepared[key] == nil)
-            // A kind without domain events needs nothing prepared either.
+            // A kind without creation events is not classified, nor given a tree: only its updatedAt is read,
+            // for its record event.
             let user = EntityKey(.user, "u-1")
-            #expect(try CreationPreparer(store: store).prepare([(user, NormalizedRecord(["id": "u-1", "firstName": "Ann"]))]).isEmpty)
+            let text = #"{"id":"u-1","firstName":"Ann","updatedAt":"2026-01-02T03:04:05.000Z"}"#
+            let record = try #require(Array(text.utf8).withUnsafeBytes { RecordNormalizer.standard.normalize(bytes: $0, kind: .user) })
+            let users = try CreationPreparer(store: store).prepare([(user, record)])
+            #expect(users[user]?.events.isEmpty == true)
+            #expect(users[user]?.recordUpdatedAt == Timestamp(iso8601: "2026-01-02T03:04:05.000Z"))
+            #expect(!record.hasTree)
         }
     }
 
@@ -144,9 +150,9 @@ struct PreparedCreationTests {
                     try await ahead.sync(aheadOptions)
                     let firstSync = aheadStore.preparedCreations.withLock { $0 }
                     let created = try aheadStore.events(types: EventTypeFilter(["record.*.created"])).count
-                    // Users, candidates and the like have no domain events to prepare; records looked up before
-                    // the transaction writing them committed are classified again by the writer.
-                    #expect(firstSync.used > created / 4, "\(firstSync.used) of \(created) creations came prepared")
+                    // All but applications whose history is fetched and records without updatedAt come prepared;
+                    // records looked up before the transaction writing them committed are classified again.
+                    #expect(firstSync.used > created / 2, "\(firstSync.used) of \(created) creations came prepared")
                     #expect(firstSync.reclassified < firstSync.used / 10)
                     for days in [1, 3, 2] {
                         sim.advance(days: days)

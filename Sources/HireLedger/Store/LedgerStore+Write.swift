@@ -96,12 +96,16 @@ extension LedgerStore {
             let key = observation.key
             guard key.isStorable else { continue }
             let row = try pending[key] ?? readRow(txn, key)
-            let change: RecordChange
+            // The change, or for a record created with prepared events (`PreparedCreation`), nil: that one
+            // is recorded from its bytes, without a tree.
+            let change: RecordChange?
+            let after: NormalizedRecord?
             var newRow: StateRow
             var classified: PreparedCreation?
             switch observation {
             case .seen(_, let record):
                 let rawHash = rawHashes[key]
+                after = record
                 if let row {
                     if !row.deleted && row.hash == record.hash {
                         // Unchanged once normalised; only a new raw hash is worth a row write.
@@ -117,7 +121,6 @@ extension LedgerStore {
                                          : .updated(before: previous, after: record.value)
                     newRow = StateRow(record, lastSeq: row.lastSeq, rawHash: rawHash)
                 } else {
-                    change = .created(record.value)
                     newRow = StateRow(record, lastSeq: .none, rawHash: rawHash)
                     if let p = prepared[key] {
                         if try preparedHolds(txn, p, key: key, record: record, cache: cache) {
@@ -126,36 +129,39 @@ extension LedgerStore {
                             cache.prepared.reclassified += 1
                         }
                     }
+                    change = classified == nil ? .created(record.value) : nil
                 }
             case .absent(_, let reason):
                 guard let row, !row.deleted else { continue }
                 change = .deleted(lastKnown: try parseRecord(row.canonicalBytes, key), reason: reason)
+                after = nil
                 newRow = row
                 newRow.deleted = true
             }
             let range: Range<Int>
-            if let classified {
-                range = batch.append(change, of: key, observedAt: at, classified: classified.events)
+            if let change {
+                range = batch.append(change, of: key, observedAt: at, context: cache)
+            } else if let classified {
+                range = batch.appendCreated(of: key, updatedAt: classified.recordUpdatedAt, observedAt: at,
+                                            classified: classified.events)
                 cache.prepared.used += 1
                 for (j, data) in classified.data.enumerated() { knownData[range.lowerBound + 1 + j] = data }
             } else {
-                range = batch.append(change, of: key, observedAt: at, context: cache)
+                preconditionFailure("a change or a prepared creation")
             }
             if !range.isEmpty {
                 // The record event comes first in its range (`EventBatch.append`).
                 newRow.lastSeq = first.advanced(by: UInt64(range.lowerBound))
                 switch change {
-                case .created, .restored:
+                case nil, .created?, .restored?:
                     newRow.recordSeq = newRow.lastSeq  // the event holds this very record
-                    if case .seen(_, let record) = observation {
-                        knownData[range.lowerBound] = Self.recordEventData(record.canonicalBytes)
-                    }
-                case .updated: newRow.recordSeq = nil
-                case .deleted: break
+                    if let after { knownData[range.lowerBound] = Self.recordEventData(after.canonicalBytes) }
+                case .updated?: newRow.recordSeq = nil
+                case .deleted?: break
                 }
             }
             if pending.updateValue(newRow, forKey: key) == nil { order.append(key) }
-            cache.overlay[key] = .some(change.after)
+            cache.overlay[key] = .some(after)
         }
         return (batch, pending, order, knownData)
     }

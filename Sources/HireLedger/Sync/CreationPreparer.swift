@@ -19,6 +19,9 @@ public struct PreparedCreation: Sendable {
     public var data: [[UInt8]]
     /// Every record the classifier looked up, with the content hash it had then (nil: absent or deleted).
     public var lookups: [(key: EntityKey, hash: ContentHash?)]
+    /// The record's `updatedAt` (nil when it has none or it is unreadable): the `occurredAt` of its `created`
+    /// record event, which the writer then makes without the record's tree (`EventBatch.appendCreated`).
+    public var recordUpdatedAt: Timestamp?
 
     /// The `observedAt` the events are classified with: the transaction decides the real one. An event whose
     /// time falls back to it (`occurredAt`, when neither the source nor the record states one) cannot be
@@ -46,8 +49,9 @@ final class CreationPreparer {
         self.classifier = store.classifier
     }
 
-    /// The prepared creations of `records` (all new to the store when compared), by key. A record whose
-    /// classification yields no domain events gets none: the writer's record event is all it needs.
+    /// The prepared creations of `records` (all new to the store when compared), by key. A record of a kind
+    /// without creation events (`EventClassifier.classifiesCreation`) is not classified and gets no tree:
+    /// its `updatedAt` is read from its bytes.
     func prepare(_ records: [(key: EntityKey, record: NormalizedRecord)]) throws -> [EntityKey: PreparedCreation] {
         guard !records.isEmpty else { return [:] }
         let context = self.context
@@ -58,14 +62,25 @@ final class CreationPreparer {
             var missed: [Int] = []
             for i in todo {
                 let (key, record) = records[i]
+                guard EventClassifier.classifiesCreation(key.kind) else {
+                    let updatedAt = (try? JSONValue.parse(record.canonicalBytes, selecting: Self.updatedAtOnly))
+                        .flatMap { Self.updatedAt($0) }
+                    prepared[key] = PreparedCreation(recordHash: record.hash, events: [], data: [], lookups: [],
+                                                     recordUpdatedAt: updatedAt)
+                    continue
+                }
                 context.begin()
-                let events = classifier.classify(.created(record.value), subject: key,
+                // The members the classifier reads, unless the record already has its tree.
+                let value = record.hasTree ? record.value
+                    : EventClassifier.creationSelection(key.kind).flatMap { try? JSONValue.parse(record.canonicalBytes, selecting: $0) }
+                    ?? record.value
+                let events = classifier.classify(.created(value), subject: key,
                                                  observedAt: PreparedCreation.unsetObservedAt, context: context)
                 if context.missed { missed.append(i); continue }
-                guard !events.isEmpty,
-                      !events.contains(where: { $0.occurredAt == PreparedCreation.unsetObservedAt }) else { continue }
+                guard !events.contains(where: { $0.occurredAt == PreparedCreation.unsetObservedAt }) else { continue }
                 prepared[key] = PreparedCreation(recordHash: record.hash, events: events,
-                                                 data: events.map { $0.data.canonicalBytes() }, lookups: context.used)
+                                                 data: events.map { $0.data.canonicalBytes() }, lookups: context.used,
+                                                 recordUpdatedAt: Self.updatedAt(value))
             }
             if !context.misses.isEmpty {
                 for (key, answer) in try store.lookupRecords(Array(context.misses)) {
@@ -76,6 +91,13 @@ final class CreationPreparer {
             todo = missed
         }
         return prepared
+    }
+
+    private static let updatedAtOnly = JSONSelection.only(["updatedAt"])
+
+    /// A record's `updatedAt` as its `created` record event reads it (`RecordChange.recordEvent`).
+    private static func updatedAt(_ record: JSONValue) -> Timestamp? {
+        record.string("updatedAt").flatMap(Timestamp.init(iso8601:))
     }
 
     /// The classifier's view: the pass's found records, then this page's reads of absent ones.

@@ -9,8 +9,9 @@ final class LookupCache: ClassificationContext {
     let histories: [String: [JSONValue]]
     /// Records read from the transaction; `.some(nil)` for absent or tombstoned ones.
     var records: [EntityKey: JSONValue?] = [:]
-    /// The state after the batch's earlier changes (`.some(nil)` after a deletion).
-    var overlay: [EntityKey: JSONValue?] = [:]
+    /// The state after the batch's earlier changes (`.some(nil)` after a deletion). Records, not trees: a
+    /// record created from bytes gets its tree only if the classifier looks it up.
+    var overlay: [EntityKey: NormalizedRecord?] = [:]
     var misses: Set<EntityKey> = []
     /// Content hashes of committed rows (nil: absent or deleted), read to check prepared creations
     /// (`LedgerStore.preparedHolds`); the transaction's committed part does not change while a batch is built.
@@ -21,7 +22,7 @@ final class LookupCache: ClassificationContext {
     init(histories: [String: [JSONValue]]) { self.histories = histories }
 
     func currentRecord(_ key: EntityKey) -> JSONValue? {
-        if let value = overlay[key] { return value }
+        if let record = overlay[key] { return record?.value }
         if let value = records[key] { return value }
         misses.insert(key)
         return nil

@@ -500,6 +500,9 @@ public final class SyncService: Sendable {
 
     /// Compares, fetches histories, records one page; with the pass's last page also the tombstones
     /// (full pass), the new sync token and the run record, in the same transaction.
+    /// A candidate's `applicationIds`, all a full pass reads of it besides its normalised record.
+    private static let applicationIdsOnly = JSONSelection.only(["applicationIds"])
+
     private func recordPage(_ page: AshbyRawPage, isLast: Bool, finalToken: String?, endpoint: AshbyEndpoint,
                             _ state: inout PassState) async throws {
         let pageNumber = state.pages + 1
@@ -537,6 +540,23 @@ public final class SyncService: Sendable {
         for i in 0..<page.count {
             if unchanged[i] {
                 if state.mode == .full { state.seen.insert(page.items[i].key!) }
+                continue
+            }
+            // Straight from the bytes when it can (`RecordNormalizer.normalize(bytes:kind:)`); otherwise, and to
+            // report what is wrong with them, through a tree.
+            if let id = page.items[i].key, !id.isEmpty,
+               let normalized = page.withBytes(ofItem: i, { normalizer.normalize(bytes: $0, kind: state.kind) }) {
+                let key = EntityKey(state.kind, id)
+                guard key.isStorable else { continue }
+                if state.mode == .full { state.seen.insert(id) }
+                if state.kind == .candidate, state.mode == .full {
+                    let owned = page.withBytes(ofItem: i) { try? JSONValue.parse($0, selecting: Self.applicationIdsOnly) }
+                    for application in owned?["applicationIds"]?.arrayValue ?? [] {
+                        if let applicationId = application.stringValue { state.applicationOwners[applicationId] = id }
+                    }
+                }
+                seenRecords.append((key, normalized))
+                newRawHashes[key] = rawHashes[i]
                 continue
             }
             let record: JSONValue

@@ -31,6 +31,14 @@ struct NormalizationPlan: Sendable {
         let entries: [(key: String, action: Action)]
         /// Whether members without an entry stay (false under an embedded reference's `keep`).
         let othersStay: Bool
+        /// Each entry's key as UTF-8 bytes, for `JSONCanonicalizer`, which compares keys in place.
+        let keyBytes: [[UInt8]]
+
+        init(entries: [(key: String, action: Action)], othersStay: Bool) {
+            self.entries = entries
+            self.othersStay = othersStay
+            keyBytes = entries.map { Array($0.key.utf8) }
+        }
     }
 
     let root: Node

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Turns a record as Ashby sent it into the canonical form HireLedger hashes, diffs and stores.
 ///
 /// Two rules, per kind:
@@ -146,6 +148,23 @@ public struct RecordNormalizer: Sendable {
         NormalizedRecord(normalizedValue(record, kind: kind))
     }
 
+    /// The normalised record straight from the bytes of one record as Ashby sent it, without a tree
+    /// (`JSONCanonicalizer`): the same canonical bytes and hash as `normalize(JSONValue.parse(bytes), kind:)`.
+    /// Nil when the bytes are not valid JSON, have a key written with an escape, or the kind's rules do
+    /// not compile (a `*` step): the caller parses them and normalises the tree, which reports the error.
+    public func normalize(bytes: UnsafeRawBufferPointer, kind: EntityKind) -> NormalizedRecord? {
+        // Without a plan, either the rules change nothing or one has a `*` step (which the plans leave out).
+        let plan = plans[kind]
+        if plan == nil, hasWildcardStep(kind) { return nil }
+        return JSONCanonicalizer.canonicalBytes(bytes, plan: plan).map(NormalizedRecord.init(canonicalBytes:))
+    }
+
+    /// Whether one of `kind`'s rules has a `*` step.
+    private func hasWildcardStep(_ kind: EntityKind) -> Bool {
+        let paths = (volatileFields[kind] ?? []) + (references[kind] ?? []).map(\.path)
+        return paths.contains { $0.steps.contains(.everyMember) }
+    }
+
     /// A description of the rules for `kind` (what raw hashes made under them are seeded with).
     public func rulesDescription(_ kind: EntityKind) -> String {
         let volatile = (volatileFields[kind] ?? []).map(\.description).joined(separator: ",")
@@ -177,17 +196,58 @@ public struct EmbeddedReference: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A record after `RecordNormalizer`, with its canonical bytes and content hash computed once.
+///
+/// Made from a tree (`init(_:)`) or straight from a record's bytes (`RecordNormalizer.normalize(bytes:kind:)`);
+/// in the second case the tree (`value`) is parsed from the canonical bytes the first time it is asked
+/// for, so a record that is only hashed, compared and stored never gets one (most of a first sync).
 public struct NormalizedRecord: Sendable, Hashable {
-    public let value: JSONValue
     /// `value.canonicalBytes()`: what the state index stores.
     public let canonicalBytes: [UInt8]
     /// The hash of `canonicalBytes`: what a sync compares to decide whether the record changed.
     public let hash: ContentHash
+    private let tree: Tree
+
+    /// The normalised record.
+    public var value: JSONValue { tree.value(canonicalBytes) }
 
     /// Wraps a value that is already normalised (e.g. read back from the state index).
     public init(_ value: JSONValue) {
-        self.value = value
         canonicalBytes = value.canonicalBytes()
         hash = ContentHash(bytes: canonicalBytes)
+        tree = Tree(value)
+    }
+
+    /// A record from canonical bytes made by `JSONCanonicalizer` (valid JSON in canonical form).
+    init(canonicalBytes: [UInt8]) {
+        self.canonicalBytes = canonicalBytes
+        hash = ContentHash(bytes: canonicalBytes)
+        tree = Tree(nil)
+    }
+
+    /// Whether the tree has been made (for tests: a record only compared and stored never needs it).
+    public var hasTree: Bool { tree.isMade }
+
+    /// Equal values have equal canonical bytes and the other way round (`JSONValue.==`).
+    public static func == (a: NormalizedRecord, b: NormalizedRecord) -> Bool { a.canonicalBytes == b.canonicalBytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+    /// The tree, made once on first use when the record came from bytes.
+    private final class Tree: Sendable {
+        private let made: Mutex<JSONValue?>
+
+        init(_ value: JSONValue?) { made = Mutex(value) }
+
+        var isMade: Bool { made.withLock { $0 != nil } }
+
+        func value(_ canonicalBytes: [UInt8]) -> JSONValue {
+            made.withLock { made in
+                if let made { return made }
+                guard let parsed = try? JSONValue.parse(canonicalBytes) else {
+                    preconditionFailure("canonical bytes that do not parse: JSONCanonicalizer wrote invalid JSON")
+                }
+                made = parsed
+                return parsed
+            }
+        }
     }
 }

@@ -49,6 +49,26 @@ public struct EventBatch: Sendable {
         return start..<events.count
     }
 
+    /// Appends the `created` record event of a record known by its bytes only, followed by its domain events
+    /// classified earlier, as `append(.created(record), of:observedAt:classified:)` would: `updatedAt` is the
+    /// record's `updatedAt` (nil when it has none or it is unreadable), which the event's `occurredAt` is.
+    ///
+    /// The event's `data` is `null`: the caller holds its canonical bytes (`{"record": R}`, from the record's)
+    /// and stores those, so the record never needs a tree (most records of a first sync).
+    @discardableResult
+    public mutating func appendCreated(of subject: EntityKey, updatedAt: Timestamp?, observedAt: Timestamp,
+                                       classified: [PendingEvent]) -> Range<Int> {
+        let start = events.count
+        events.append(PendingEvent(type: .record(subject.kind, .created), subject: subject, observedAt: observedAt,
+                                   occurredAt: updatedAt ?? observedAt, occurredAtInferred: updatedAt == nil, data: .null))
+        for var e in classified {
+            e.observedAt = observedAt
+            e.causationIndex = start
+            events.append(e)
+        }
+        return start..<events.count
+    }
+
     /// Appends an event built elsewhere (e.g. backfilled stage moves from `EventClassifier.backfill`).
     /// Precondition: its causation index, if any, points to an earlier event of this batch.
     public mutating func append(_ event: PendingEvent) {

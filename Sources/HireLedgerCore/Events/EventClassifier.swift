@@ -34,6 +34,37 @@ public struct EventClassifier: Sendable {
     }
 }
 
+extension EventClassifier {
+    /// Whether a `created` record of `kind` can have domain events. For the other kinds `classify` gives
+    /// none for a creation, so a caller may skip the call, and the record's tree (a first sync's candidates
+    /// and interview schedules never need one).
+    public static func classifiesCreation(_ kind: EntityKind) -> Bool {
+        switch kind {
+        case .application, .offer, .opening, .job: true
+        case .candidate, .jobPosting, .interview, .interviewSchedule, .interviewPlan, .interviewStage, .archiveReason,
+             .closeReason, .source, .candidateTag, .customField, .department, .location, .user:
+            false
+        }
+    }
+}
+
+extension EventClassifier {
+    /// The members of a created record of `kind` that `classify` reads, for a caller that parses only
+    /// those (`JSONValue.parse(_:selecting:)`) instead of the whole record; nil: the whole record. Given for
+    /// applications, most of a first sync's classified records, whose normalised form is mostly members no
+    /// event carries (form submissions, custom fields, hiring team). When the classifier reads another
+    /// member of a new application, add it here: `SimulatedNormalizationTests` classifies every simulated
+    /// creation both ways and fails otherwise.
+    public static func creationSelection(_ kind: EntityKind) -> JSONSelection? {
+        kind == .application ? applicationCreationSelection : nil
+    }
+
+    private static let applicationCreationSelection = JSONSelection.only([
+        "id", "candidate", "status", "job", "currentInterviewStage", "applicationHistory", "updatedAt",
+        "archiveReason", "archivedAt",
+    ])
+}
+
 /// Collects the events of one classification with shared subject and observation time.
 struct Emitter {
     let subject: EntityKey

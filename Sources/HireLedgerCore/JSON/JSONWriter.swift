@@ -84,6 +84,12 @@ struct JSONWriter: ~Copyable {
         capacity = newCapacity
     }
 
+    /// Drops the bytes written after the first `n`.
+    mutating func truncate(to n: Int) {
+        precondition(n >= 0 && n <= count, "truncating to within what was written")
+        count = n
+    }
+
     /// Appends one byte; the caller has reserved room.
     @inline(__always) mutating func put(_ b: UInt8) {
         buffer[count] = b

@@ -218,8 +218,9 @@ extension LedgerStore {
         values.reserveCapacity(events.count + rows.count)
         for (i, e) in events.enumerated() {
             let known = knownData[i]
-            // A record event made from a record's bytes (`EventBatch.appendCreated`) has no tree: `null` data.
-            assert(known == nil || known == e.data.canonicalBytes() || (e.data == .null && e.type == .record(e.subject.kind, .created)),
+            // An event known by its bytes only (a record event made from a record's bytes, `EventBatch.appendCreated`,
+            // and prepared domain events, `PreparedCreation`) has no tree: `null` data, which no event has otherwise.
+            assert(known == nil || e.data == .null || known == e.data.canonicalBytes(),
                    "an event's known data differs from its canonical form")
             let plain = known ?? e.data.canonicalBytes()
             values.append((ValueFamily.of(e.type, subject: e.subject.kind), plain))

@@ -13,7 +13,9 @@ import LMDB
 public struct PreparedCreation: Sendable {
     /// The content hash of the normalised record the events were classified from.
     public var recordHash: ContentHash
-    /// The domain events, in order, with `observedAt` unset (`LedgerStore.record` sets it) and no causation.
+    /// The domain events, in order, with `observedAt` unset (`LedgerStore.record` sets it), no causation and
+    /// `null` data: their data is kept as its canonical bytes only (`data`), so no tree of it is held with the
+    /// pages, copied into the batch and freed after the commit.
     public var events: [PendingEvent]
     /// The canonical bytes of each event's data.
     public var data: [[UInt8]]
@@ -78,8 +80,9 @@ final class CreationPreparer {
                                                  observedAt: PreparedCreation.unsetObservedAt, context: context)
                 if context.missed { missed.append(i); continue }
                 guard !events.contains(where: { $0.occurredAt == PreparedCreation.unsetObservedAt }) else { continue }
-                prepared[key] = PreparedCreation(recordHash: record.hash, events: events,
-                                                 data: events.map { $0.data.canonicalBytes() }, lookups: context.used,
+                let data = events.map { $0.data.canonicalBytes() }
+                let bytesOnly = events.map { e in var e = e; e.data = .null; return e }
+                prepared[key] = PreparedCreation(recordHash: record.hash, events: bytesOnly, data: data, lookups: context.used,
                                                  recordUpdatedAt: Self.updatedAt(value))
             }
             if !context.misses.isEmpty {

@@ -106,6 +106,31 @@ enum JSONBench {
         report("normalise every record, rules one by one") {
             kindedRecords.reduce(0) { $0 &+ members(normalizer.normalizedValueRuleByRule($1.value, kind: $1.kind)) }
         }
+        // What a sync does with a new record: its bytes as sent (Ashby's key order) to normalised canonical
+        // bytes and hash, through a tree or straight from the bytes (`JSONCanonicalizer`).
+        var recordTexts: [(bytes: [UInt8], kind: EntityKind)] = []
+        for (p, page) in pages.enumerated() {
+            let layout = try JSONObjectLayout.scan(page, elementsOf: "results", elementKey: "id")
+            for (r, element) in (layout?.elements ?? []).enumerated() {
+                recordTexts.append((Array(page[element.range]), kinds[(p * AshbyShapedPages.recordsPerPage + r + 1) % 3]))
+            }
+        }
+        try report("records: parse, normalise, canonical, hash") {
+            try recordTexts.reduce(0) { $0 &+ Int(truncatingIfNeeded: normalizer.normalize(try JSONValue.parse($1.bytes), kind: $1.kind).hash.value) }
+        }
+        report("records: normalised canonical + hash, no tree") {
+            recordTexts.reduce(0) { acc, r in
+                acc &+ Int(truncatingIfNeeded: r.bytes.withUnsafeBytes { normalizer.normalize(bytes: $0, kind: r.kind) }?.hash.value ?? 0)
+            }
+        }
+        let sortedTexts = recordTexts.map { r -> (bytes: [UInt8], kind: EntityKind) in
+            ((try? JSONValue.parse(r.bytes))?.canonicalBytes() ?? r.bytes, r.kind)
+        }
+        report("the same, keys already sorted (simulator)", bytes: sortedTexts.reduce(0) { $0 + $1.bytes.count }) {
+            sortedTexts.reduce(0) { acc, r in
+                acc &+ Int(truncatingIfNeeded: r.bytes.withUnsafeBytes { normalizer.normalize(bytes: $0, kind: r.kind) }?.hash.value ?? 0)
+            }
+        }
 
         guard withFoundation else { return }
         print("\n-- Foundation")

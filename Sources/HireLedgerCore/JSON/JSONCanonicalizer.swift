@@ -5,8 +5,8 @@
 /// Why (issue 17): in a first sync nearly every record is new, and the pass's task spent most of its time
 /// building a tree of each record (strings, arrays, objects, each allocated and reference counted), a
 /// second tree with the rules applied, and the canonical bytes from that, only to hash and store the
-/// bytes. Here an object's members are located in place (key and value byte ranges), sorted by key when
-/// they are not already, and copied out; the rules decide per member whether it is written.
+/// bytes. Here each member is written as it is met (the rules deciding whether, and how its value is
+/// reduced), and an object whose members did not come in key order has their outputs put in order after.
 ///
 /// Exactly as strict as the parser: every byte is checked as `JSONValue.parse` checks it, members that
 /// the rules drop included, and duplicate keys are looked for in every object. It does not report
@@ -14,19 +14,20 @@
 /// order needs the decoded key), it gives nil and the caller takes the tree path, which reports the
 /// error exactly as before.
 struct JSONCanonicalizer: ~Copyable {
-    /// A member of an object whose keys are out of order: its key's bytes (between the quotes) and where
-    /// its value starts.
+    /// A member of an object being written: its key's bytes (between the quotes) and what it wrote to the
+    /// output (its key, colon and value; nothing when the rules drop it).
     private struct Placed {
         var keyStart: Int
         var keyCount: Int
-        var valueStart: Int
+        var outStart: Int
+        var outEnd: Int
         var key: (start: Int, count: Int) { (keyStart, keyCount) }
     }
 
     private var parser: JSONParser
     private var out: JSONWriter
-    /// The members of the out-of-order objects open along the current path, each object's at the end
-    /// while it is written (one array for the whole text instead of one per object).
+    /// The members of the objects open along the current path, each object's at the end while it is
+    /// written (one array for the whole text instead of one per object).
     private var placed: [Placed] = []
 
     private init(_ base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
@@ -96,25 +97,57 @@ struct JSONCanonicalizer: ~Copyable {
         return true
     }
 
+    /// An object: each member written as met (under the rule's action for its key), its place in the output
+    /// noted. Members whose keys come in increasing order (all of the simulator's, and of any canonical
+    /// text) are then done; otherwise the members' outputs are put in key order afterwards, a copy of the
+    /// object's bytes, so every byte is still scanned once.
     private mutating func object(_ rule: NormalizationPlan.ObjectRule?, emit: Bool, depth: Int) throws(JSONParseError) -> Bool {
-        let objectStart = parser.pos, outMark = out.count
-        // Members whose keys come in increasing order (all of most API records) are written as they are
-        // met; at the first key that does not, this object starts again in two steps (`unordered`).
         if try opensEmpty(UInt8(ascii: "{"), UInt8(ascii: "}"), emit: emit, depth: depth) { return true }
-        var members = Members(rule: rule, emit: emit)
-        var previous: (start: Int, count: Int)? = nil
+        let bodyStart = out.count
+        let first = placed.count
+        defer { placed.removeSubrange(first...) }
+        var sorted = true
+        var written = 0
         while true {
             let (keyAt, keyEnd, escaped) = try parser.skipKeyAndColon()
             if escaped { return false }
             let key = (start: keyAt + 1, count: keyEnd - keyAt - 2)
-            if let previous, compare(previous, key) >= 0 {
-                out.truncate(to: outMark)
-                parser.pos = objectStart
-                return try unordered(rule, emit: emit, depth: depth)
+            if sorted, placed.count > first, compare(placed[placed.count - 1].key, key) >= 0 { sorted = false }
+            let (write, node) = action(for: key, rule, emit: emit)
+            if write {
+                if written > 0 { out.append(UInt8(ascii: ",")) }
+                written += 1
             }
-            previous = key
-            guard try member(key, &members, depth: depth) else { return false }
+            let memberStart = out.count
+            if write {
+                // The key with its quotes: without escapes, its text is its canonical form.
+                out.append(UnsafeBufferPointer(start: parser.base + key.start - 1, count: key.count + 2))
+                out.append(UInt8(ascii: ":"))
+            }
+            guard try value(node, emit: write, depth: depth) else { return false }
+            placed.append(Placed(keyStart: key.start, keyCount: key.count, outStart: memberStart, outEnd: out.count))
             if try parser.endOfItem(closing: UInt8(ascii: "}")) { break }
+        }
+        if !sorted {
+            let base = parser.base
+            placed[first...].sort { a, b in
+                JSONObject.compareUTF8(UnsafeBufferPointer(start: base + a.keyStart, count: a.keyCount),
+                                       UnsafeBufferPointer(start: base + b.keyStart, count: b.keyCount)) < 0
+            }
+            for i in (first + 1)..<placed.count where compare(placed[i - 1].key, placed[i].key) == 0 { return false }
+            if emit {
+                // The members' outputs (commas left out) joined again in key order.
+                var body: [UInt8] = []
+                body.reserveCapacity(out.count - bodyStart)
+                out.withBytes { all in
+                    for m in placed[first...] where m.outEnd > m.outStart {
+                        if !body.isEmpty { body.append(UInt8(ascii: ",")) }
+                        body.append(contentsOf: UnsafeBufferPointer(rebasing: all[m.outStart..<m.outEnd]))
+                    }
+                }
+                out.truncate(to: bodyStart)
+                body.withUnsafeBufferPointer { out.append($0) }
+            }
         }
         if emit { out.append(UInt8(ascii: "}")) }
         return true
@@ -133,76 +166,26 @@ struct JSONCanonicalizer: ~Copyable {
         return true
     }
 
-    /// An object whose keys are not in order: first the members' places, each value checked by skipping
-    /// it (its duplicate keys are looked for when it is canonicalised below), sorted by key; then each
-    /// member in key order.
-    private mutating func unordered(_ rule: NormalizationPlan.ObjectRule?, emit: Bool, depth: Int) throws(JSONParseError) -> Bool {
-        let first = placed.count
-        defer { placed.removeSubrange(first...) }
-        parser.pos += 1
-        while true {
-            let (keyAt, keyEnd, escaped) = try parser.skipKeyAndColon()
-            if escaped { return false }
-            placed.append(Placed(keyStart: keyAt + 1, keyCount: keyEnd - keyAt - 2, valueStart: parser.pos))
-            try parser.skipValue(depth: depth)
-            if try parser.endOfItem(closing: UInt8(ascii: "}")) { break }
+    /// What the object's rule does with the member `key`: whether it is written (never when the object is
+    /// not) and the rule for its value (`rewrite`).
+    private func action(for key: (start: Int, count: Int), _ rule: NormalizationPlan.ObjectRule?, emit: Bool)
+        -> (write: Bool, node: NormalizationPlan.Node?) {
+        guard let rule else { return (emit, nil) }
+        let bytes = UnsafeBufferPointer(start: parser.base + key.start, count: key.count)
+        // The entries are sorted by key bytes (a handful per object): a binary search.
+        var low = 0, high = rule.entries.count
+        var found: NormalizationPlan.ObjectRule.Action? = nil
+        while low < high {
+            let mid = (low + high) / 2
+            let c = rule.keyBytes[mid].withUnsafeBufferPointer { JSONObject.compareUTF8($0, bytes) }
+            if c == 0 { found = rule.entries[mid].action; break }
+            if c < 0 { low = mid + 1 } else { high = mid }
         }
-        let objectEnd = parser.pos
-        let base = parser.base
-        placed[first...].sort { a, b in
-            JSONObject.compareUTF8(UnsafeBufferPointer(start: base + a.keyStart, count: a.keyCount),
-                                   UnsafeBufferPointer(start: base + b.keyStart, count: b.keyCount)) < 0
+        switch found {
+        case nil where rule.othersStay, .keep?: return (emit, nil)
+        case nil, .remove?: return (false, nil)
+        case .rewrite(let node)?: return (emit, node)
         }
-        let count = placed.count - first
-        for i in (first + 1)..<(first + count) where compare(placed[i - 1].key, placed[i].key) == 0 { return false }
-        if emit { out.append(UInt8(ascii: "{")) }
-        var members = Members(rule: rule, emit: emit)
-        for i in first..<(first + count) {
-            parser.pos = placed[i].valueStart
-            guard try member(placed[i].key, &members, depth: depth) else { return false }
-        }
-        parser.pos = objectEnd
-        if emit { out.append(UInt8(ascii: "}")) }
-        return true
-    }
-
-    /// The state of writing one object's members in key order under its rule.
-    private struct Members {
-        let rule: NormalizationPlan.ObjectRule?
-        let emit: Bool
-        /// The next rule entry that may match (entries and members are both in key order).
-        var entry = 0
-        var written = 0
-    }
-
-    /// Writes (or only checks) the member with `key` whose value is at the parser's position, under the
-    /// object's rule: dropped, kept as it is, or rewritten by a node of the rule.
-    private mutating func member(_ key: (start: Int, count: Int), _ members: inout Members, depth: Int) throws(JSONParseError) -> Bool {
-        var write = members.emit
-        var node: NormalizationPlan.Node? = nil
-        if let rule = members.rule {
-            let bytes = UnsafeBufferPointer(start: parser.base + key.start, count: key.count)
-            var action: NormalizationPlan.ObjectRule.Action? = nil
-            while members.entry < rule.entries.count {
-                let c = rule.keyBytes[members.entry].withUnsafeBufferPointer { JSONObject.compareUTF8($0, bytes) }
-                if c < 0 { members.entry += 1; continue }
-                if c == 0 { action = rule.entries[members.entry].action }
-                break
-            }
-            switch action {
-            case nil where rule.othersStay, .keep?: break
-            case nil, .remove?: write = false
-            case .rewrite(let n)?: node = n
-            }
-        }
-        if write {
-            if members.written > 0 { out.append(UInt8(ascii: ",")) }
-            // The key with its quotes: without escapes, its text is its canonical form.
-            out.append(UnsafeBufferPointer(start: parser.base + key.start - 1, count: key.count + 2))
-            out.append(UInt8(ascii: ":"))
-            members.written += 1
-        }
-        return try value(node, emit: write, depth: depth)
     }
 
     /// The order of two keys (UTF-8 bytes; keys without escapes are their bytes).

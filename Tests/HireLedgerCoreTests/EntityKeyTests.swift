@@ -56,6 +56,29 @@ struct EntityKeyTests {
         for id in ids { #expect(EntityKey(storageBytes: EntityKey(.job, id).storageBytes)?.id == id) }
     }
 
+    /// Random 36-character ids with the dashes in place: the UUID form exactly when every other character is a
+    /// lowercase hex digit, and then it gives the id back.
+    @Test func theUUIDFormIsTakenExactlyByCanonicalLowercaseUUIDs() {
+        var rng = SplitMix64(seed: 77)
+        let alphabet = Array("0123456789abcdefABCDEFg-/ z")
+        var compact = 0, text = 0
+        for _ in 0..<20_000 {
+            var chars = (0..<36).map { i -> Character in
+                [8, 13, 18, 23].contains(i) ? "-" : Array("0123456789abcdef")[rng.below(16)]
+            }
+            if rng.below(3) == 0 { chars[rng.below(36)] = alphabet[rng.below(alphabet.count)] }
+            let id = String(chars)
+            let canonical = chars.enumerated().allSatisfy { i, c in
+                [8, 13, 18, 23].contains(i) ? c == "-" : "0123456789abcdef".contains(c)
+            }
+            let key = EntityKey(.application, id)
+            #expect((key.storageBytes.count == 18) == canonical, "\(id)")
+            #expect(EntityKey(storageBytes: key.storageBytes) == key, "\(id)")
+            if canonical { compact += 1 } else { text += 1 }
+        }
+        #expect(compact > 10_000 && text > 3_000, "\(compact) compact, \(text) text")
+    }
+
     @Test func idSetsMatchStorageKeysOfEitherFormWithoutDecodingThem() {
         let uuid = "0f3e2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b9"
         let upper = uuid.uppercased()   // not canonical: the text form

@@ -134,25 +134,33 @@ public struct EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible
     private static func uuidBytes(_ s: UnsafeRawBufferPointer) -> UUIDBytes? {
         guard s.count == 36, s[8] == 0x2D, s[13] == 0x2D, s[18] == 0x2D, s[23] == 0x2D else { return nil }
         var out: UUIDBytes = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        @inline(__always) func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            default: nil
+        // A table instead of a branch per digit: UUID digits are random, so those branches were mispredicted
+        // often, and every storage key (state, index, event subject: several per record in a sync) comes here.
+        var bad: UInt8 = 0
+        hexDigits.withUnsafeBufferPointer { table in
+            withUnsafeMutableBytes(of: &out) { o in
+                var n = 0
+                for i in uuidDigitPairs {
+                    let hi = table[Int(s[i])], lo = table[Int(s[i + 1])]
+                    bad |= hi | lo
+                    o[n] = hi << 4 | lo
+                    n += 1
+                }
             }
         }
-        var i = 0, n = 0
-        var ok = true
-        withUnsafeMutableBytes(of: &out) { o in
-            while i < 36 {
-                if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
-                guard let hi = nibble(s[i]), let lo = nibble(s[i + 1]) else { ok = false; return }
-                o[n] = hi << 4 | lo
-                n += 1
-                i += 2
-            }
+        return bad & 0x80 == 0 ? out : nil
+    }
+
+    /// Where each byte's two hex digits start in the canonical text.
+    private static let uuidDigitPairs = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
+
+    /// Each byte's value as a lowercase hex digit; 0xFF for any other byte.
+    private static let hexDigits: [UInt8] = (0..<256).map { c -> UInt8 in
+        switch c {
+        case 0x30...0x39: UInt8(c - 0x30)
+        case 0x61...0x66: UInt8(c - 0x61 + 10)
+        default: 0xFF
         }
-        return ok ? out : nil
     }
 
     /// The canonical lowercase text of 16 UUID bytes.

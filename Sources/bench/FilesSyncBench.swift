@@ -129,7 +129,7 @@ enum ProcessIO {
 /// of one's own.
 enum FilesExport {
     static func run(_ arguments: [String]) async throws {
-        var size = WorldSize.small, seed: UInt64 = 1, out: String?, day1: String?
+        var size = WorldSize.small, seed: UInt64 = 1, out: String?, day1: String?, shuffled = false
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
@@ -139,7 +139,9 @@ enum FilesExport {
             case "--seed" where i + 1 < arguments.count: seed = UInt64(arguments[i + 1]) ?? seed; i += 2
             case "--out" where i + 1 < arguments.count: out = arguments[i + 1]; i += 2
             case "--day1" where i + 1 < arguments.count: day1 = arguments[i + 1]; i += 2
-            default: throw BenchError("usage: bench files-export --out DIR [--day1 DIR2] [--size tiny|small|medium|large] [--seed N]")
+            case "--key-order" where i + 1 < arguments.count && ["sorted", "shuffled"].contains(arguments[i + 1]):
+                shuffled = arguments[i + 1] == "shuffled"; i += 2
+            default: throw BenchError("usage: bench files-export --out DIR [--day1 DIR2] [--size tiny|small|medium|large] [--seed N] [--key-order sorted|shuffled]")
             }
         }
         guard let out else { throw BenchError("files-export needs --out DIR") }
@@ -148,10 +150,10 @@ enum FilesExport {
         let url = try await server.start(host: "127.0.0.1", port: 0)
         let client = AshbyClient(baseURL: url, apiKey: try APIKey(sim.fullAccessKey), transport: try CurlTransport())
         do {
-            try await write(client, to: out)
+            try await write(client, to: out, shuffled: shuffled)
             if let day1 {
                 sim.advance(days: 1)
-                try await write(client, to: day1)
+                try await write(client, to: day1, shuffled: shuffled)
             }
         } catch {
             await server.stop()
@@ -160,7 +162,12 @@ enum FilesExport {
         await server.stop()
     }
 
-    static func write(_ client: AshbyClient, to directory: String) async throws {
+    /// With `shuffled`, every object's members are written in an order of their own instead of sorted by
+    /// key: the simulator sorts them, real Ashby does not (its recorded responses follow no key order), and
+    /// a sync canonicalises records whose members are out of order differently (`JSONCanonicalizer`). The
+    /// order is drawn from the record's content hash, so an unchanged record keeps its bytes from one
+    /// export to the next, as Ashby's do.
+    static func write(_ client: AshbyClient, to directory: String, shuffled: Bool = false) async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var total = 0
         var plans: [String] = []
@@ -175,7 +182,12 @@ enum FilesExport {
             var bytes: [UInt8] = [UInt8(ascii: "[")]
             for (n, record) in records.enumerated() {
                 if n > 0 { bytes += Array(",\n".utf8) }
-                bytes += record.canonicalBytes()
+                if shuffled {
+                    var rng = SplitMix64(seed: record.contentHash.value)
+                    writeShuffled(record, into: &bytes, &rng)
+                } else {
+                    bytes += record.canonicalBytes()
+                }
             }
             bytes += Array("]\n".utf8)
             guard FileManager.default.createFile(atPath: "\(directory)/\(type.rawValue).json", contents: Data(bytes)) else {
@@ -184,5 +196,31 @@ enum FilesExport {
             total += records.count
         }
         print("wrote \(total) records to \(directory)")
+    }
+
+    /// `value` as JSON with each object's members in a random order (values otherwise canonical).
+    static func writeShuffled(_ value: JSONValue, into out: inout [UInt8], _ rng: inout SplitMix64) {
+        switch value {
+        case .object(let o):
+            var members = Array(o.members)
+            for i in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(i, rng.below(i + 1)) }
+            out.append(UInt8(ascii: "{"))
+            for (n, m) in members.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(m.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeShuffled(m.value, into: &out, &rng)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (n, item) in items.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                writeShuffled(item, into: &out, &rng)
+            }
+            out.append(UInt8(ascii: "]"))
+        default:
+            value.writeCanonical(into: &out)
+        }
     }
 }

@@ -96,12 +96,9 @@ extension LedgerStore {
             let key = observation.key
             guard key.isStorable else { continue }
             let row = try pending[key] ?? readRow(txn, key)
-            // The change, or for a record created with prepared events (`PreparedCreation`), nil: that one
-            // is recorded from its bytes, without a tree.
-            let change: RecordChange?
+            let entry: BatchEntry
             let after: NormalizedRecord?
             var newRow: StateRow
-            var classified: PreparedCreation?
             switch observation {
             case .seen(_, let record):
                 let rawHash = rawHashes[key]
@@ -117,53 +114,57 @@ extension LedgerStore {
                         continue
                     }
                     let previous = try parseRecord(row.canonicalBytes, key)
-                    change = row.deleted ? .restored(previous: previous, record: record.value)
-                                         : .updated(before: previous, after: record.value)
+                    entry = .change(row.deleted ? .restored(previous: previous, record: record.value)
+                                                : .updated(before: previous, after: record.value))
                     newRow = StateRow(record, lastSeq: row.lastSeq, rawHash: rawHash)
                 } else {
                     newRow = StateRow(record, lastSeq: .none, rawHash: rawHash)
-                    if let p = prepared[key] {
-                        if try preparedHolds(txn, p, key: key, record: record, cache: cache) {
-                            classified = p
-                        } else {
-                            cache.prepared.reclassified += 1
-                        }
+                    if let p = prepared[key], try preparedHolds(txn, p, key: key, record: record, cache: cache) {
+                        entry = .prepared(p)
+                    } else {
+                        if prepared[key] != nil { cache.prepared.reclassified += 1 }
+                        entry = .change(.created(record.value))
                     }
-                    change = classified == nil ? .created(record.value) : nil
                 }
             case .absent(_, let reason):
                 guard let row, !row.deleted else { continue }
-                change = .deleted(lastKnown: try parseRecord(row.canonicalBytes, key), reason: reason)
+                entry = .change(.deleted(lastKnown: try parseRecord(row.canonicalBytes, key), reason: reason))
                 after = nil
                 newRow = row
                 newRow.deleted = true
             }
             let range: Range<Int>
-            if let change {
+            switch entry {
+            case .change(let change):
                 range = batch.append(change, of: key, observedAt: at, context: cache)
-            } else if let classified {
+            case .prepared(let classified):
                 range = batch.appendCreated(of: key, updatedAt: classified.recordUpdatedAt, observedAt: at,
                                             classified: classified.events)
                 cache.prepared.used += 1
                 for (j, data) in classified.data.enumerated() { knownData[range.lowerBound + 1 + j] = data }
-            } else {
-                preconditionFailure("a change or a prepared creation")
             }
             if !range.isEmpty {
                 // The record event comes first in its range (`EventBatch.append`).
                 newRow.lastSeq = first.advanced(by: UInt64(range.lowerBound))
-                switch change {
-                case nil, .created?, .restored?:
+                switch entry {
+                case .prepared, .change(.created), .change(.restored):
                     newRow.recordSeq = newRow.lastSeq  // the event holds this very record
                     if let after { knownData[range.lowerBound] = Self.recordEventData(after.canonicalBytes) }
-                case .updated?: newRow.recordSeq = nil
-                case .deleted?: break
+                case .change(.updated): newRow.recordSeq = nil
+                case .change(.deleted): break
                 }
             }
             if pending.updateValue(newRow, forKey: key) == nil { order.append(key) }
             cache.overlay[key] = .some(after)
         }
         return (batch, pending, order, knownData)
+    }
+
+    /// What a batch appends for one observation: a change, classified in the transaction, or a record created
+    /// with events classified ahead (`PreparedCreation`), recorded from its bytes without a tree.
+    private enum BatchEntry {
+        case change(RecordChange)
+        case prepared(PreparedCreation)
     }
 
     /// The canonical bytes of a created or restored event's data, `{"record": R}`, from R's.

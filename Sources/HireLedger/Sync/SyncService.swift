@@ -498,11 +498,11 @@ public final class SyncService: Sendable {
         return events
     }
 
-    /// Compares, fetches histories, records one page; with the pass's last page also the tombstones
-    /// (full pass), the new sync token and the run record, in the same transaction.
     /// A candidate's `applicationIds`, all a full pass reads of it besides its normalised record.
     private static let applicationIdsOnly = JSONSelection.only(["applicationIds"])
 
+    /// Compares, fetches histories, records one page; with the pass's last page also the tombstones
+    /// (full pass), the new sync token and the run record, in the same transaction.
     private func recordPage(_ page: AshbyRawPage, isLast: Bool, finalToken: String?, endpoint: AshbyEndpoint,
                             _ state: inout PassState) async throws {
         let pageNumber = state.pages + 1
@@ -544,35 +544,29 @@ public final class SyncService: Sendable {
             }
             // Straight from the bytes when it can (`RecordNormalizer.normalize(bytes:kind:)`); otherwise, and to
             // report what is wrong with them, through a tree.
-            if let id = page.items[i].key, !id.isEmpty,
-               let normalized = page.withBytes(ofItem: i, { normalizer.normalize(bytes: $0, kind: state.kind) }) {
-                let key = EntityKey(state.kind, id)
-                guard key.isStorable else { continue }
-                if state.mode == .full { state.seen.insert(id) }
-                if state.kind == .candidate, state.mode == .full {
-                    let owned = page.withBytes(ofItem: i) { try? JSONValue.parse($0, selecting: Self.applicationIdsOnly) }
-                    for application in owned?["applicationIds"]?.arrayValue ?? [] {
-                        if let applicationId = application.stringValue { state.applicationOwners[applicationId] = id }
-                    }
+            let id: String
+            let normalized: NormalizedRecord
+            if let itemId = page.items[i].key, !itemId.isEmpty,
+               let fromBytes = page.withBytes(ofItem: i, { normalizer.normalize(bytes: $0, kind: state.kind) }) {
+                (id, normalized) = (itemId, fromBytes)
+            } else {
+                let record: JSONValue
+                do { record = try page.record(at: i) } catch {
+                    throw wrap(error, state, page: pageNumber, step: .fetchingPage)
                 }
-                seenRecords.append((key, normalized))
-                newRawHashes[key] = rawHashes[i]
-                continue
+                guard let recordId = record.string("id"), !recordId.isEmpty else { continue }
+                (id, normalized) = (recordId, normalizer.normalize(record, kind: state.kind))
             }
-            let record: JSONValue
-            do { record = try page.record(at: i) } catch {
-                throw wrap(error, state, page: pageNumber, step: .fetchingPage)
-            }
-            guard let id = record.string("id"), !id.isEmpty else { continue }
             let key = EntityKey(state.kind, id)
             guard key.isStorable else { continue }
             if state.mode == .full { state.seen.insert(id) }
             if state.kind == .candidate, state.mode == .full {
-                for application in record["applicationIds"]?.arrayValue ?? [] {
+                let owned = page.withBytes(ofItem: i) { try? JSONValue.parse($0, selecting: Self.applicationIdsOnly) }
+                for application in owned?["applicationIds"]?.arrayValue ?? [] {
                     if let applicationId = application.stringValue { state.applicationOwners[applicationId] = id }
                 }
             }
-            seenRecords.append((key, normalizer.normalize(record, kind: state.kind)))
+            seenRecords.append((key, normalized))
             newRawHashes[key] = rawHashes[i]
         }
         var observations = seenRecords.map { Observation.seen($0.key, $0.record) }

@@ -31,27 +31,12 @@ public struct EventBatch: Sendable {
         return start..<events.count
     }
 
-    /// Appends the record event for `change` of `subject` followed by domain events classified from it
-    /// earlier (`EventClassifier.classify` with the same change and lookups, and any `observedAt`):
-    /// each gets `observedAt` and points back to the record event, as `append(_:of:observedAt:context:)`
-    /// would have made them. The caller vouches that classifying now would give these events.
-    @discardableResult
-    public mutating func append(_ change: RecordChange, of subject: EntityKey, observedAt: Timestamp,
-                                classified: [PendingEvent]) -> Range<Int> {
-        let start = events.count
-        guard let recordEvent = change.recordEvent(subject: subject, observedAt: observedAt) else { return start..<start }
-        events.append(recordEvent)
-        for var e in classified {
-            e.observedAt = observedAt
-            e.causationIndex = start
-            events.append(e)
-        }
-        return start..<events.count
-    }
-
     /// Appends the `created` record event of a record known by its bytes only, followed by its domain events
-    /// classified earlier, as `append(.created(record), of:observedAt:classified:)` would: `updatedAt` is the
-    /// record's `updatedAt` (nil when it has none or it is unreadable), which the event's `occurredAt` is.
+    /// classified earlier (`EventClassifier.classify` of the same creation with the same lookups, any
+    /// `observedAt`), as `append(.created(record), of:observedAt:context:)` would append them: each gets
+    /// `observedAt` and points back to the record event. `updatedAt` is the record's `updatedAt` (nil when it
+    /// has none or it is unreadable), which the record event's `occurredAt` is. The caller vouches that
+    /// classifying now would give these events.
     ///
     /// The event's `data` is `null`: the caller holds its canonical bytes (`{"record": R}`, from the record's)
     /// and stores those, so the record never needs a tree (most records of a first sync).

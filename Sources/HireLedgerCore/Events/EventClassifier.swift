@@ -46,9 +46,7 @@ extension EventClassifier {
             false
         }
     }
-}
 
-extension EventClassifier {
     /// The members of a created record of `kind` that `classify` reads, for a caller that parses only
     /// those (`JSONValue.parse(_:selecting:)`) instead of the whole record; nil: the whole record. Given for
     /// applications, most of a first sync's classified records, whose normalised form is mostly members no
